@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FrameworksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "frameworks"
+    verbose_name = "Frameworks and action plans"

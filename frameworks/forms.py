@@ -1,0 +1,134 @@
+"""Forms: validate what people type, then hand plain values to a service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+from frameworks.models import RAG, ReportingPeriod
+from frameworks.services.updates import UpdateInput
+
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
+
+OBA_HINT = (
+    "Follow OBA principles: How much did you do? How well did you do it? "
+    "What has been the impact? What is the next step?"
+)
+RAG_HINT = (
+    "Completed (Green): the key milestone has been achieved. "
+    "In progress (Amber): it will be achieved by the deadline. "
+    "Overdue (Red): it has not been completed by the deadline."
+)
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """Render every form and field with GOV.UK Design System markup."""
+
+    form_template_name = "govuk/form.html"
+    field_template_name = "govuk/field.html"
+
+
+class UpdateForm(forms.Form):
+    narrative = forms.CharField(
+        label="Progress update",
+        required=False,
+        help_text=OBA_HINT,
+        widget=forms.Textarea(attrs={"rows": 10, "data-label-size": "m"}),
+    )
+    rag = forms.ChoiceField(
+        label="RAG status",
+        required=False,
+        choices=RAG.choices,
+        help_text=RAG_HINT,
+        widget=forms.RadioSelect,
+    )
+    new_deadline = forms.CharField(
+        label="New deadline (optional)",
+        required=False,
+        max_length=255,
+        help_text="Only if the deadline has changed. For example, March 2021 or 31/03/2021.",
+    )
+    percent_complete = forms.IntegerField(
+        label="Percent complete (optional)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        error_messages={
+            "invalid": "Enter percent complete as a whole number, like 75.",
+            "min_value": "Percent complete must be 0 or more.",
+            "max_value": "Percent complete must be 100 or less.",
+        },
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def initial_for(cls, update) -> dict:
+        return {
+            "narrative": update.narrative,
+            "rag": update.rag,
+            "new_deadline": update.new_deadline_text,
+            "percent_complete": update.percent_complete,
+            "version": update.version,
+        }
+
+    def to_input(self) -> UpdateInput:
+        data = self.cleaned_data
+        return UpdateInput(
+            narrative=data["narrative"],
+            rag=data["rag"],
+            new_deadline=data["new_deadline"],
+            percent_complete=data["percent_complete"],
+        )
+
+
+class ReviewForm(forms.Form):
+    APPROVE = "approve"
+    RETURN = "return"
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[(APPROVE, "Approve"), (RETURN, "Return it to the officer")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select approve or return."},
+    )
+    comment = forms.CharField(
+        label="Comment for the officer",
+        required=False,
+        max_length=5000,
+        help_text="Required if you return it: say what the officer should change.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Enter a comment saying what the officer should change.")
+        return cleaned
+
+
+class PeriodForm(forms.ModelForm):
+    start_date = forms.DateField(
+        label="Start date",
+        input_formats=DATE_INPUT_FORMATS,
+        help_text="For example, 01/10/2020.",
+        error_messages={"invalid": "Enter the start date as a date, like 01/10/2020."},
+    )
+    end_date = forms.DateField(
+        label="End date",
+        input_formats=DATE_INPUT_FORMATS,
+        help_text="For example, 31/12/2020.",
+        error_messages={"invalid": "Enter the end date as a date, like 31/12/2020."},
+    )
+    due_date = forms.DateField(
+        label="Returns due",
+        input_formats=DATE_INPUT_FORMATS,
+        help_text="The date officers' returns are due. For example, 15/01/2021.",
+        error_messages={"invalid": "Enter the due date as a date, like 15/01/2021."},
+    )
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["label", "start_date", "end_date", "due_date"]
+        labels = {"label": "Round name"}
+        help_texts = {"label": "Usually the financial-year quarter, for example Q3 2020-21."}
+        error_messages = {"label": {"required": "Enter a name for the round."}}

@@ -1,0 +1,32 @@
+"""`python manage.py load_demo`: the Ward Councillor Support Framework demo, built from the seeds."""
+
+from django.core.management.base import BaseCommand
+
+from frameworks.services.demo import DEMO_FILE, demo_data_load
+
+DEMO_PASSWORD = "demo-tracker-2020"
+
+
+class Command(BaseCommand):
+    help = "Load the demo framework, its rounds and updates, and the demo users (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(DEMO_FILE), help="Demo data JSON file.")
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for demo users.")
+
+    def handle(self, *args, **options):
+        from pathlib import Path
+
+        result = demo_data_load(path=Path(options["file"]), password=options["password"])
+        framework = result.framework
+        verb = "Loaded" if result.created else "Already loaded"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb}: {framework.name} – {framework.themes.count()} themes, "
+                f"{framework.milestones.count()} milestones, {framework.periods.count()} rounds."
+            )
+        )
+        self.stdout.write("Demo logins (password for all: %s):" % options["password"])
+        for login in result.logins:
+            posts = f", holds {', '.join(login.posts)}" if login.posts else ""
+            self.stdout.write(f"  {login.username:<12} {login.role}{posts}")

@@ -1,0 +1,511 @@
+"""Domain model: frameworks (plans), themes, milestones, posts, reporting rounds and returns.
+
+Models hold data, invariants (database constraints and `clean()`), and small derived properties.
+Writes with side effects live in `frameworks.services`; multi-step reads in `frameworks.selectors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class RAG(models.TextChoices):
+    """Normalised status of a milestone in a round. Colours follow the councils' own definitions."""
+
+    COMPLETED = "COMPLETED", "Completed"
+    IN_PROGRESS = "IN_PROGRESS", "In progress"
+    OVERDUE = "OVERDUE", "Overdue"
+    ONGOING = "ONGOING", "Ongoing"
+    NOT_STARTED = "NOT_STARTED", "Not started"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+RAG_COLOUR = {
+    RAG.COMPLETED: "green",
+    RAG.IN_PROGRESS: "yellow",
+    RAG.OVERDUE: "red",
+    RAG.ONGOING: "blue",
+    RAG.NOT_STARTED: "grey",
+    RAG.CANCELLED: "grey",
+}
+
+
+class DeadlineKind(models.TextChoices):
+    DATE = "DATE", "Date"
+    ONGOING = "ONGOING", "Ongoing"
+    TBC = "TBC", "To be confirmed"
+    IMMEDIATE = "IMMEDIATE", "Immediate"
+    CONDITIONAL = "CONDITIONAL", "Conditional"
+    NOT_SET = "NOT_SET", "Not set"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "DAY", "Day"
+    MONTH = "MONTH", "Month"
+
+
+class PostRole(models.TextChoices):
+    LEAD = "LEAD", "Lead"
+    SUPPORTING = "SUPPORTING", "Supporting"
+
+
+class PeriodState(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    OPEN = "OPEN", "Open"
+    CLOSED = "CLOSED", "Closed"
+
+
+class UpdateState(models.TextChoices):
+    NOT_STARTED = "NOT_STARTED", "Not started"
+    DRAFT = "DRAFT", "Draft"
+    SUBMITTED = "SUBMITTED", "Submitted"
+    RETURNED = "RETURNED", "Returned"
+    APPROVED = "APPROVED", "Approved"
+
+
+EDITABLE_UPDATE_STATES = (
+    UpdateState.NOT_STARTED,
+    UpdateState.DRAFT,
+    UpdateState.SUBMITTED,
+    UpdateState.RETURNED,
+)
+
+
+def format_deadline(
+    *, text: str, date: dt.date | None, precision: str, kind: str
+) -> str:
+    """How a deadline reads on a page: a parsed date in words, else the officer's own text."""
+    if date and kind == DeadlineKind.DATE:
+        if precision == DatePrecision.MONTH:
+            return date.strftime("%B %Y")
+        return f"{date.day} {date.strftime('%B %Y')}"
+    if text:
+        return text
+    return DeadlineKind(kind).label if kind else ""
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Framework(TimeStampedModel):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.CharField(
+        max_length=200, blank=True, help_text="The team or directorate that owns the plan."
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="framework_end_after_start",
+                violation_error_message="The end date must be on or after the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:framework-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date must be on or after the start date."})
+
+
+class Theme(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
+    code = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "name"],
+                name="theme_name_unique_in_framework",
+                violation_error_message="This framework already has a theme with this name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()
+
+
+class Post(models.Model):
+    """A lead role such as "Divisional Director SPP". Access follows the post, not the person."""
+
+    title = models.CharField(max_length=255, unique=True)
+    directorate = models.CharField(max_length=200, blank=True)
+    holders = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="posts")
+    former_titles = models.JSONField(
+        default=list, blank=True, help_text="Earlier names of this post, newest first."
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def for_holder(self, user) -> MilestoneQuerySet:
+        return self.filter(posts__holders=user).distinct()
+
+    def completed(self) -> MilestoneQuerySet:
+        return self.filter(
+            Exists(
+                ProgressUpdate.objects.filter(
+                    milestone=OuterRef("pk"),
+                    rag=RAG.COMPLETED,
+                    state=UpdateState.APPROVED,
+                )
+            )
+        )
+
+    def open(self) -> MilestoneQuerySet:
+        """Milestones still being worked on: never approved as Completed or Cancelled."""
+        return self.exclude(
+            Exists(
+                ProgressUpdate.objects.filter(
+                    milestone=OuterRef("pk"),
+                    rag__in=[RAG.COMPLETED, RAG.CANCELLED],
+                    state=UpdateState.APPROVED,
+                )
+            )
+        )
+
+
+class Milestone(TimeStampedModel):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="milestones")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="milestones")
+    code = models.CharField(max_length=40, blank=True, help_text="For example R6.19.")
+    title = models.TextField()
+    existing_activity = models.TextField(
+        blank=True, help_text="What the council already does that this action builds on."
+    )
+    order = models.PositiveIntegerField(default=0)
+    source_reference = models.CharField(
+        max_length=255, blank=True, help_text="Where this milestone came from, e.g. a row number."
+    )
+    deadline_text = models.CharField(max_length=255, blank=True)
+    deadline_date = models.DateField(null=True, blank=True)
+    deadline_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    deadline_kind = models.CharField(
+        max_length=12, choices=DeadlineKind.choices, default=DeadlineKind.NOT_SET
+    )
+    revised_deadline_text = models.CharField(max_length=255, blank=True)
+    revised_deadline_date = models.DateField(null=True, blank=True)
+    revised_deadline_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    revised_deadline_kind = models.CharField(max_length=12, choices=DeadlineKind.choices, blank=True)
+    posts = models.ManyToManyField(Post, through="MilestonePost", related_name="milestones")
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "theme__order", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "code"],
+                condition=~Q(code=""),
+                name="milestone_code_unique_in_framework",
+                violation_error_message="This framework already has a milestone with this code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline_date__isnull=True) | ~Q(deadline_precision=""),
+                name="milestone_deadline_date_has_precision",
+                violation_error_message="A parsed deadline needs a precision (day or month).",
+            ),
+        ]
+        indexes = [models.Index(fields=["framework", "order"], name="milestone_framework_order")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}".strip() if self.code else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:milestone-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.theme_id and self.framework_id and self.theme.framework_id != self.framework_id:
+            raise ValidationError({"theme": "Choose a theme from this milestone's framework."})
+        if self.deadline_date and not self.deadline_precision:
+            raise ValidationError({"deadline_precision": "Say whether the deadline is a day or a month."})
+
+    # Deadlines -----------------------------------------------------------------------------
+    @property
+    def has_revised_deadline(self) -> bool:
+        return bool(self.revised_deadline_text or self.revised_deadline_date)
+
+    @property
+    def effective_deadline_date(self) -> dt.date | None:
+        if self.has_revised_deadline:
+            return self.revised_deadline_date
+        return self.deadline_date
+
+    @property
+    def deadline_display(self) -> str:
+        return format_deadline(
+            text=self.deadline_text,
+            date=self.deadline_date,
+            precision=self.deadline_precision,
+            kind=self.deadline_kind,
+        )
+
+    @property
+    def revised_deadline_display(self) -> str:
+        if not self.has_revised_deadline:
+            return ""
+        return format_deadline(
+            text=self.revised_deadline_text,
+            date=self.revised_deadline_date,
+            precision=self.revised_deadline_precision,
+            kind=self.revised_deadline_kind or DeadlineKind.DATE,
+        )
+
+    def deadline_passed(self, *, today: dt.date | None = None) -> bool:
+        deadline = self.effective_deadline_date
+        return bool(deadline and deadline < (today or timezone.localdate()))
+
+
+class MilestonePost(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="leads")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="milestone_links")
+    role = models.CharField(max_length=12, choices=PostRole.choices, default=PostRole.LEAD)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["milestone", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "post"],
+                name="milestone_post_unique",
+                violation_error_message="This post is already linked to the milestone.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} ({self.get_role_display()})"
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def open(self) -> ReportingPeriodQuerySet:
+        return self.filter(state=PeriodState.OPEN)
+
+
+class ReportingPeriod(TimeStampedModel):
+    """A reporting round, usually a financial-year quarter such as "Q3 2019-20"."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="periods")
+    label = models.CharField(max_length=60)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    due_date = models.DateField(help_text="When officers' returns are due.")
+    state = models.CharField(max_length=8, choices=PeriodState.choices, default=PeriodState.DRAFT)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["framework", "-start_date"]
+        get_latest_by = "start_date"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "label"],
+                name="period_label_unique_in_framework",
+                violation_error_message="This framework already has a round with this label.",
+            ),
+            models.UniqueConstraint(
+                fields=["framework"],
+                condition=Q(state="OPEN"),
+                name="one_open_round_per_framework",
+                violation_error_message="This framework already has an open round; close it first.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="period_end_after_start",
+                violation_error_message="The round must end on or after the day it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework.name}: {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:period-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The round must end on or after the day it starts."})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == PeriodState.OPEN
+
+    def is_late(self, *, today: dt.date | None = None) -> bool:
+        return self.is_open and self.due_date < (today or timezone.localdate())
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def for_holder(self, user) -> ProgressUpdateQuerySet:
+        return self.filter(
+            Exists(MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user))
+        )
+
+    def in_open_periods(self) -> ProgressUpdateQuerySet:
+        return self.filter(period__state=PeriodState.OPEN)
+
+    def outstanding(self) -> ProgressUpdateQuerySet:
+        return self.filter(
+            state__in=[UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED]
+        )
+
+
+class ProgressUpdate(TimeStampedModel):
+    """One milestone's return for one round: the OBA narrative, a RAG status and the workflow."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="updates")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="updates")
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The same milestone's update in the round before, shown beside the form.",
+    )
+    narrative = models.TextField(blank=True)
+    rag = models.CharField(max_length=12, choices=RAG.choices, blank=True)
+    rag_text = models.CharField(
+        max_length=500, blank=True, help_text="The status exactly as written in an imported file."
+    )
+    new_deadline_text = models.CharField(max_length=255, blank=True)
+    new_deadline_date = models.DateField(null=True, blank=True)
+    new_deadline_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, blank=True
+    )
+    new_deadline_kind = models.CharField(max_length=12, choices=DeadlineKind.choices, blank=True)
+    percent_complete = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    state = models.CharField(
+        max_length=12, choices=UpdateState.choices, default=UpdateState.NOT_STARTED
+    )
+    version = models.PositiveIntegerField(default=1)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_comment = models.TextField(blank=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period__start_date", "milestone__theme__order", "milestone__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "period"],
+                name="one_update_per_milestone_per_round",
+                violation_error_message="This milestone already has an update for this round.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent_complete__isnull=True) | Q(percent_complete__lte=100),
+                name="update_percent_complete_0_to_100",
+                violation_error_message="Percent complete must be between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[UpdateState.NOT_STARTED, UpdateState.DRAFT])
+                | ~Q(rag="")
+                | ~Q(rag_text=""),
+                name="update_submitted_has_rag",
+                violation_error_message="A submitted update needs a RAG status.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=UpdateState.RETURNED) | ~Q(review_comment=""),
+                name="update_returned_has_comment",
+                violation_error_message="Say why the update is being returned.",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_deadline_date__isnull=True) | ~Q(new_deadline_precision=""),
+                name="update_new_deadline_has_precision",
+                violation_error_message="A parsed new deadline needs a precision (day or month).",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "state"], name="update_period_state")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone} – {self.period.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:update-edit", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if (
+            self.state not in (UpdateState.NOT_STARTED, UpdateState.DRAFT)
+            and not self.rag
+            and not self.rag_text
+        ):
+            raise ValidationError({"rag": "Select a RAG status."})
+        if self.state == UpdateState.RETURNED and not self.review_comment.strip():
+            raise ValidationError({"review_comment": "Say why the update is being returned."})
+        if self.percent_complete is not None and self.percent_complete > 100:
+            raise ValidationError({"percent_complete": "Percent complete must be 100 or less."})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_UPDATE_STATES and self.period.is_open
+
+    @property
+    def rag_colour(self) -> str:
+        return RAG_COLOUR.get(self.rag, "grey")
+
+    @property
+    def new_deadline_display(self) -> str:
+        if not (self.new_deadline_text or self.new_deadline_date):
+            return ""
+        return format_deadline(
+            text=self.new_deadline_text,
+            date=self.new_deadline_date,
+            precision=self.new_deadline_precision,
+            kind=self.new_deadline_kind or DeadlineKind.DATE,
+        )

@@ -1,0 +1,326 @@
+"""Reads for pages: each returns everything a page needs in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from frameworks.models import (
+    RAG,
+    Framework,
+    Milestone,
+    MilestonePost,
+    PeriodState,
+    PostRole,
+    ProgressUpdate,
+    ReportingPeriod,
+    Theme,
+    UpdateState,
+)
+from frameworks.roles import is_policy_team, visible_updates
+
+LEADS_PREFETCH = Prefetch(
+    "milestone__leads", queryset=MilestonePost.objects.select_related("post").order_by("order")
+)
+
+
+def _update_base() -> QuerySet[ProgressUpdate]:
+    return ProgressUpdate.objects.select_related(
+        "milestone__theme", "milestone__framework", "period"
+    )
+
+
+# Officer: "Your returns" --------------------------------------------------------------------
+@dataclass
+class ReturnsGroup:
+    period: ReportingPeriod
+    updates: list[ProgressUpdate] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(update.state for update in self.updates)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(
+            1 for u in self.updates if u.state in (UpdateState.SUBMITTED, UpdateState.APPROVED)
+        )
+
+
+def officer_returns(*, user) -> list[ReturnsGroup]:
+    """Returns in open rounds for the posts this user holds, grouped by round, in plan order."""
+    updates = (
+        _update_base()
+        .filter(period__state=PeriodState.OPEN)
+        .for_holder(user)
+        .prefetch_related(LEADS_PREFETCH)
+        .order_by(
+            "period__framework__name",
+            "-period__start_date",
+            "milestone__theme__order",
+            "milestone__order",
+            "milestone__pk",
+        )
+    )
+    groups: dict[int, ReturnsGroup] = {}
+    today = timezone.localdate()
+    for update in updates:
+        update.is_overdue = update_is_overdue(update, today)
+        group = groups.setdefault(update.period_id, ReturnsGroup(period=update.period))
+        group.updates.append(update)
+    return list(groups.values())
+
+
+# One return ---------------------------------------------------------------------------------
+def update_get_for_user(*, pk: int, user) -> ProgressUpdate:
+    """The return with everything its page shows, or 404 when this user may not see it."""
+    return get_object_or_404(
+        visible_updates(user)
+        .select_related(
+            "milestone__theme",
+            "milestone__framework",
+            "period",
+            "previous__period",
+            "saved_by",
+            "submitted_by",
+            "reviewed_by",
+        )
+        .prefetch_related(LEADS_PREFETCH),
+        pk=pk,
+    )
+
+
+# Policy team: rounds and the returns dashboard ----------------------------------------------
+def periods_by_framework() -> list[tuple[Framework, list[ReportingPeriod]]]:
+    frameworks = Framework.objects.prefetch_related(
+        Prefetch(
+            "periods",
+            queryset=ReportingPeriod.objects.annotate(
+                returns=Count("updates"),
+                done=Count(
+                    "updates",
+                    filter=Q(updates__state__in=[UpdateState.SUBMITTED, UpdateState.APPROVED]),
+                ),
+            ).order_by("-start_date"),
+        )
+    )
+    return [(framework, list(framework.periods.all())) for framework in frameworks]
+
+
+@dataclass
+class PostReturns:
+    post_id: int
+    title: str
+    counts: Counter = field(default_factory=Counter)
+    holders: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def outstanding(self) -> int:
+        return (
+            self.counts[UpdateState.NOT_STARTED]
+            + self.counts[UpdateState.DRAFT]
+            + self.counts[UpdateState.RETURNED]
+        )
+
+
+@dataclass
+class PeriodDashboard:
+    period: ReportingPeriod
+    posts: list[PostReturns]
+    totals: Counter
+    updates: list[ProgressUpdate]
+    is_late: bool
+    state_filter: str
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
+    """Returns per lead post (not started, draft, submitted, returned, approved, late)."""
+    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
+    rows = (
+        MilestonePost.objects.filter(milestone__updates__period=period, role=PostRole.LEAD)
+        .values("post_id", "post__title", "milestone__updates__state")
+        .annotate(n=Count("milestone__updates"))
+        .order_by("post__title")
+    )
+    posts: dict[int, PostReturns] = {}
+    for row in rows:
+        entry = posts.setdefault(
+            row["post_id"], PostReturns(post_id=row["post_id"], title=row["post__title"])
+        )
+        entry.counts[row["milestone__updates__state"]] += row["n"]
+    holders = MilestonePost.objects.filter(
+        post_id__in=posts.keys(), post__holders__isnull=False
+    ).values_list("post_id", "post__holders__first_name", "post__holders__last_name", "post__holders__username").distinct()
+    for post_id, first, last, username in holders:
+        name = f"{first} {last}".strip() or username
+        if name not in posts[post_id].holders:
+            posts[post_id].holders.append(name)
+    totals = Counter(
+        dict(
+            ProgressUpdate.objects.filter(period=period)
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+    )
+    updates = (
+        _update_base()
+        .filter(period=period)
+        .prefetch_related(LEADS_PREFETCH)
+        .order_by("milestone__theme__order", "milestone__order", "milestone__pk")
+    )
+    if state in UpdateState.values:
+        updates = updates.filter(state=state)
+    else:
+        state = ""
+    updates = list(updates)
+    today = timezone.localdate()
+    for update in updates:
+        update.is_overdue = update_is_overdue(update, today)
+    return PeriodDashboard(
+        period=period,
+        posts=list(posts.values()),
+        totals=totals,
+        updates=updates,
+        is_late=period.is_late(),
+        state_filter=state,
+    )
+
+
+# Frameworks and milestones ------------------------------------------------------------------
+def _latest_update(field_name: str) -> Subquery:
+    return Subquery(
+        ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
+        .order_by("-period__start_date")
+        .values(field_name)[:1]
+    )
+
+
+def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.filter(framework=framework)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch("leads", queryset=MilestonePost.objects.select_related("post"))
+        )
+        .annotate(latest_rag=_latest_update("rag"), latest_period=_latest_update("period__label"))
+        .order_by("theme__order", "order", "pk")
+    )
+
+
+@dataclass
+class ThemeMilestones:
+    theme: Theme
+    milestones: list[Milestone]
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(m.latest_rag or "" for m in self.milestones)
+
+
+@dataclass
+class FrameworkOverview:
+    framework: Framework
+    themes: list[ThemeMilestones]
+    counts: Counter
+    overdue: list[Milestone]
+    open_period: ReportingPeriod | None
+
+
+def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
+    """Flagged overdue: its deadline has passed and it is neither complete nor cancelled."""
+    rag = getattr(milestone, "latest_rag", None)
+    if rag in (RAG.COMPLETED, RAG.CANCELLED):
+        return False
+    return rag == RAG.OVERDUE or milestone.deadline_passed(today=today)
+
+
+def framework_overview(*, slug: str) -> FrameworkOverview:
+    framework = get_object_or_404(Framework, slug=slug)
+    today = timezone.localdate()
+    by_theme: dict[int, ThemeMilestones] = {}
+    themes = list(framework.themes.order_by("order", "name"))
+    for theme in themes:
+        by_theme[theme.pk] = ThemeMilestones(theme=theme, milestones=[])
+    overdue = []
+    counts: Counter = Counter()
+    for milestone in milestones_with_status(framework=framework):
+        milestone.is_overdue = milestone_is_overdue(milestone, today)
+        if milestone.is_overdue:
+            overdue.append(milestone)
+        counts[milestone.latest_rag or ""] += 1
+        by_theme[milestone.theme_id].milestones.append(milestone)
+    return FrameworkOverview(
+        framework=framework,
+        themes=[group for group in by_theme.values()],
+        counts=counts,
+        overdue=overdue,
+        open_period=framework.periods.filter(state=PeriodState.OPEN).first(),
+    )
+
+
+def framework_list() -> QuerySet[Framework]:
+    return Framework.objects.annotate(
+        milestone_count=Count("milestones", distinct=True),
+        theme_count=Count("themes", distinct=True),
+    ).order_by("name")
+
+
+@dataclass
+class MilestoneHistory:
+    milestone: Milestone
+    updates: list[ProgressUpdate]
+    is_overdue: bool
+
+
+def milestone_history(*, pk: int, user) -> MilestoneHistory:
+    """A milestone and its updates across rounds, newest first. Others' drafts stay private."""
+    milestone = get_object_or_404(
+        Milestone.objects.select_related("theme", "framework")
+        .prefetch_related(
+            Prefetch(
+                "leads",
+                queryset=MilestonePost.objects.select_related("post").prefetch_related(
+                    "post__holders"
+                ),
+            )
+        )
+        .annotate(latest_rag=_latest_update("rag")),
+        pk=pk,
+    )
+    updates = (
+        ProgressUpdate.objects.filter(milestone=milestone)
+        .exclude(state=UpdateState.NOT_STARTED)
+        .select_related("period", "submitted_by", "reviewed_by")
+        .order_by("-period__start_date")
+    )
+    sees_work_in_progress = is_policy_team(user) or any(
+        holder.pk == user.pk for link in milestone.leads.all() for holder in link.post.holders.all()
+    )
+    if not sees_work_in_progress:
+        updates = updates.filter(state=UpdateState.APPROVED)
+    return MilestoneHistory(
+        milestone=milestone,
+        updates=list(updates),
+        is_overdue=milestone_is_overdue(milestone, timezone.localdate()),
+    )
+
+
+def update_is_overdue(update: ProgressUpdate, today: dt.date) -> bool:
+    """A return's milestone is overdue when its deadline passed and it is not complete."""
+    if update.rag in (RAG.COMPLETED, RAG.CANCELLED):
+        return False
+    return update.rag == RAG.OVERDUE or update.milestone.deadline_passed(today=today)

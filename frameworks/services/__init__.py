@@ -1,0 +1,1 @@
+"""Writes with business rules. Keyword-only, typed, atomic; named `<entity>_<action>`."""

@@ -1,0 +1,172 @@
+"""Load the demo data (built from the council papers in the seeds) through the domain services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from frameworks.models import (
+    DeadlineKind,
+    Framework,
+    Milestone,
+    MilestonePost,
+    PeriodState,
+    Post,
+    ProgressUpdate,
+    ReportingPeriod,
+    Theme,
+    UpdateState,
+)
+from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
+from frameworks.services.periods import reporting_period_open
+
+DEMO_FILE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "ward-councillor-support-framework.json"
+)
+ROLE_GROUP = {"policy": POLICY_TEAM, "democratic_services": DEMOCRATIC_SERVICES}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    posts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    framework: Framework
+    created: bool
+    logins: list[DemoLogin]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _deadline_fields(prefix: str, deadline: dict | None) -> dict:
+    if not deadline:
+        return {}
+    return {
+        f"{prefix}_text": deadline["text"],
+        f"{prefix}_date": _date(deadline["date"]),
+        f"{prefix}_precision": deadline["precision"],
+        f"{prefix}_kind": deadline["kind"],
+    }
+
+
+def _load_users(data: dict, password: str) -> list[DemoLogin]:
+    ensure_role_groups()
+    User = get_user_model()
+    logins = []
+    for spec in data["users"]:
+        user, _ = User.objects.get_or_create(
+            username=spec["username"],
+            defaults={
+                "first_name": spec["first_name"],
+                "last_name": spec["last_name"],
+                "email": spec["email"],
+            },
+        )
+        user.set_password(password)
+        user.is_staff = user.is_superuser = spec["role"] == "admin"
+        user.save()
+        if spec["role"] in ROLE_GROUP:
+            user.groups.add(Group.objects.get(name=ROLE_GROUP[spec["role"]]))
+        for title in spec["posts"]:
+            Post.objects.get(title=title).holders.add(user)
+        logins.append(DemoLogin(spec["username"], password, spec["role"], tuple(spec["posts"])))
+    return logins
+
+
+@transaction.atomic
+def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
+    """Create the demo framework, its rounds and updates, and the demo users.
+
+    Idempotent: if the framework already exists nothing is changed but the users' passwords.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    spec = data["framework"]
+    existing = Framework.objects.filter(slug=spec["slug"]).first()
+    if existing:
+        return DemoResult(existing, False, _load_users(data, password))
+
+    framework = Framework.objects.create(
+        name=spec["name"],
+        slug=spec["slug"],
+        description=spec["description"],
+        owner=spec["owner"],
+        start_date=_date(spec["start_date"]),
+        end_date=_date(spec["end_date"]),
+    )
+    themes = {
+        t["name"]: Theme.objects.create(framework=framework, name=t["name"], order=t["order"])
+        for t in data["themes"]
+    }
+    periods = {
+        p["label"]: ReportingPeriod.objects.create(
+            framework=framework,
+            label=p["label"],
+            start_date=_date(p["start_date"]),
+            end_date=_date(p["end_date"]),
+            due_date=_date(p["due_date"]),
+            state=PeriodState.CLOSED if p["state"] == PeriodState.CLOSED else PeriodState.DRAFT,
+        )
+        for p in data["periods"]
+    }
+    posts: dict[str, Post] = {p.title: p for p in Post.objects.all()}
+    for row in data["milestones"]:
+        milestone = Milestone.objects.create(
+            framework=framework,
+            theme=themes[row["theme"]],
+            title=row["title"],
+            existing_activity=row["existing_activity"],
+            order=row["order"],
+            source_reference=row["source_reference"],
+            **_deadline_fields("deadline", row["deadline"]),
+        )
+        if milestone.deadline_kind == "":
+            milestone.deadline_kind = DeadlineKind.NOT_SET
+        for order, lead in enumerate(row["leads"]):
+            post = posts.get(lead["post"]) or Post.objects.create(title=lead["post"])
+            posts[post.title] = post
+            MilestonePost.objects.create(
+                milestone=milestone, post=post, role=lead["role"], order=order
+            )
+        previous = None
+        for entry in row["updates"]:
+            period = periods[entry["period"]]
+            stamp = dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC)
+            update = ProgressUpdate.objects.create(
+                milestone=milestone,
+                period=period,
+                previous=previous,
+                narrative=entry["narrative"],
+                rag=entry["rag"],
+                rag_text=entry["rag_text"],
+                state=UpdateState.APPROVED,
+                saved_at=stamp,
+                submitted_at=stamp,
+                reviewed_at=stamp,
+                **_deadline_fields("new_deadline", entry["new_deadline"]),
+            )
+            if entry["new_deadline"]:
+                for field, value in _deadline_fields("revised_deadline", entry["new_deadline"]).items():
+                    setattr(milestone, field, value)
+                milestone.save()
+            previous = update
+
+    logins = _load_users(data, password)
+    policy = get_user_model().objects.filter(groups__name=POLICY_TEAM).first()
+    for label, p in periods.items():
+        spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
+        if spec_state == PeriodState.OPEN:
+            reporting_period_open(period=p, user=policy)
+    return DemoResult(framework, True, logins)

@@ -1,0 +1,214 @@
+"""Writes to progress updates (returns): save a draft, submit, approve, return.
+
+Every function is atomic, locks the row it changes, and refuses a stale `expected_version`
+(optimistic concurrency), so an officer's words are never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from frameworks.importers.parsing import ParsedDeadline, parse_deadline
+from frameworks.models import (
+    RAG,
+    DeadlineKind,
+    Milestone,
+    ProgressUpdate,
+    UpdateState,
+    format_deadline,
+)
+
+MAX_NARRATIVE_LENGTH = 20_000
+
+
+class UpdateConflict(Exception):
+    """Someone else saved this return since the form was loaded."""
+
+    def __init__(self, current: ProgressUpdate) -> None:
+        super().__init__("This return was changed by someone else after you opened it.")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class UpdateInput:
+    narrative: str = ""
+    rag: str = ""
+    new_deadline: str = ""
+    percent_complete: int | None = None
+
+
+def _locked(update: ProgressUpdate, expected_version: int | None) -> ProgressUpdate:
+    current = (
+        ProgressUpdate.objects.select_for_update()
+        .select_related("period", "milestone")
+        .get(pk=update.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise UpdateConflict(current)
+    return current
+
+
+def _check_editable(update: ProgressUpdate) -> None:
+    if update.state == UpdateState.APPROVED:
+        raise ValidationError("This return has been approved and can no longer be changed.")
+    if not update.period.is_open:
+        raise ValidationError(
+            f"The round {update.period.label} is not open, so its returns cannot be changed."
+        )
+
+
+def _parsed_new_deadline(text: str) -> ParsedDeadline | None:
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if len(text) > 255:
+        raise ValidationError({"new_deadline": "New deadline must be 255 characters or fewer."})
+    return parse_deadline(text)
+
+
+def _apply(update: ProgressUpdate, data: UpdateInput, user, now: dt.datetime) -> None:
+    if len(data.narrative) > MAX_NARRATIVE_LENGTH:
+        raise ValidationError(
+            {"narrative": f"Progress update must be {MAX_NARRATIVE_LENGTH:,} characters or fewer."}
+        )
+    if data.rag and data.rag not in RAG.values:
+        raise ValidationError({"rag": "Select a RAG status from the list."})
+    if data.percent_complete is not None and not 0 <= data.percent_complete <= 100:
+        raise ValidationError({"percent_complete": "Percent complete must be between 0 and 100."})
+    parsed = _parsed_new_deadline(data.new_deadline)
+    update.narrative = data.narrative.strip()
+    update.rag = data.rag
+    update.percent_complete = data.percent_complete
+    update.new_deadline_text = parsed.text if parsed else ""
+    update.new_deadline_date = parsed.date if parsed else None
+    update.new_deadline_precision = parsed.precision if parsed else ""
+    update.new_deadline_kind = parsed.kind if parsed else ""
+    update.saved_at = now
+    update.saved_by = user
+    update.version = F("version") + 1
+
+
+def _check_ready_to_submit(update: ProgressUpdate, milestone: Milestone, today: dt.date) -> None:
+    errors: dict[str, str] = {}
+    if not update.narrative:
+        errors["narrative"] = "Enter a progress update: how much, how well, what impact, next step."
+    if not update.rag:
+        errors["rag"] = "Select a RAG status."
+    if update.new_deadline_text and update.new_deadline_kind == DeadlineKind.DATE:
+        if update.new_deadline_date is None:
+            errors["new_deadline"] = (
+                "Enter the new deadline as a month and year or a full date, "
+                "for example March 2021 or 31/03/2021."
+            )
+    if update.rag == RAG.IN_PROGRESS and milestone.deadline_passed(today=today):
+        new_date = update.new_deadline_date
+        if new_date is None or new_date < today:
+            passed = format_deadline(
+                text="",
+                date=milestone.effective_deadline_date,
+                precision=milestone.revised_deadline_precision
+                if milestone.has_revised_deadline
+                else milestone.deadline_precision,
+                kind=DeadlineKind.DATE,
+            )
+            errors["new_deadline"] = (
+                f"The deadline ({passed}) has passed. To report In progress, enter a new "
+                "deadline that is today or later, or select Overdue."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def progress_update_save_draft(
+    *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
+) -> ProgressUpdate:
+    """Keep the officer's work without submitting it. A returned update stays Returned."""
+    current = _locked(update, expected_version)
+    _check_editable(current)
+    now = timezone.now()
+    _apply(current, data, user, now)
+    if current.state in (UpdateState.NOT_STARTED, UpdateState.SUBMITTED):
+        current.state = UpdateState.DRAFT
+    current.save()
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def progress_update_submit(
+    *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
+) -> ProgressUpdate:
+    """Submit a return for review. Either the whole submission is stored or nothing is."""
+    current = _locked(update, expected_version)
+    _check_editable(current)
+    now = timezone.now()
+    _apply(current, data, user, now)
+    _check_ready_to_submit(current, current.milestone, timezone.localdate())
+    current.state = UpdateState.SUBMITTED
+    current.submitted_at = now
+    current.submitted_by = user
+    current.save()
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def progress_update_approve(*, update: ProgressUpdate, user, comment: str = "") -> ProgressUpdate:
+    """Approve a submitted return; an approved new deadline becomes the milestone's deadline."""
+    current = _locked(update, None)
+    if current.state != UpdateState.SUBMITTED:
+        raise ValidationError(
+            f"Only submitted returns can be approved; this one is {current.get_state_display()}."
+        )
+    now = timezone.now()
+    current.state = UpdateState.APPROVED
+    current.reviewed_at = now
+    current.reviewed_by = user
+    current.review_comment = comment.strip()
+    current.version = F("version") + 1
+    current.save()
+    if current.new_deadline_text:
+        milestone = Milestone.objects.select_for_update().get(pk=current.milestone_id)
+        milestone.revised_deadline_text = current.new_deadline_text
+        milestone.revised_deadline_date = current.new_deadline_date
+        milestone.revised_deadline_precision = current.new_deadline_precision
+        milestone.revised_deadline_kind = current.new_deadline_kind
+        milestone.save(
+            update_fields=[
+                "revised_deadline_text",
+                "revised_deadline_date",
+                "revised_deadline_precision",
+                "revised_deadline_kind",
+                "updated_at",
+            ]
+        )
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> ProgressUpdate:
+    """Send a submitted return back to the officer with a comment saying what to change."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": "Enter a comment saying what the officer should change."})
+    current = _locked(update, None)
+    if current.state != UpdateState.SUBMITTED:
+        raise ValidationError(
+            f"Only submitted returns can be returned; this one is {current.get_state_display()}."
+        )
+    current.state = UpdateState.RETURNED
+    current.reviewed_at = timezone.now()
+    current.reviewed_by = user
+    current.review_comment = comment
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    return current

@@ -1,0 +1,54 @@
+"""Tags for RAG and workflow state: always a word in a coloured tag, never colour alone."""
+
+from django import template
+from django.utils.html import format_html
+
+from frameworks.models import RAG, RAG_COLOUR, UpdateState
+
+register = template.Library()
+
+STATE_COLOUR = {
+    UpdateState.NOT_STARTED: "grey",
+    UpdateState.DRAFT: "light-blue",
+    UpdateState.SUBMITTED: "blue",
+    UpdateState.RETURNED: "orange",
+    UpdateState.APPROVED: "green",
+}
+
+
+@register.simple_tag
+def rag_tag(value: str, raw: str = ""):
+    """A RAG status as a GOV.UK tag; an unrecognised imported status shows its raw text."""
+    if value in RAG.values:
+        return format_html(
+            '<strong class="govuk-tag govuk-tag--{}">{}</strong>',
+            RAG_COLOUR[RAG(value)],
+            RAG(value).label,
+        )
+    if raw:
+        return format_html('<strong class="govuk-tag govuk-tag--grey">{}</strong>', raw)
+    return format_html('<span class="govuk-hint govuk-!-margin-0">{}</span>', "No status")
+
+
+@register.simple_tag
+def state_tag(value: str):
+    state = UpdateState(value)
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{}">{}</strong>', STATE_COLOUR[state], state.label
+    )
+
+
+@register.simple_tag
+def overdue_tag():
+    return format_html('<strong class="govuk-tag govuk-tag--red">{}</strong>', "Overdue")
+
+
+@register.filter
+def rag_label(value: str) -> str:
+    return RAG(value).label if value in RAG.values else "No status"
+
+
+@register.filter
+def lookup(mapping, key):
+    return mapping.get(key, 0) if mapping else 0
+

@@ -1,0 +1,104 @@
+"""The policy team's rounds: list, create, open, the returns dashboard, close."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from frameworks import selectors
+from frameworks.forms import PeriodForm
+from frameworks.models import Framework, ReportingPeriod, UpdateState
+from frameworks.roles import is_policy_team
+from frameworks.services.periods import (
+    reporting_period_close,
+    reporting_period_create,
+    reporting_period_open,
+)
+from frameworks.views._helpers import (
+    add_service_errors,
+    policy_team_required,
+    rounds_reader_required,
+)
+
+
+@rounds_reader_required
+def period_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "frameworks/period_list.html",
+        {
+            "frameworks": selectors.periods_by_framework(),
+            "can_manage": is_policy_team(request.user),
+        },
+    )
+
+
+@policy_team_required
+@require_http_methods(["GET", "POST"])
+def period_create(request: HttpRequest, slug: str) -> HttpResponse:
+    framework = get_object_or_404(Framework, slug=slug)
+    form = PeriodForm(request.POST or None, instance=ReportingPeriod(framework=framework))
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = reporting_period_create(framework=framework, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Round {period.label} created. Open it when ready.")
+            return redirect(period)
+    return render(request, "frameworks/period_form.html", {"form": form, "framework": framework})
+
+
+@rounds_reader_required
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dashboard = selectors.period_dashboard(pk=pk, state=request.GET.get("state", ""))
+    context = {
+        "dashboard": dashboard,
+        "period": dashboard.period,
+        "states": UpdateState.choices,
+        "can_manage": is_policy_team(request.user),
+    }
+    if request.htmx and request.htmx.target == "returns-table":
+        return render(request, "frameworks/period_detail.html#returns-table", context)
+    return render(request, "frameworks/period_detail.html", context)
+
+
+def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpResponse:
+    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
+    error = None
+    if request.method == "POST":
+        service = reporting_period_open if action == "open" else reporting_period_close
+        try:
+            period = service(period=period, user=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if action == "open":
+                messages.success(
+                    request,
+                    f"Round {period.label} is open: {period.updates.count()} returns created.",
+                )
+            else:
+                messages.success(request, f"Round {period.label} is closed.")
+            return redirect(period)
+    outstanding = period.updates.outstanding().count()
+    return render(
+        request,
+        "frameworks/period_confirm.html",
+        {"period": period, "action": action, "error": error, "outstanding": outstanding},
+    )
+
+
+@policy_team_required
+@require_http_methods(["GET", "POST"])
+def period_open(request: HttpRequest, pk: int) -> HttpResponse:
+    return _period_transition(request, pk, action="open")
+
+
+@policy_team_required
+@require_http_methods(["GET", "POST"])
+def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _period_transition(request, pk, action="close")

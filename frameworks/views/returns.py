@@ -1,0 +1,174 @@
+"""Officers' returns: the task list, the update page with autosave, and the review page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from frameworks import selectors
+from frameworks.forms import ReviewForm, UpdateForm
+from frameworks.models import UpdateState
+from frameworks.roles import can_edit_update, holds_post_for, is_policy_team
+from frameworks.services.updates import (
+    UpdateConflict,
+    progress_update_approve,
+    progress_update_return,
+    progress_update_save_draft,
+    progress_update_submit,
+)
+from frameworks.views._helpers import add_service_errors, policy_team_required
+
+AUTOSAVE_STATES = (UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if is_policy_team(request.user) and not request.user.posts.exists():
+        return redirect("frameworks:period-list")
+    return redirect("frameworks:update-list")
+
+
+@login_required
+def update_list(request: HttpRequest) -> HttpResponse:
+    groups = selectors.officer_returns(user=request.user)
+    return render(request, "frameworks/update_list.html", {"groups": groups})
+
+
+def _update_context(request, update, form, conflict=None) -> dict:
+    editable = can_edit_update(request.user, update)
+    return {
+        "update": update,
+        "milestone": update.milestone,
+        "previous": update.previous,
+        "form": form,
+        "editable": editable,
+        "autosave": editable and update.state in AUTOSAVE_STATES,
+        "conflict": conflict,
+        "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
+        "can_review": is_policy_team(request.user) and update.state == UpdateState.SUBMITTED,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    conflict = None
+    if request.method == "POST":
+        if not can_edit_update(request.user, update):
+            raise PermissionDenied("You cannot change this return.")
+        form = UpdateForm(request.POST)
+        if form.is_valid():
+            submitting = request.POST.get("action") == "submit"
+            service = progress_update_submit if submitting else progress_update_save_draft
+            try:
+                service(
+                    update=update,
+                    user=request.user,
+                    data=form.to_input(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except UpdateConflict as exc:
+                conflict = exc.current
+                data = request.POST.copy()
+                data["version"] = str(conflict.version)
+                form = UpdateForm(data)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    "Someone else saved this return after you opened it. Their text is shown "
+                    "below yours: copy anything you need, then save again to replace it.",
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if submitting:
+                    messages.success(
+                        request, f"Return submitted for review: {update.milestone.title[:80]}"
+                    )
+                    return redirect("frameworks:update-list")
+                messages.success(request, "Draft saved. It has not been submitted yet.")
+                return redirect("frameworks:update-edit", pk=update.pk)
+    else:
+        form = UpdateForm(initial=UpdateForm.initial_for(update))
+    return render(
+        request, "frameworks/update_form.html", _update_context(request, update, form, conflict)
+    )
+
+
+@login_required
+@require_POST
+def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
+    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    if not request.htmx:
+        return redirect("frameworks:update-edit", pk=update.pk)
+    context = {"update": update, "saved": False, "message": ""}
+    form = UpdateForm(request.POST)
+    if not can_edit_update(request.user, update) or update.state not in AUTOSAVE_STATES:
+        context["message"] = "Not saved automatically: use the buttons below."
+    elif not form.is_valid():
+        context["message"] = "Not saved automatically: " + " ".join(
+            str(e) for errors in form.errors.values() for e in errors
+        )
+    else:
+        try:
+            update = progress_update_save_draft(
+                update=update,
+                user=request.user,
+                data=form.to_input(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except UpdateConflict:
+            context["message"] = (
+                "Not saved: someone else changed this return. Save with the button below "
+                "to see their text beside yours."
+            )
+        except ValidationError as exc:
+            context["message"] = "Not saved automatically: " + " ".join(exc.messages)
+        else:
+            context.update(update=update, saved=True)
+    return render(request, "frameworks/update_form.html#autosave-status", context)
+
+
+@policy_team_required
+@require_http_methods(["GET", "POST"])
+def update_review(request: HttpRequest, pk: int) -> HttpResponse:
+    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == ReviewForm.APPROVE:
+                progress_update_approve(
+                    update=update, user=request.user, comment=form.cleaned_data["comment"]
+                )
+                messages.success(request, f"Approved: {update.milestone.title[:80]}")
+            else:
+                progress_update_return(
+                    update=update, user=request.user, comment=form.cleaned_data["comment"]
+                )
+                messages.success(
+                    request, f"Returned to the officer: {update.milestone.title[:80]}"
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("frameworks:period-detail", pk=update.period_id)
+    return render(
+        request,
+        "frameworks/update_detail.html",
+        {
+            "update": update,
+            "milestone": update.milestone,
+            "previous": update.previous,
+            "form": form,
+            "can_review": update.state == UpdateState.SUBMITTED,
+            "is_holder": holds_post_for(request.user, update),
+            "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
+        },
+    )
