@@ -1,0 +1,195 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from frameworks.models import RAG, UpdateState
+from tests.factories import ApprovedUpdateFactory, MilestoneFactory, PeriodFactory, UpdateFactory
+
+
+def future() -> str:
+    return (timezone.localdate() + dt.timedelta(days=400)).strftime("%d/%m/%Y")
+
+
+def form_data(update, **overrides):
+    data = {
+        "narrative": "The CCfA has been drafted and will go to CLT in October.",
+        "rag": RAG.ONGOING,
+        "new_deadline": "",
+        "percent_complete": "",
+        "version": update.version,
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_task_list_shows_only_returns_for_posts_held(client, officer, update, other_officer):
+    not_mine = UpdateFactory(
+        period=update.period,
+        milestone=MilestoneFactory(theme=update.milestone.theme, title="Promote the Members Hub internally"),
+    )
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:update-list")).content.decode()
+    assert update.milestone.title in page
+    assert not_mine.milestone.title not in page
+    assert "Not started" in page
+    assert "Q3 2020-21" in page
+
+
+def test_update_page_shows_previous_round_beside_the_form(client, officer, update):
+    previous_period = PeriodFactory(
+        framework=update.period.framework,
+        label="Q2 2020-21",
+        start_date=dt.date(2020, 7, 1),
+        end_date=dt.date(2020, 9, 30),
+        state="CLOSED",
+    )
+    previous = ApprovedUpdateFactory(
+        milestone=update.milestone,
+        period=previous_period,
+        narrative="Completion of the CCfA was delayed by the pandemic response.",
+        rag=RAG.IN_PROGRESS,
+    )
+    update.previous = previous
+    update.save()
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    assert "Last round&#x27;s update" in page or "Last round's update" in page
+    assert "delayed by the pandemic response" in page
+    assert "Q2 2020-21" in page
+    assert "April 2020" in page  # the deadline
+    assert "Overdue" in page  # deadline passed, not complete
+
+
+def test_save_draft_without_javascript_redirects_back(client, officer, update):
+    client.force_login(officer)
+    url = reverse("frameworks:update-edit", args=[update.pk])
+    response = client.post(url, form_data(update))
+    assert response.status_code == 302 and response.url == url
+    update.refresh_from_db()
+    assert update.state == UpdateState.DRAFT
+    assert "CLT in October" in update.narrative
+
+
+def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, update):
+    client.force_login(officer)
+    response = client.post(
+        reverse("frameworks:update-edit", args=[update.pk]),
+        form_data(update, rag=RAG.IN_PROGRESS, action="submit"),
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert 'href="#id_new_deadline"' in page
+    assert "has passed" in page
+    assert "CLT in October" in page  # the officer's words are kept
+    update.refresh_from_db()
+    assert update.state == UpdateState.NOT_STARTED
+
+
+def test_submit_goes_back_to_task_list(client, officer, update):
+    client.force_login(officer)
+    response = client.post(
+        reverse("frameworks:update-edit", args=[update.pk]),
+        form_data(update, rag=RAG.IN_PROGRESS, new_deadline=future(), action="submit"),
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("frameworks:update-list")
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED
+
+
+def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update):
+    client.force_login(officer)
+    response = client.post(
+        reverse("frameworks:update-autosave", args=[update.pk]),
+        form_data(update),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="autosave-status"' in body
+    assert "Draft saved automatically" in body
+    assert 'name="version" value="2"' in body and 'hx-swap-oob="true"' in body
+    update.refresh_from_db()
+    assert update.state == UpdateState.DRAFT
+
+
+def test_autosave_without_htmx_falls_back_to_the_page(client, officer, update):
+    client.force_login(officer)
+    response = client.post(reverse("frameworks:update-autosave", args=[update.pk]), form_data(update))
+    assert response.status_code == 302
+    assert response.url == reverse("frameworks:update-edit", args=[update.pk])
+    update.refresh_from_db()
+    assert update.state == UpdateState.NOT_STARTED
+
+
+def test_autosave_never_overwrites_newer_work(client, officer, update):
+    client.force_login(officer)
+    url = reverse("frameworks:update-autosave", args=[update.pk])
+    client.post(url, form_data(update, narrative="Newer words"), HTTP_HX_REQUEST="true")
+    stale = client.post(url, form_data(update, narrative="Older tab"), HTTP_HX_REQUEST="true")
+    assert "Not saved" in stale.content.decode()
+    update.refresh_from_db()
+    assert update.narrative == "Newer words"
+
+
+def test_conflicting_save_shows_both_texts(client, officer, update):
+    client.force_login(officer)
+    url = reverse("frameworks:update-edit", args=[update.pk])
+    client.post(url, form_data(update, narrative="Saved first in another tab"))
+    response = client.post(url, form_data(update, narrative="My own words"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Someone else saved this return" in page
+    assert "Saved first in another tab" in page and "My own words" in page
+
+
+def test_approved_return_is_read_only(client, officer, update):
+    update.state = UpdateState.APPROVED
+    update.rag = RAG.COMPLETED
+    update.save()
+    client.force_login(officer)
+    url = reverse("frameworks:update-edit", args=[update.pk])
+    page = client.get(url).content.decode()
+    assert "can no longer be changed" in page
+    assert "Submit for review" not in page
+    assert client.post(url, form_data(update)).status_code == 403
+
+
+def test_review_return_then_officer_sees_comment(client, officer, policy_user, update):
+    update.state = UpdateState.SUBMITTED
+    update.rag = RAG.ONGOING
+    update.narrative = "Training planned."
+    update.save()
+    client.force_login(policy_user)
+    review = reverse("frameworks:update-review", args=[update.pk])
+    response = client.post(review, {"decision": "return", "comment": ""})
+    assert "Enter a comment" in response.content.decode()
+    response = client.post(review, {"decision": "return", "comment": "Please add the impact."})
+    assert response.status_code == 302
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    assert "Returned by the policy team" in page and "Please add the impact." in page
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_task_list_query_count_does_not_grow(client, officer, post, period, size, django_assert_max_num_queries):
+    for _ in range(size):
+        UpdateFactory(period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post))
+    client.force_login(officer)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("frameworks:update-list"))
+    assert response.content.decode().count("govuk-task-list__link") == size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_update_page_query_count_does_not_grow(client, officer, update, post, size, django_assert_max_num_queries):
+    for _ in range(size):
+        MilestoneFactory(theme=update.milestone.theme, lead=post)
+    client.force_login(officer)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("frameworks:update-edit", args=[update.pk])).status_code == 200
