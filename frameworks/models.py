@@ -79,9 +79,7 @@ EDITABLE_UPDATE_STATES = (
 )
 
 
-def format_deadline(
-    *, text: str, date: dt.date | None, precision: str, kind: str
-) -> str:
+def format_deadline(*, text: str, date: dt.date | None, precision: str, kind: str) -> str:
     """How a deadline reads on a page: a parsed date in words, else the officer's own text."""
     if date and kind == DeadlineKind.DATE:
         if precision == DatePrecision.MONTH:
@@ -212,9 +210,7 @@ class Milestone(TimeStampedModel):
     )
     deadline_text = models.CharField(max_length=255, blank=True)
     deadline_date = models.DateField(null=True, blank=True)
-    deadline_precision = models.CharField(
-        max_length=8, choices=DatePrecision.choices, blank=True
-    )
+    deadline_precision = models.CharField(max_length=8, choices=DatePrecision.choices, blank=True)
     deadline_kind = models.CharField(
         max_length=12, choices=DeadlineKind.choices, default=DeadlineKind.NOT_SET
     )
@@ -223,7 +219,9 @@ class Milestone(TimeStampedModel):
     revised_deadline_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, blank=True
     )
-    revised_deadline_kind = models.CharField(max_length=12, choices=DeadlineKind.choices, blank=True)
+    revised_deadline_kind = models.CharField(
+        max_length=12, choices=DeadlineKind.choices, blank=True
+    )
     posts = models.ManyToManyField(Post, through="MilestonePost", related_name="milestones")
 
     objects = MilestoneQuerySet.as_manager()
@@ -255,7 +253,9 @@ class Milestone(TimeStampedModel):
         if self.theme_id and self.framework_id and self.theme.framework_id != self.framework_id:
             raise ValidationError({"theme": "Choose a theme from this milestone's framework."})
         if self.deadline_date and not self.deadline_precision:
-            raise ValidationError({"deadline_precision": "Say whether the deadline is a day or a month."})
+            raise ValidationError(
+                {"deadline_precision": "Say whether the deadline is a day or a month."}
+            )
 
     # Deadlines -----------------------------------------------------------------------------
     @property
@@ -381,7 +381,9 @@ class ReportingPeriod(TimeStampedModel):
 class ProgressUpdateQuerySet(models.QuerySet):
     def for_holder(self, user) -> ProgressUpdateQuerySet:
         return self.filter(
-            Exists(MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user))
+            Exists(
+                MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user)
+            )
         )
 
     def in_open_periods(self) -> ProgressUpdateQuerySet:

@@ -42,7 +42,9 @@ def is_democratic_services(user) -> bool:
 def holds_post_for(user, update: ProgressUpdate) -> bool:
     if not user.is_authenticated:
         return False
-    return MilestonePost.objects.filter(milestone_id=update.milestone_id, post__holders=user).exists()
+    return MilestonePost.objects.filter(
+        milestone_id=update.milestone_id, post__holders=user
+    ).exists()
 
 
 def can_edit_update(user, update: ProgressUpdate) -> bool:

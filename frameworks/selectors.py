@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -161,9 +161,16 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
             row["post_id"], PostReturns(post_id=row["post_id"], title=row["post__title"])
         )
         entry.counts[row["milestone__updates__state"]] += row["n"]
-    holders = MilestonePost.objects.filter(
-        post_id__in=posts.keys(), post__holders__isnull=False
-    ).values_list("post_id", "post__holders__first_name", "post__holders__last_name", "post__holders__username").distinct()
+    holders = (
+        MilestonePost.objects.filter(post_id__in=posts.keys(), post__holders__isnull=False)
+        .values_list(
+            "post_id",
+            "post__holders__first_name",
+            "post__holders__last_name",
+            "post__holders__username",
+        )
+        .distinct()
+    )
     for post_id, first, last, username in holders:
         name = f"{first} {last}".strip() or username
         if name not in posts[post_id].holders:
@@ -213,9 +220,7 @@ def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
     return (
         Milestone.objects.filter(framework=framework)
         .select_related("theme")
-        .prefetch_related(
-            Prefetch("leads", queryset=MilestonePost.objects.select_related("post"))
-        )
+        .prefetch_related(Prefetch("leads", queryset=MilestonePost.objects.select_related("post")))
         .annotate(latest_rag=_latest_update("rag"), latest_period=_latest_update("period__label"))
         .order_by("theme__order", "order", "pk")
     )

@@ -27,7 +27,10 @@ from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_group
 from frameworks.services.periods import reporting_period_open
 
 DEMO_FILE = (
-    Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "ward-councillor-support-framework.json"
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "demo"
+    / "ward-councillor-support-framework.json"
 )
 ROLE_GROUP = {"policy": POLICY_TEAM, "democratic_services": DEMOCRATIC_SERVICES}
 
@@ -158,7 +161,9 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
                 **_deadline_fields("new_deadline", entry["new_deadline"]),
             )
             if entry["new_deadline"]:
-                for field, value in _deadline_fields("revised_deadline", entry["new_deadline"]).items():
+                for field, value in _deadline_fields(
+                    "revised_deadline", entry["new_deadline"]
+                ).items():
                     setattr(milestone, field, value)
                 milestone.save()
             previous = update

@@ -51,7 +51,9 @@ def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.state != PeriodState.DRAFT:
         raise ValidationError(f"{period.label} is {period.get_state_display().lower()}, not draft.")
-    if ReportingPeriod.objects.filter(framework_id=period.framework_id, state=PeriodState.OPEN).exists():
+    if ReportingPeriod.objects.filter(
+        framework_id=period.framework_id, state=PeriodState.OPEN
+    ).exists():
         raise ValidationError(
             "Another round of this framework is already open. Close it before opening this one."
         )

@@ -100,12 +100,15 @@ def _check_ready_to_submit(update: ProgressUpdate, milestone: Milestone, today: 
         errors["narrative"] = "Enter a progress update: how much, how well, what impact, next step."
     if not update.rag:
         errors["rag"] = "Select a RAG status."
-    if update.new_deadline_text and update.new_deadline_kind == DeadlineKind.DATE:
-        if update.new_deadline_date is None:
-            errors["new_deadline"] = (
-                "Enter the new deadline as a month and year or a full date, "
-                "for example March 2021 or 31/03/2021."
-            )
+    if (
+        update.new_deadline_text
+        and update.new_deadline_kind == DeadlineKind.DATE
+        and update.new_deadline_date is None
+    ):
+        errors["new_deadline"] = (
+            "Enter the new deadline as a month and year or a full date, "
+            "for example March 2021 or 31/03/2021."
+        )
     if update.rag == RAG.IN_PROGRESS and milestone.deadline_passed(today=today):
         new_date = update.new_deadline_date
         if new_date is None or new_date < today:

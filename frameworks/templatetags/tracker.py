@@ -51,4 +51,3 @@ def rag_label(value: str) -> str:
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key, 0) if mapping else 0
-

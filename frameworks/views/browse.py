@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from frameworks import selectors
+from frameworks.models import RAG
 
 
 @login_required
@@ -22,7 +23,11 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "frameworks/framework_detail.html",
-        {"overview": overview, "framework": overview.framework},
+        {
+            "overview": overview,
+            "framework": overview.framework,
+            "rag_order": [*RAG.values, ""],
+        },
     )
 
 

@@ -152,9 +152,7 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
                 progress_update_return(
                     update=update, user=request.user, comment=form.cleaned_data["comment"]
                 )
-                messages.success(
-                    request, f"Returned to the officer: {update.milestone.title[:80]}"
-                )
+                messages.success(request, f"Returned to the officer: {update.milestone.title[:80]}")
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

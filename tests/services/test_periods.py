@@ -27,7 +27,9 @@ def history(milestone):
     in_progress = ApprovedUpdateFactory(milestone=milestone, period=q2, rag=RAG.IN_PROGRESS)
     done = MilestoneFactory(theme=milestone.theme, title="Promote the Members Hub internally")
     ApprovedUpdateFactory(milestone=done, period=q2, rag=RAG.COMPLETED)
-    fresh = MilestoneFactory(theme=milestone.theme, title="Councillors to visit Holiday Childcare Scheme")
+    fresh = MilestoneFactory(
+        theme=milestone.theme, title="Councillors to visit Holiday Childcare Scheme"
+    )
     q3 = reporting_period_create(
         framework=framework,
         label="Q3 2020-21",

@@ -65,7 +65,9 @@ def test_in_progress_with_past_new_deadline_is_refused(update, officer):
 
 def test_in_progress_with_future_new_deadline_is_accepted(update, officer):
     data = UpdateInput(narrative="Work continues.", rag=RAG.IN_PROGRESS, new_deadline=future())
-    submitted = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    submitted = progress_update_submit(
+        update=update, user=officer, data=data, expected_version=None
+    )
     assert submitted.state == UpdateState.SUBMITTED
     assert submitted.new_deadline_date > timezone.localdate()
     assert submitted.submitted_by == officer
@@ -73,7 +75,9 @@ def test_in_progress_with_future_new_deadline_is_accepted(update, officer):
 
 def test_overdue_after_deadline_needs_no_new_deadline(update, officer):
     data = UpdateInput(narrative="Delayed by the pandemic response.", rag=RAG.OVERDUE)
-    submitted = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    submitted = progress_update_submit(
+        update=update, user=officer, data=data, expected_version=None
+    )
     assert submitted.rag == RAG.OVERDUE
 
 

@@ -1,4 +1,4 @@
-"""Walk every URL: anonymous users go to sign-in; an officer who does not hold the post is refused."""
+"""Walk every URL: anonymous users go to sign-in; officers not holding the post are refused."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse

@@ -10,7 +10,12 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
     framework = milestone.framework
     response = client.post(
         reverse("frameworks:period-create", args=[framework.slug]),
-        {"label": "Q3 2020-21", "start_date": "01/10/2020", "end_date": "31/12/2020", "due_date": "15/01/2021"},
+        {
+            "label": "Q3 2020-21",
+            "start_date": "01/10/2020",
+            "end_date": "31/12/2020",
+            "due_date": "15/01/2021",
+        },
     )
     assert response.status_code == 302
     period = framework.periods.get(label="Q3 2020-21")
@@ -43,7 +48,9 @@ def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone
 def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user, update):
     UpdateFactory(
         period=update.period,
-        milestone=MilestoneFactory(theme=update.milestone.theme, title="Promote the Members Hub internally"),
+        milestone=MilestoneFactory(
+            theme=update.milestone.theme, title="Promote the Members Hub internally"
+        ),
         state=UpdateState.SUBMITTED,
         rag="ONGOING",
         narrative="Done",
@@ -62,10 +69,14 @@ def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user
 
 
 @pytest.mark.parametrize("size", [4, 40])
-def test_dashboard_query_count_does_not_grow(client, policy_user, period, size, django_assert_max_num_queries):
+def test_dashboard_query_count_does_not_grow(
+    client, policy_user, period, size, django_assert_max_num_queries
+):
     for i in range(size):
         post = PostFactory(title=f"Divisional Director {i}")
-        UpdateFactory(period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post))
+        UpdateFactory(
+            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        )
     client.force_login(policy_user)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("frameworks:period-detail", args=[period.pk]))
@@ -73,11 +84,15 @@ def test_dashboard_query_count_does_not_grow(client, policy_user, period, size, 
 
 
 @pytest.mark.parametrize("size", [4, 40])
-def test_framework_page_query_count_does_not_grow(client, officer, milestone, size, django_assert_max_num_queries):
+def test_framework_page_query_count_does_not_grow(
+    client, officer, milestone, size, django_assert_max_num_queries
+):
     for _ in range(size):
         MilestoneFactory(theme=milestone.theme)
     PeriodFactory(framework=milestone.framework)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        response = client.get(reverse("frameworks:framework-detail", args=[milestone.framework.slug]))
+        response = client.get(
+            reverse("frameworks:framework-detail", args=[milestone.framework.slug])
+        )
     assert response.status_code == 200

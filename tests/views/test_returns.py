@@ -28,7 +28,9 @@ def form_data(update, **overrides):
 def test_task_list_shows_only_returns_for_posts_held(client, officer, update, other_officer):
     not_mine = UpdateFactory(
         period=update.period,
-        milestone=MilestoneFactory(theme=update.milestone.theme, title="Promote the Members Hub internally"),
+        milestone=MilestoneFactory(
+            theme=update.milestone.theme, title="Promote the Members Hub internally"
+        ),
     )
     client.force_login(officer)
     page = client.get(reverse("frameworks:update-list")).content.decode()
@@ -120,7 +122,9 @@ def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update)
 
 def test_autosave_without_htmx_falls_back_to_the_page(client, officer, update):
     client.force_login(officer)
-    response = client.post(reverse("frameworks:update-autosave", args=[update.pk]), form_data(update))
+    response = client.post(
+        reverse("frameworks:update-autosave", args=[update.pk]), form_data(update)
+    )
     assert response.status_code == 302
     assert response.url == reverse("frameworks:update-edit", args=[update.pk])
     update.refresh_from_db()
@@ -177,9 +181,13 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_task_list_query_count_does_not_grow(client, officer, post, period, size, django_assert_max_num_queries):
+def test_task_list_query_count_does_not_grow(
+    client, officer, post, period, size, django_assert_max_num_queries
+):
     for _ in range(size):
-        UpdateFactory(period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post))
+        UpdateFactory(
+            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        )
     client.force_login(officer)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("frameworks:update-list"))
@@ -187,7 +195,9 @@ def test_task_list_query_count_does_not_grow(client, officer, post, period, size
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_update_page_query_count_does_not_grow(client, officer, update, post, size, django_assert_max_num_queries):
+def test_update_page_query_count_does_not_grow(
+    client, officer, update, post, size, django_assert_max_num_queries
+):
     for _ in range(size):
         MilestoneFactory(theme=update.milestone.theme, lead=post)
     client.force_login(officer)

@@ -1,4 +1,6 @@
-"""`python manage.py load_demo`: the Ward Councillor Support Framework demo, built from the seeds."""
+"""`manage.py load_demo`: the Ward Councillor Support Framework demo, built from the seeds."""
+
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -15,8 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for demo users.")
 
     def handle(self, *args, **options):
-        from pathlib import Path
-
         result = demo_data_load(path=Path(options["file"]), password=options["password"])
         framework = result.framework
         verb = "Loaded" if result.created else "Already loaded"
@@ -26,7 +26,7 @@ class Command(BaseCommand):
                 f"{framework.milestones.count()} milestones, {framework.periods.count()} rounds."
             )
         )
-        self.stdout.write("Demo logins (password for all: %s):" % options["password"])
+        self.stdout.write(f"Demo logins (password for all: {options['password']}):")
         for login in result.logins:
             posts = f", holds {', '.join(login.posts)}" if login.posts else ""
             self.stdout.write(f"  {login.username:<12} {login.role}{posts}")

@@ -1,0 +1,33 @@
+from django.contrib.auth import get_user_model
+
+from frameworks.models import RAG, Framework, PeriodState, ProgressUpdate, UpdateState
+from frameworks.services.demo import demo_data_load
+
+
+def test_demo_loads_the_seeded_framework_once(db):
+    result = demo_data_load(password="demo-tracker-2020")
+    framework = result.framework
+    assert result.created
+    assert framework.themes.count() == 14
+    assert framework.milestones.count() == 73
+    periods = {p.label: p for p in framework.periods.all()}
+    assert periods["Q4 2019-20"].state == PeriodState.CLOSED
+    assert periods["Q2 2020-21"].state == PeriodState.CLOSED
+    q3 = periods["Q3 2020-21"]
+    assert q3.state == PeriodState.OPEN
+    # 39 milestones were completed by Q2 2020-21; the other 34 get a return, nothing submitted.
+    assert q3.updates.count() == 34
+    assert set(q3.updates.values_list("state", flat=True)) == {UpdateState.NOT_STARTED}
+    q2 = ProgressUpdate.objects.filter(period=periods["Q2 2020-21"])
+    assert q2.filter(rag=RAG.IN_PROGRESS).count() == 22
+    assert framework.milestones.completed().count() == 39
+
+    officer = get_user_model().objects.get(username="officer")
+    assert list(officer.posts.values_list("title", flat=True)) == ["Divisional Director SPP"]
+    assert officer.check_password("demo-tracker-2020")
+
+    again = demo_data_load(password="demo-tracker-2020")
+    assert not again.created
+    assert Framework.objects.count() == 1
+    # 70 updates in Q4 2019-20, 42 in Q2 2020-21, 34 returns in Q3 2020-21: none added again.
+    assert ProgressUpdate.objects.count() == 70 + 42 + 34
