@@ -112,7 +112,9 @@ class ThemeFactory(factory.django.DjangoModelFactory):
         model = Theme
 
     framework = factory.SubFactory(FrameworkFactory)
-    name = factory.Sequence(lambda n: THEMES[n % len(THEMES)] + (f" {n}" if n >= len(THEMES) else ""))
+    name = factory.Sequence(
+        lambda n: THEMES[n % len(THEMES)] + (f" {n}" if n >= len(THEMES) else "")
+    )
     order = factory.Sequence(int)
 
 
@@ -121,7 +123,9 @@ class PostFactory(factory.django.DjangoModelFactory):
         model = Post
         django_get_or_create = ["title"]
 
-    title = factory.Sequence(lambda n: POSTS[n % len(POSTS)] + (f" ({n})" if n >= len(POSTS) else ""))
+    title = factory.Sequence(
+        lambda n: POSTS[n % len(POSTS)] + (f" ({n})" if n >= len(POSTS) else "")
+    )
 
 
 class MilestoneFactory(factory.django.DjangoModelFactory):
