@@ -94,6 +94,17 @@ def _apply(update: ProgressUpdate, data: UpdateInput, user, now: dt.datetime) ->
     update.version = F("version") + 1
 
 
+def _edit(
+    update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
+) -> tuple[ProgressUpdate, dt.datetime]:
+    """Lock the return, refuse stale or read-only ones, and apply the officer's input."""
+    current = _locked(update, expected_version)
+    _check_editable(current)
+    now = timezone.now()
+    _apply(current, data, user, now)
+    return current, now
+
+
 def _check_ready_to_submit(update: ProgressUpdate, milestone: Milestone, today: dt.date) -> None:
     errors: dict[str, str] = {}
     if not update.narrative:
@@ -133,10 +144,7 @@ def progress_update_save_draft(
     *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
 ) -> ProgressUpdate:
     """Keep the officer's work without submitting it. A returned update stays Returned."""
-    current = _locked(update, expected_version)
-    _check_editable(current)
-    now = timezone.now()
-    _apply(current, data, user, now)
+    current, _ = _edit(update, user, data, expected_version)
     if current.state in (UpdateState.NOT_STARTED, UpdateState.SUBMITTED):
         current.state = UpdateState.DRAFT
     current.save()
@@ -149,10 +157,7 @@ def progress_update_submit(
     *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
 ) -> ProgressUpdate:
     """Submit a return for review. Either the whole submission is stored or nothing is."""
-    current = _locked(update, expected_version)
-    _check_editable(current)
-    now = timezone.now()
-    _apply(current, data, user, now)
+    current, now = _edit(update, user, data, expected_version)
     _check_ready_to_submit(current, current.milestone, timezone.localdate())
     current.state = UpdateState.SUBMITTED
     current.submitted_at = now
