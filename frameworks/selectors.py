@@ -145,6 +145,10 @@ class PeriodDashboard:
     def total(self) -> int:
         return sum(self.totals.values())
 
+    @property
+    def state_label(self) -> str:
+        return UpdateState(self.state_filter).label if self.state_filter else ""
+
 
 def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
     """Returns per lead post (not started, draft, submitted, returned, approved, late)."""

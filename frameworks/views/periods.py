@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from frameworks import selectors
 from frameworks.forms import PeriodForm
@@ -53,6 +54,7 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @rounds_reader_required
+@vary_on_headers("HX-Request", "HX-Target")
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dashboard = selectors.period_dashboard(pk=pk, state=request.GET.get("state", ""))
     context = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +49,7 @@ def _update_context(request, update, form, conflict=None) -> dict:
         "form": form,
         "editable": editable,
         "autosave": editable and update.state in AUTOSAVE_STATES,
+        "autosave_seconds": settings.TRACKER_AUTOSAVE_SECONDS,
         "conflict": conflict,
         "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
         "can_review": is_policy_team(request.user) and update.state == UpdateState.SUBMITTED,

@@ -1,0 +1,127 @@
+"""Fixtures for the real-browser tests (marker `browser`).
+
+Debian's Chromium (never a downloaded browser: the tests run without internet), one per
+session; a fresh context per page, with the service's locale and time zone. Every request
+that leaves the live server is refused and reported, so nothing (axe-core, fonts, a CDN) is
+fetched from the network, and JavaScript errors, console errors and failed responses fail
+the test that caused them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps its asyncio loop marked as running in this thread from
+    # start() to stop(), so Django refuses ORM calls from the test thread (factories,
+    # refresh_from_db, transactional_db's flush) with SynchronousOnlyOperation. Nothing
+    # here is async: allow them while the browser is up, and only then.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+
+
+@pytest.fixture
+def new_page(browser, live_server, transactional_db) -> Iterator[Callable[..., Page]]:
+    """`new_page(**context_options)`: a page in a new context (a separate person's browser)."""
+    contexts = []
+    problems: list[str] = []
+
+    def guard(route) -> None:
+        url = route.request.url
+        if url.startswith(live_server.url):
+            route.continue_()
+        else:
+            problems.append(f"Refused a request off the test server: {url}")
+            route.abort()
+
+    def make(**context_options) -> Page:
+        options = {
+            "locale": "en-GB",
+            "timezone_id": "Europe/London",
+            "base_url": live_server.url,
+            **context_options,
+        }
+        context = browser.new_context(**options)
+        context.set_default_timeout(5_000)
+        context.route("**/*", guard)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and problems.append(f"Console error: {message.text} ({message.location})")
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and problems.append(f"HTTP {response.status} for {response.url}")
+            ),
+        )
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not problems, "The browser reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    return new_page()
+
+
+@pytest.fixture
+def login() -> Callable[..., None]:
+    """`login(page, username, password)`: sign in through the real sign-in form."""
+    from playwright.sync_api import expect
+
+    def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text(re.compile(r"^Signed in as "))).to_be_visible()
+
+    return sign_in
