@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from frameworks.models import RAG, ReportingPeriod
+from frameworks.models import RAG, ImportLayout, ReportingPeriod
 from frameworks.services.updates import UpdateInput
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
@@ -132,3 +132,44 @@ class PeriodForm(forms.ModelForm):
         labels = {"label": "Round name"}
         help_texts = {"label": "Usually the financial-year quarter, for example Q3 2020-21."}
         error_messages = {"label": {"required": "Enter a name for the round."}}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="An Excel workbook (.xlsx) or a CSV file, up to 20 MB.",
+        error_messages={
+            "required": "Choose the spreadsheet to import.",
+            "empty": "The file you chose is empty.",
+        },
+    )
+    framework = forms.CharField(
+        label="Framework",
+        max_length=200,
+        help_text="The name of an existing framework adds to it; a new name creates one.",
+        error_messages={"required": "Enter the framework's name."},
+    )
+    layout = forms.ChoiceField(
+        label="Layout",
+        choices=[("auto", "Work it out from the headings")] + list(ImportLayout.choices),
+        initial="auto",
+        widget=forms.RadioSelect,
+    )
+    period = forms.CharField(
+        label="Current round (optional)",
+        required=False,
+        max_length=60,
+        help_text="Needed for trackers and actions exports, for example Q2 2020-21.",
+    )
+    previous_period = forms.CharField(
+        label="Previous round (optional)",
+        required=False,
+        max_length=60,
+        help_text="Trackers also hold the round before, for example Q4 2019-20.",
+    )
+    sheet = forms.CharField(
+        label="Sheet (optional)",
+        required=False,
+        max_length=100,
+        help_text="Leave blank to look for the header row in every sheet.",
+    )

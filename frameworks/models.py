@@ -222,6 +222,10 @@ class Milestone(TimeStampedModel):
     revised_deadline_kind = models.CharField(
         max_length=12, choices=DeadlineKind.choices, blank=True
     )
+    monitoring_groups = models.JSONField(
+        default=list, blank=True, help_text="Boards or groups that monitor this milestone."
+    )
+    risk = models.TextField(blank=True)
     posts = models.ManyToManyField(Post, through="MilestonePost", related_name="milestones")
 
     objects = MilestoneQuerySet.as_manager()
@@ -456,9 +460,7 @@ class ProgressUpdate(TimeStampedModel):
                 violation_error_message="Percent complete must be between 0 and 100.",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=[UpdateState.NOT_STARTED, UpdateState.DRAFT])
-                | ~Q(rag="")
-                | ~Q(rag_text=""),
+                condition=~Q(state=UpdateState.SUBMITTED) | ~Q(rag="") | ~Q(rag_text=""),
                 name="update_submitted_has_rag",
                 violation_error_message="A submitted update needs a RAG status.",
             ),
@@ -482,11 +484,7 @@ class ProgressUpdate(TimeStampedModel):
         return reverse("frameworks:update-edit", kwargs={"pk": self.pk})
 
     def clean(self) -> None:
-        if (
-            self.state not in (UpdateState.NOT_STARTED, UpdateState.DRAFT)
-            and not self.rag
-            and not self.rag_text
-        ):
+        if self.state == UpdateState.SUBMITTED and not self.rag and not self.rag_text:
             raise ValidationError({"rag": "Select a RAG status."})
         if self.state == UpdateState.RETURNED and not self.review_comment.strip():
             raise ValidationError({"review_comment": "Say why the update is being returned."})
@@ -511,3 +509,56 @@ class ProgressUpdate(TimeStampedModel):
             precision=self.new_deadline_precision,
             kind=self.new_deadline_kind or DeadlineKind.DATE,
         )
+
+
+class ImportLayout(models.TextChoices):
+    FRAMEWORK = (
+        "framework",
+        "Framework (What do we do? | What (more) could we do? | Lead | Timescale)",
+    )
+    TRACKER = "tracker", "Progress tracker (Theme | Key Milestone | Lead | Deadline | …)"
+    ACTIONS = "actions", "Actions export (Code | Title | Status | Progress | Owners | …)"
+
+
+class ImportBatch(models.Model):
+    """One uploaded legacy file: previewed (a dry run), then applied in one transaction."""
+
+    class State(models.TextChoices):
+        PREVIEWED = "PREVIEWED", "Previewed"
+        APPLIED = "APPLIED", "Applied"
+        REFUSED = "REFUSED", "Refused"
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content = models.BinaryField(
+        blank=True, help_text="The uploaded bytes, kept until the import is applied."
+    )
+    framework_name = models.CharField(max_length=200)
+    framework = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.SET_NULL, related_name="imports"
+    )
+    layout = models.CharField(max_length=12, blank=True)
+    requested_layout = models.CharField(max_length=12, default="auto")
+    sheet_name = models.CharField(max_length=100, blank=True)
+    period_label = models.CharField(max_length=60, blank=True)
+    previous_period_label = models.CharField(max_length=60, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEWED)
+    report = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:import-detail", kwargs={"pk": self.pk})

@@ -333,3 +333,91 @@ def update_is_overdue(update: ProgressUpdate, today: dt.date) -> bool:
     if update.rag in (RAG.COMPLETED, RAG.CANCELLED):
         return False
     return update.rag == RAG.OVERDUE or update.milestone.deadline_passed(today=today)
+
+
+# Exports ------------------------------------------------------------------------------------
+def framework_export_data(*, framework: Framework) -> dict:
+    """Everything about a framework as plain data, in plan order (four queries)."""
+    milestones = (
+        Milestone.objects.filter(framework=framework)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch("leads", queryset=MilestonePost.objects.select_related("post")),
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.select_related("period").order_by(
+                    "period__start_date"
+                ),
+            ),
+        )
+        .order_by("theme__order", "order", "pk")
+    )
+    themes: dict[int, dict] = {
+        theme.pk: {"code": theme.code, "name": theme.name, "milestones": []}
+        for theme in framework.themes.order_by("order", "name")
+    }
+    for milestone in milestones:
+        themes[milestone.theme_id]["milestones"].append(
+            {
+                "code": milestone.code,
+                "title": milestone.title,
+                "leads": [
+                    {"post": link.post.title, "role": link.role} for link in milestone.leads.all()
+                ],
+                "deadline": {
+                    "text": milestone.deadline_text,
+                    "date": milestone.deadline_date.isoformat()
+                    if milestone.deadline_date
+                    else None,
+                    "kind": milestone.deadline_kind,
+                },
+                "updates": [
+                    {
+                        "period": update.period.label,
+                        "rag": update.rag,
+                        "rag_text": update.rag_text,
+                        "narrative": update.narrative,
+                        "new_deadline": update.new_deadline_text or None,
+                        "percent_complete": update.percent_complete,
+                        "state": update.state,
+                    }
+                    for update in milestone.updates.all()
+                    if update.state != UpdateState.NOT_STARTED
+                ],
+            }
+        )
+    return {"framework": framework.name, "themes": list(themes.values())}
+
+
+def export_periods(*, framework: Framework, period: str = "") -> tuple[str, str]:
+    """The round to export as current (the latest with updates, unless named) and the one before."""
+    periods = list(
+        framework.periods.filter(updates__isnull=False).distinct().order_by("-start_date")
+    )
+    labels = [p.label for p in periods]
+    if period:
+        matches = [p for p in labels if p.casefold() == period.casefold()]
+        if not matches:
+            raise ValueError(f"{framework.name} has no round “{period}” with updates.")
+        index = labels.index(matches[0])
+    else:
+        if not labels:
+            return "", ""
+        index = 0
+    previous = labels[index + 1] if index + 1 < len(labels) else ""
+    return labels[index], previous
+
+
+def group_progress(*, framework: Framework, period: ReportingPeriod) -> dict[int, int | None]:
+    """Each theme's (recommendation group's) progress in a round: the mean of its milestones'
+    % complete, truncated to a whole percent; None where no milestone gives one."""
+    values: dict[int, list[int]] = {}
+    rows = ProgressUpdate.objects.filter(
+        period=period, milestone__framework=framework, percent_complete__isnull=False
+    ).values_list("milestone__theme_id", "percent_complete")
+    for theme_id, percent in rows:
+        values.setdefault(theme_id, []).append(percent)
+    return {
+        theme.pk: (sum(values[theme.pk]) // len(values[theme.pk]) if theme.pk in values else None)
+        for theme in framework.themes.all()
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frameworks.views import browse, periods, returns
+from frameworks.views import browse, imports, periods, returns
 
 app_name = "frameworks"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", periods.period_create, name="period-create"),
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
+    path("imports/", imports.import_list, name="import-list"),
+    path("imports/new/", imports.import_create, name="import-create"),
+    path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("imports/templates/<slug:layout>.xlsx", imports.import_template, name="import-template"),
 ]

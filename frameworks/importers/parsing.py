@@ -94,6 +94,7 @@ _BLOCK_TAGS: Final = frozenset(
 _LINE_TAGS: Final = frozenset({"li", "dt", "dd"})
 _SKIP_TAGS: Final = frozenset({"script", "style", "template", "head", "title"})
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ue000-\uf8ff]")
+_NEEDS_PARSING: Final = re.compile(r"[<&\n\r•\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ue000-\uf8ff]")
 _LINK_SCHEMES: Final = frozenset({"http", "https", "mailto"})
 _C0_AND_SPACE: Final = "".join(map(chr, range(0x21)))
 
@@ -231,6 +232,9 @@ def clean_text(value: object) -> str:
         return ""
     text = value if isinstance(value, str) else str(value)
     # Word's Symbol-font bullets survive some PDF/Word exports as private-use characters.
+    if not _NEEDS_PARSING.search(text):
+        # The common case (plain text on one line): no markup, entities, breaks or bullets.
+        return " ".join(text.split())
     text = _sanitise(text.replace("\uf0b7", "•").replace("\uf0a7", "•"))
     if not text.strip():
         return ""
@@ -552,12 +556,18 @@ def is_bare_status(value: str | None) -> bool:
 
 
 # parse_percent -------------------------------------------------------------------------------
+_PERCENT_ATTRIBUTE: Final = re.compile(
+    r"""\bvalue\s*=\s*["']?\s*(?P<number>\d+(?:\.\d+)?)\s*%""", re.IGNORECASE
+)
+
+
 def parse_percent(value: object) -> int | None:
     """A percentage as a whole number 0–100, or None when blank.
 
-    "78%", "<b>78%</b>", "78", 78 and 78.0 are 78. A decimal number between 0 and 1 without a
-    % sign ("0.78", 0.78, and 1.0) is a fraction, as Excel stores a %-formatted cell, so 0.78 is
-    78 and 1.0 is 100; whole numbers (1, "1") are percentages. Halves round up.
+    "78%", "<b>78%</b>", '<input value="78%"/>', "78", 78 and 78.0 are 78. A decimal number
+    between 0 and 1 without a % sign ("0.78", 0.78, and 1.0) is a fraction, as Excel stores a
+    %-formatted cell, so 0.78 is 78 and 1.0 is 100; whole numbers (1, "1") are percentages.
+    Halves round up.
     Raises ValueError, in plain English, for text that is not a number or a value outside 0–100.
     """
     if value is None:
@@ -568,6 +578,11 @@ def parse_percent(value: object) -> int | None:
         number = Decimal(value)
         fraction = False
     else:
+        if isinstance(value, str) and "<" in value:
+            # Performance-system exports: <input value="78%"/> keeps the figure in an attribute.
+            attribute = _PERCENT_ATTRIBUTE.search(value)
+            if attribute and not one_line(value):
+                value = attribute["number"] + "%"
         text = one_line(value) if not isinstance(value, float) else repr(value)
         if not text:
             return None
@@ -655,3 +670,31 @@ def split_leads(value: str | None) -> list[tuple[str, str]]:
     if result and result[0][1] != PostRole.LEAD:
         result[0] = (result[0][0], PostRole.LEAD)
     return result
+
+
+# Round labels --------------------------------------------------------------------------------
+_QUARTER_RE: Final = re.compile(r"^q(?P<q>[1-4])\s+(?P<y1>\d{4})\s*[-/–]\s*(?P<y2>\d{2}|\d{4})$")
+
+
+def quarter_dates(label: str) -> tuple[dt.date, dt.date] | None:
+    """Start and end of a financial-year quarter label such as "Q3 2019-20" (April to March).
+
+    Q1 is April to June, Q2 July to September, Q3 October to December and Q4 January to March
+    of the second year. Anything else (or a year pair that does not follow on) is None.
+    """
+    match = _QUARTER_RE.match(" ".join(label.lower().split()))
+    if not match:
+        return None
+    first = int(match["y1"])
+    second = int(match["y2"])
+    if second < 100:
+        second += first // 100 * 100
+    if second != first + 1:
+        return None
+    quarter = int(match["q"])
+    year = first if quarter < 4 else second
+    start_month = {1: 4, 2: 7, 3: 10, 4: 1}[quarter]
+    start = dt.date(year, start_month, 1)
+    end_month = start_month + 2
+    end = dt.date(year, end_month, calendar.monthrange(year, end_month)[1])
+    return start, end

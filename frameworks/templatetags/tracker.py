@@ -51,3 +51,11 @@ def rag_label(value: str) -> str:
 @register.filter
 def lookup(mapping, key):
     return mapping.get(key, 0) if mapping else 0
+
+
+@register.filter
+def person(user, default: str = "the command line") -> str:
+    """A user's full name, else their username; `default` when there is nobody."""
+    if not user:
+        return default
+    return user.get_full_name() or user.username

@@ -3,6 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from frameworks.models import ImportBatch
+
 ALLOWED_FOR_ANY_OFFICER = {
     "frameworks:home",
     "frameworks:update-list",
@@ -23,8 +25,14 @@ def app_url_names() -> list[str]:
 
 
 @pytest.fixture
-def urls(update):
+def urls(update, policy_user):
+    batch = ImportBatch.objects.create(
+        file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
+    )
     kwargs = {
+        "frameworks:import-detail": {"pk": batch.pk},
+        "frameworks:import-confirm": {"pk": batch.pk},
+        "frameworks:import-template": {"layout": "tracker"},
         "frameworks:update-edit": {"pk": update.pk},
         "frameworks:update-autosave": {"pk": update.pk},
         "frameworks:update-review": {"pk": update.pk},
@@ -36,7 +44,7 @@ def urls(update):
         "frameworks:milestone-detail": {"pk": update.milestone_id},
     }
     names = app_url_names()
-    assert len(names) >= 13, names
+    assert len(names) >= 18, names
     return {name: reverse(name, kwargs=kwargs.get(name)) for name in names}
 
 
@@ -79,7 +87,7 @@ def test_the_post_holder_reaches_their_return_but_not_the_policy_pages(client, u
 def test_policy_team_reaches_every_page(client, urls, policy_user):
     client.force_login(policy_user)
     for name, url in urls.items():
-        if name == "frameworks:update-autosave":
+        if name in ("frameworks:update-autosave", "frameworks:import-confirm"):
             continue  # POST-only
         response = client.get(url)
         assert response.status_code in (200, 302), (name, response.status_code)

@@ -1,0 +1,454 @@
+"""From a sheet's rows to a `LegacyPlan`: themes, milestones and their updates, as they will be
+stored, with every problem located by sheet, row and column. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from frameworks.importers import layouts
+from frameworks.importers.parsing import (
+    ParsedDeadline,
+    clean_text,
+    is_bare_status,
+    one_line,
+    parse_deadline,
+    parse_percent,
+    parse_status,
+    split_leads,
+)
+from frameworks.importers.readers import Sheet, Source
+
+PREVIOUS = "previous"
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass
+class UpdateSpec:
+    round: str  # PREVIOUS or CURRENT
+    narrative: str = ""
+    rag: str = ""
+    rag_text: str = ""
+    new_deadline: ParsedDeadline | None = None
+    percent_complete: int | None = None
+
+
+@dataclass
+class MilestoneSpec:
+    row: int
+    theme: str
+    title: str
+    theme_code: str = ""
+    code: str = ""
+    existing_activity: str = ""
+    lead_text: str = ""
+    leads: list[tuple[str, str]] = field(default_factory=list)
+    deadline: ParsedDeadline = field(default_factory=lambda: parse_deadline(None))
+    monitoring_groups: list[str] = field(default_factory=list)
+    risk: str = ""
+    updates: list[UpdateSpec] = field(default_factory=list)
+
+
+@dataclass
+class ThemeSpec:
+    name: str
+    code: str = ""
+    printed_percent: int | None = None
+
+
+@dataclass
+class LegacyPlan:
+    layout: str = ""
+    sheet: str = ""
+    header_row: int | None = None
+    themes: list[ThemeSpec] = field(default_factory=list)
+    milestones: list[MilestoneSpec] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    def warn(self, row: int | None, column: str | None, message: str) -> None:
+        self.warnings.append(Problem(self.sheet, row, column, message))
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        self.errors.append(Problem(self.sheet, row, column, message))
+
+
+def _expected(layout: str) -> str:
+    return " | ".join(c.label for c in layouts.LAYOUTS[layout] if c.required)
+
+
+def _locate(source: Source, layout: str, sheet_name: str | None, plan: LegacyPlan):
+    sheets: list[Sheet] = source.sheets
+    if sheet_name:
+        sheets = [s for s in source.sheets if s.name == sheet_name]
+        if not sheets:
+            names = ", ".join(f"“{s.name}”" for s in source.sheets)
+            plan.error(None, None, f"There is no sheet called “{sheet_name}”. Sheets: {names}.")
+            return None, None
+    candidates = layouts.LAYOUT_NAMES if layout == "auto" else (layout,)
+    best: tuple[Sheet, layouts.HeaderMatch] | None = None
+    for sheet in sheets:
+        match = layouts.find_header(sheet.rows(), candidates)
+        if match and (
+            best is None or (match.complete, match.score) > (best[1].complete, best[1].score)
+        ):
+            best = (sheet, match)
+    if best is None:
+        where = f"sheet “{sheets[0].name}”" if len(sheets) == 1 else "any sheet"
+        if layout == "auto":
+            wanted = "; or ".join(f"{name}: {_expected(name)}" for name in layouts.LAYOUT_NAMES)
+        else:
+            wanted = _expected(layout)
+        plan.error(
+            None,
+            None,
+            f"No recognisable header row in the first {layouts.HEADER_SEARCH_ROWS} rows of "
+            f"{where}. Expected the headings {wanted}.",
+        )
+        return None, None
+    sheet, match = best
+    plan.sheet, plan.layout, plan.header_row = sheet.name, match.layout, match.row
+    for column in match.missing:
+        plan.error(
+            match.row,
+            column.label,
+            f"Required column “{column.label}” is missing from the header row (row {match.row}).",
+        )
+    return sheet, match
+
+
+def _data_rows(
+    sheet: Sheet, match: layouts.HeaderMatch
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """Rows after the header: blank rows and repeated header rows skipped."""
+    header: tuple[str, ...] = ()
+    for number, cells in sheet.rows():
+        if number < match.row:
+            continue
+        if number == match.row:
+            header = tuple(layouts.normalise_heading(c) for c in cells)
+            continue
+        if not any(c is not None and str(c).strip() for c in cells):
+            continue
+        if layouts.is_repeated_header(cells, header):
+            continue
+        yield number, cells
+
+
+def _getter(match: layouts.HeaderMatch):
+    columns = match.columns
+
+    def get(cells: tuple[object, ...], key: str) -> object:
+        index = columns.get(key)
+        if index is None or index >= len(cells):
+            return None
+        return cells[index]
+
+    return get
+
+
+def _label(layout: str, key: str) -> str:
+    return next(c.label for c in layouts.LAYOUTS[layout] if c.key == key)
+
+
+def _deadline(plan, row, column, value, *, default_year=None) -> ParsedDeadline:
+    parsed = parse_deadline(value, default_year=default_year)
+    if parsed.text and parsed.kind == "DATE" and parsed.date is None:
+        if not re.search(r"\d", parsed.text):
+            message = f"“{parsed.text[:80]}” gives no year, so no date is set; it is kept as text."
+        else:
+            message = f"Could not read a date in “{parsed.text[:80]}”; it is kept as text."
+        plan.warn(row, column, message)
+    elif parsed.text and parsed.kind == "CONDITIONAL" and not parsed.date:
+        plan.warn(
+            row, column, f"“{parsed.text[:80]}” is read as a condition, not a date; kept as text."
+        )
+    return parsed
+
+
+def _status(plan, row, column, value) -> tuple[str, str]:
+    rag, raw = parse_status(None if value is None else str(value))
+    if raw and not rag:
+        plan.warn(row, column, f"Unknown status “{raw[:80]}” is kept as written.")
+    return rag, raw
+
+
+def _percent(plan, row, column, value) -> int | None:
+    try:
+        return parse_percent(value)
+    except ValueError as exc:
+        plan.error(row, column, str(exc))
+        return None
+
+
+# Tracker -------------------------------------------------------------------------------------
+def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+    get = _getter(match)
+    label = lambda key: _label(layouts.TRACKER, key)  # noqa: E731
+    themes: dict[str, ThemeSpec] = {}
+    for row, cells in _data_rows(sheet, match):
+        title = clean_text(get(cells, "title"))
+        theme = one_line(get(cells, "theme"))
+        if not title:
+            plan.error(row, label("title"), "This row has no key milestone.")
+            continue
+        if not theme:
+            plan.error(row, label("theme"), "This row has no theme.")
+            continue
+        themes.setdefault(theme, ThemeSpec(name=theme))
+        lead_text = one_line(get(cells, "lead"))
+        if not lead_text:
+            plan.warn(row, label("lead"), "No lead is given for this milestone.")
+        spec = MilestoneSpec(
+            row=row,
+            theme=theme,
+            title=title,
+            code=one_line(get(cells, "code")),
+            lead_text=lead_text,
+            leads=split_leads(lead_text),
+            deadline=_deadline(plan, row, label("deadline"), get(cells, "deadline")),
+        )
+        previous_text = clean_text(get(cells, "previous_update"))
+        previous_rag, previous_raw = _status(
+            plan, row, label("previous_rag"), get(cells, "previous_rag")
+        )
+        if previous_text or previous_raw:
+            spec.updates.append(UpdateSpec(PREVIOUS, previous_text, previous_rag, previous_raw))
+        new_deadline_value = get(cells, "new_deadline")
+        new_deadline = None
+        if new_deadline_value is not None and str(new_deadline_value).strip():
+            if (
+                isinstance(new_deadline_value, str)
+                and is_bare_status(new_deadline_value)
+                and parse_status(new_deadline_value)[0] != "ONGOING"
+            ):
+                plan.warn(
+                    row,
+                    label("new_deadline"),
+                    f"“{one_line(new_deadline_value)}” is a status, not a deadline; ignored.",
+                )
+            else:
+                new_deadline = _deadline(plan, row, label("new_deadline"), new_deadline_value)
+        progress = clean_text(get(cells, "progress"))
+        rag, raw = _status(plan, row, label("rag"), get(cells, "rag"))
+        if progress and not raw and is_bare_status(progress):
+            plan.warn(
+                row,
+                label("progress"),
+                f"“{progress}” is a status word with no update and no RAG status; "
+                "no update is recorded for this round.",
+            )
+            progress = ""
+        percent = _percent(plan, row, _label(layouts.TRACKER, "percent"), get(cells, "percent"))
+        if progress or raw:
+            spec.updates.append(UpdateSpec(CURRENT, progress, rag, raw, new_deadline, percent))
+        elif new_deadline is not None:
+            plan.warn(
+                row,
+                label("new_deadline"),
+                "A new deadline is given but there is no current update; it is ignored.",
+            )
+        plan.milestones.append(spec)
+    plan.themes = list(themes.values())
+
+
+# Framework -----------------------------------------------------------------------------------
+_BULLET = re.compile(r"^\s*[•\-–*]\s*")
+
+
+def _split_actions(text: str) -> list[str]:
+    """One cell listing several actions becomes one milestone per action.
+
+    Bullet lines are actions (any lines before the first bullet introduce each of them); plain
+    lines are actions too, except that lines after one ending in ":" list what it includes.
+    """
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return [" ".join(text.split())]
+    bullets = [i for i, line in enumerate(lines) if _BULLET.match(line)]
+    if bullets:
+        intro = " ".join(lines[: bullets[0]])
+        items: list[str] = []
+        for i, line in enumerate(lines[bullets[0] :], start=bullets[0]):
+            if i in bullets:
+                items.append(_BULLET.sub("", line))
+            else:  # a wrapped continuation of the bullet above
+                items[-1] += " " + line
+        return [f"{intro} {item}".strip() for item in items]
+    items = []
+    listing = False
+    for line in lines:
+        if listing:
+            items[-1] += ("; " if not items[-1].endswith(":") else " ") + line
+        else:
+            items.append(line)
+            listing = line.endswith(":")
+    return items
+
+
+def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+    get = _getter(match)
+    label = lambda key: _label(layouts.FRAMEWORK, key)  # noqa: E731
+    theme: str | None = None
+    themes: dict[str, ThemeSpec] = {}
+    for row, cells in _data_rows(sheet, match):
+        filled = [c for c in cells if c is not None and str(c).strip()]
+        action = clean_text(get(cells, "action"))
+        lead_text = one_line(get(cells, "lead"))
+        activity = clean_text(get(cells, "activity"))
+        if len(filled) == 1 and not lead_text and not get(cells, "timescale"):
+            theme = one_line(filled[0])
+            themes.setdefault(theme, ThemeSpec(name=theme))
+            continue
+        if not action:
+            if activity:
+                plan.warn(
+                    row,
+                    label("action"),
+                    "Existing activity with no new action: not imported as a milestone.",
+                )
+            continue
+        if theme is None:
+            plan.error(row, label("action"), "This action comes before any theme heading row.")
+            continue
+        titles = _split_actions(action)
+        timescale = get(cells, "timescale")
+        timescales: list[object] = [timescale] * len(titles)
+        if isinstance(timescale, str) and len(titles) > 1:
+            parts = [p.strip() for p in timescale.split("\n") if p.strip()]
+            if len(parts) == len(titles):
+                timescales = parts
+        for title, when in zip(titles, timescales, strict=True):
+            plan.milestones.append(
+                MilestoneSpec(
+                    row=row,
+                    theme=theme,
+                    title=title,
+                    existing_activity=activity,
+                    lead_text=lead_text,
+                    leads=split_leads(lead_text),
+                    deadline=_deadline(plan, row, label("timescale"), when),
+                )
+            )
+    plan.themes = list(themes.values())
+
+
+# Actions -------------------------------------------------------------------------------------
+_ACTION_CODE = re.compile(r"^(?P<group>[A-Z]+\d*)\.(?P<number>\d+)$")
+_GROUP_CODE = re.compile(r"^[A-Z]+\d*(?:\s*&\s*[A-Z]+\d*)*$")
+
+
+def _split_list(value: object) -> list[str]:
+    return [part for part in (one_line(p) for p in re.split(r"[;\n]", str(value or ""))) if part]
+
+
+def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+    get = _getter(match)
+    label = lambda key: _label(layouts.ACTIONS, key)  # noqa: E731
+    groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
+    current: ThemeSpec | None = None
+    for row, cells in _data_rows(sheet, match):
+        code = one_line(get(cells, "code"))
+        title = clean_text(get(cells, "title"))
+        if not code:
+            plan.error(row, label("code"), "This row has no code.")
+            continue
+        action = _ACTION_CODE.match(code.replace(" ", ""))
+        if action is None:
+            if not _GROUP_CODE.match(code):
+                plan.error(row, label("code"), f"“{code}” is not a recommendation or action code.")
+                continue
+            current = ThemeSpec(
+                name=title or code,
+                code=code,
+                printed_percent=_percent(plan, row, label("progress"), get(cells, "progress")),
+            )
+            plan.themes.append(current)
+            for member in re.split(r"\s*&\s*", code):
+                groups[member] = current
+            continue
+        group = groups.get(action["group"]) or current
+        if group is None:
+            plan.error(row, label("code"), f"Action {code} comes before any recommendation row.")
+            continue
+        if not title:
+            plan.error(row, label("title"), f"Action {code} has no title.")
+            continue
+        owners = _split_list(get(cells, "owners"))
+        rag, raw = _status(plan, row, label("status"), get(cells, "status"))
+        note = clean_text(get(cells, "note"))
+        percent = _percent(plan, row, label("progress"), get(cells, "progress"))
+        spec = MilestoneSpec(
+            row=row,
+            theme=group.name,
+            theme_code=group.code,
+            code=code,
+            title=title,
+            lead_text="; ".join(owners),
+            leads=[(owner, "LEAD") for owner in owners],
+            monitoring_groups=_split_list(get(cells, "groups")),
+            risk=clean_text(get(cells, "risk")),
+        )
+        if note or raw or percent is not None:
+            spec.updates.append(UpdateSpec(CURRENT, note, rag, raw, None, percent))
+        plan.milestones.append(spec)
+
+
+EXTRACTORS = {
+    layouts.TRACKER: _tracker,
+    layouts.FRAMEWORK: _framework,
+    layouts.ACTIONS: _actions,
+}
+
+
+def extract_plan(source: Source, *, layout: str = "auto", sheet: str | None = None) -> LegacyPlan:
+    """Read a legacy file into a plan. Problems are collected, never raised (but for unreadable
+    files, which `readers` refuses before this)."""
+    plan = LegacyPlan()
+    found, match = _locate(source, layout, sheet, plan)
+    if found is None or plan.errors:
+        return plan
+    EXTRACTORS[plan.layout](plan, found, match)
+    if not plan.milestones and not plan.errors:
+        plan.error(None, None, f"The sheet “{plan.sheet}” has a header row but no milestones.")
+    _check_duplicates(plan)
+    return plan
+
+
+def _check_duplicates(plan: LegacyPlan) -> None:
+    seen_codes: dict[str, int] = {}
+    for spec in plan.milestones:
+        if spec.code:
+            if spec.code in seen_codes:
+                plan.error(
+                    spec.row,
+                    "Code",
+                    f"Code {spec.code} is used twice "
+                    f"(rows {seen_codes[spec.code]} and {spec.row}).",
+                )
+            seen_codes.setdefault(spec.code, spec.row)
+
+
+def progress_mean(values: list[int | None]) -> int | None:
+    """A group's progress: the mean of its actions' progress, truncated to a whole percent."""
+    known = [v for v in values if v is not None]
+    return sum(known) // len(known) if known else None

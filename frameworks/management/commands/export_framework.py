@@ -1,0 +1,58 @@
+"""`manage.py export_framework --framework NAME --format json|xlsx|csv [--output PATH]`."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from frameworks import exports, selectors
+from frameworks.models import Framework
+
+
+class Command(BaseCommand):
+    help = "Export a framework as JSON, or in the tracker layout as .xlsx or .csv."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--framework", required=True, help="Framework name or slug.")
+        parser.add_argument("--format", choices=["json", "xlsx", "csv"], default="json")
+        parser.add_argument(
+            "--output", default="", help="File to write (default: standard output)."
+        )
+        parser.add_argument(
+            "--period", default="", help="Round shown as current in xlsx/csv (default: latest)."
+        )
+
+    def handle(self, *args, **options):
+        name = options["framework"]
+        framework = (
+            Framework.objects.filter(name__iexact=name).first()
+            or Framework.objects.filter(slug=name).first()
+        )
+        if framework is None:
+            raise CommandError(f"There is no framework called “{name}”.")
+        data = selectors.framework_export_data(framework=framework)
+        fmt = options["format"]
+        if fmt == "json":
+            payload: bytes = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        else:
+            try:
+                period, previous = selectors.export_periods(
+                    framework=framework, period=options["period"]
+                )
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            if fmt == "xlsx":
+                payload = exports.tracker_xlsx(data, period=period, previous=previous)
+            else:
+                payload = exports.tracker_csv(data, period=period, previous=previous).encode(
+                    "utf-8-sig"
+                )
+        if options["output"]:
+            Path(options["output"]).write_bytes(payload)
+            self.stderr.write(f"Wrote {options['output']} ({len(payload):,} bytes).")
+        elif fmt == "xlsx":
+            raise CommandError("An .xlsx export needs --output FILE.")
+        else:
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()

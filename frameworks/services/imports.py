@@ -1,0 +1,577 @@
+"""Apply a legacy spreadsheet to the database: everything in one transaction, or nothing.
+
+`legacy_import` reads the file (`importers.readers`), turns it into a plan
+(`importers.extract`), then creates or updates themes, posts, milestones, rounds and updates,
+matching what is already there so that importing the same file twice changes nothing and
+importing the next round's tracker adds that round's updates. A dry run does all of it and rolls
+back, so the preview's counts are exactly what confirming will do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from frameworks.importers import readers
+from frameworks.importers.extract import (
+    CURRENT,
+    PREVIOUS,
+    LegacyPlan,
+    MilestoneSpec,
+    Problem,
+    UpdateSpec,
+    extract_plan,
+)
+from frameworks.importers.parsing import ParsedDeadline, quarter_dates
+from frameworks.models import (
+    DeadlineKind,
+    Framework,
+    ImportBatch,
+    Milestone,
+    MilestonePost,
+    PeriodState,
+    Post,
+    ProgressUpdate,
+    ReportingPeriod,
+    Theme,
+    UpdateState,
+)
+
+PREVIEW_ROWS = 10
+BATCH = 500
+
+
+@dataclass
+class Counts:
+    themes: int = 0
+    milestones: int = 0
+    posts: int = 0
+    updates: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.themes + self.milestones + self.posts + self.updates
+
+
+@dataclass
+class ImportReport:
+    file_name: str = ""
+    sha256: str = ""
+    framework: str = ""
+    layout: str = ""
+    sheet: str = ""
+    header_row: int | None = None
+    dry_run: bool = False
+    periods: dict[str, str] = field(default_factory=dict)
+    created: Counts = field(default_factory=Counts)
+    updated: Counts = field(default_factory=Counts)
+    unchanged: Counts = field(default_factory=Counts)
+    new_milestones: list[str] = field(default_factory=list)
+    missing_milestones: list[str] = field(default_factory=list)
+    lead_changes: list[str] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created.total or self.updated.total)
+
+    @property
+    def summary(self) -> str:
+        if self.errors:
+            return f"Nothing was imported: {len(self.errors)} problem(s) must be fixed first."
+        if not self.changed:
+            return "Nothing changed: everything in this file is already in the tracker."
+        verb = "would create" if self.dry_run else "created"
+        verb_updated = "would update" if self.dry_run else "updated"
+        c, u = self.created, self.updated
+        return (
+            f"{verb.capitalize()} {c.themes} themes, {c.milestones} milestones, {c.posts} posts "
+            f"and {c.updates} updates; {verb_updated} {u.milestones} milestones and "
+            f"{u.updates} updates."
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["warnings"] = [p.as_dict() for p in self.warnings]
+        data["errors"] = [p.as_dict() for p in self.errors]
+        data["summary"] = self.summary
+        return data
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, Any]:
+    if deadline is None:
+        return {
+            f"{prefix}_text": "",
+            f"{prefix}_date": None,
+            f"{prefix}_precision": "",
+            f"{prefix}_kind": "" if prefix != "deadline" else DeadlineKind.NOT_SET,
+        }
+    return {
+        f"{prefix}_text": deadline.text[:255],
+        f"{prefix}_date": deadline.date,
+        f"{prefix}_precision": deadline.precision if deadline.date else "",
+        f"{prefix}_kind": deadline.kind,
+    }
+
+
+class _Importer:
+    def __init__(
+        self,
+        plan: LegacyPlan,
+        report: ImportReport,
+        *,
+        framework_name: str,
+        labels: dict[str, str],
+        file_name: str,
+    ) -> None:
+        self.plan = plan
+        self.report = report
+        self.framework_name = " ".join(framework_name.split())
+        self.labels = labels
+        self.file_name = file_name
+
+    def fail(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        self.report.errors.append(Problem(self.plan.sheet, row, column, message))
+
+    # Framework, rounds, themes, posts ---------------------------------------------------------
+    def framework(self) -> Framework:
+        existing = Framework.objects.filter(name__iexact=self.framework_name).first()
+        if existing:
+            return existing
+        base = slugify(self.framework_name)[:180] or "framework"
+        slug, n = base, 1
+        while Framework.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return Framework.objects.create(name=self.framework_name, slug=slug)
+
+    def periods(self, framework: Framework) -> dict[str, ReportingPeriod]:
+        needed = {u.round for m in self.plan.milestones for u in m.updates}
+        found: dict[str, ReportingPeriod] = {}
+        for key in (PREVIOUS, CURRENT):
+            if key not in needed:
+                continue
+            label = " ".join(self.labels.get(key, "").split())
+            if not label:
+                option = "--period" if key == CURRENT else "--previous-period"
+                which = "current" if key == CURRENT else "previous"
+                self.fail(
+                    f"This file holds updates for the {which} round: give its label ({option}, "
+                    "for example Q2 2020-21)."
+                )
+                continue
+            period = ReportingPeriod.objects.filter(
+                framework=framework, label__iexact=label
+            ).first()
+            if period is None:
+                dates = quarter_dates(label)
+                if dates is None:
+                    self.fail(
+                        f"There is no round “{label}” in {framework.name}, and the label is not "
+                        "a financial-year quarter like Q2 2020-21. Create the round first, or "
+                        "use a quarter label."
+                    )
+                    continue
+                period = ReportingPeriod.objects.create(
+                    framework=framework,
+                    label=label,
+                    start_date=dates[0],
+                    end_date=dates[1],
+                    due_date=dates[1],
+                    state=PeriodState.CLOSED,
+                )
+            elif (
+                period.state == PeriodState.OPEN
+                and period.updates.exclude(state=UpdateState.NOT_STARTED).exists()
+            ):
+                self.fail(
+                    f"The round {period.label} is open and officers have started their returns; "
+                    "close it before importing updates into it."
+                )
+                continue
+            found[key] = period
+        if len(found) == 2 and found[PREVIOUS].start_date >= found[CURRENT].start_date:
+            self.fail(
+                f"The previous round ({found[PREVIOUS].label}) must start before the current "
+                f"round ({found[CURRENT].label})."
+            )
+        self.report.periods = {key: period.label for key, period in found.items()}
+        return found
+
+    def themes(self, framework: Framework) -> dict[str, Theme]:
+        existing = {_norm(t.name): t for t in framework.themes.all()}
+        by_code = {t.code: t for t in existing.values() if t.code}
+        order = (framework.themes.aggregate(m=Max("order"))["m"] or 0) + 1
+        result: dict[str, Theme] = {}
+        for spec in self.plan.themes:
+            theme = (by_code.get(spec.code) if spec.code else None) or existing.get(
+                _norm(spec.name)
+            )
+            if theme is None:
+                theme = Theme.objects.create(
+                    framework=framework, name=spec.name[:200], code=spec.code, order=order
+                )
+                order += 1
+                self.report.created.themes += 1
+            elif (spec.code and theme.code != spec.code) or theme.name != spec.name[:200]:
+                theme.code = spec.code or theme.code
+                theme.name = spec.name[:200]
+                theme.save(update_fields=["code", "name"])
+                self.report.updated.themes += 1
+            else:
+                self.report.unchanged.themes += 1
+            result[spec.name] = theme
+        return result
+
+    def posts(self) -> dict[str, Post]:
+        titles = {title for m in self.plan.milestones for title, _ in m.leads}
+        posts: dict[str, Post] = {}
+        lowered = {t.casefold(): t for t in titles}
+        for post in Post.objects.all():
+            for name in (post.title, *post.former_titles):
+                if name.casefold() in lowered:
+                    posts.setdefault(lowered[name.casefold()], post)
+        missing = sorted(titles - posts.keys())
+        created = Post.objects.bulk_create([Post(title=t[:255]) for t in missing])
+        if missing and created[0].pk is None:  # backends that cannot return ids
+            created = list(Post.objects.filter(title__in=[t[:255] for t in missing]))
+        posts.update({p.title: p for p in created})
+        self.report.created.posts += len(missing)
+        self.report.unchanged.posts += len(titles) - len(missing)
+        return posts
+
+    # Milestones -----------------------------------------------------------------------------
+    def milestone_values(self, spec: MilestoneSpec, theme: Theme) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "theme_id": theme.pk,
+            "title": spec.title,
+            "existing_activity": spec.existing_activity,
+            "monitoring_groups": spec.monitoring_groups,
+            "risk": spec.risk,
+            **_deadline_values("deadline", spec.deadline),
+        }
+        if spec.code:
+            values["code"] = spec.code[:40]
+        latest_new_deadline = next(
+            (u.new_deadline for u in reversed(spec.updates) if u.new_deadline), None
+        )
+        if latest_new_deadline is not None:
+            values.update(_deadline_values("revised_deadline", latest_new_deadline))
+        return values
+
+    def milestones(
+        self, framework: Framework, themes: dict[str, Theme], posts: dict[str, Post]
+    ) -> list[Milestone]:
+        existing = list(
+            Milestone.objects.filter(framework=framework)
+            .select_related("theme")
+            .prefetch_related("leads__post")
+        )
+        by_code = {m.code: m for m in existing if m.code}
+        by_title: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
+        for m in sorted(existing, key=lambda m: (m.order, m.pk)):
+            by_title[(_norm(m.theme.name), _norm(m.title))].append(m)
+        order_in_theme: dict[int, int] = defaultdict(int)
+        for m in existing:
+            order_in_theme[m.theme_id] = max(order_in_theme[m.theme_id], m.order)
+
+        result: list[Milestone] = []
+        to_create: list[Milestone] = []
+        to_update: list[Milestone] = []
+        update_fields: set[str] = set()
+        lead_links: dict[int, list[tuple[str, str]]] = {}
+        seen: set[int] = set()
+        for index, spec in enumerate(self.plan.milestones):
+            theme = themes[spec.theme]
+            values = self.milestone_values(spec, theme)
+            milestone = by_code.get(spec.code) if spec.code else None
+            if milestone is None:
+                # Same theme and title: take the first one not yet matched, in plan order.
+                candidates = by_title.get((_norm(spec.theme), _norm(spec.title)), [])
+                milestone = next((m for m in candidates if m.pk not in seen), None)
+            elif milestone.pk in seen:
+                self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
+                continue
+            if milestone is None:
+                order_in_theme[theme.pk] += 1
+                milestone = Milestone(
+                    framework=framework,
+                    order=order_in_theme[theme.pk],
+                    source_reference=(f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}")[
+                        :255
+                    ],
+                    **values,
+                )
+                to_create.append(milestone)
+                result.append(milestone)
+                lead_links[index] = spec.leads
+                self.report.created.milestones += 1
+                if len(self.report.new_milestones) < 200:
+                    self.report.new_milestones.append(spec.title[:120])
+                continue
+            seen.add(milestone.pk)
+            result.append(milestone)
+            changed = [k for k, v in values.items() if getattr(milestone, k) != v]
+            for key in changed:
+                setattr(milestone, key, values[key])
+            update_fields.update(changed)
+            current = [(link.post.title, link.role) for link in milestone.leads.all()]
+            wanted = [(posts[t].title, r) for t, r in spec.leads]
+            leads_changed = bool(spec.leads) and current != wanted
+            if leads_changed:
+                lead_links[index] = spec.leads
+                self.report.lead_changes.append(
+                    f"{spec.title[:80]}: {', '.join(t for t, _ in current) or 'none'} → "
+                    f"{', '.join(t for t, _ in wanted)}"
+                )
+            if changed:
+                to_update.append(milestone)
+            if changed or leads_changed:
+                self.report.updated.milestones += 1
+            else:
+                self.report.unchanged.milestones += 1
+        if self.report.errors:
+            return result
+        created = Milestone.objects.bulk_create(to_create, batch_size=BATCH)
+        if created and created[0].pk is None:
+            raise DatabaseError("The database did not return the new milestones' ids.")
+        if to_update:
+            Milestone.objects.bulk_update(
+                to_update, sorted(update_fields | {"updated_at"}), batch_size=BATCH
+            )
+        self.report.missing_milestones = [m.title[:120] for m in existing if m.pk not in seen][:200]
+        lookup_existing = {m.pk for m in existing}
+        replace = [result[i].pk for i in lead_links if result[i].pk in lookup_existing]
+        MilestonePost.objects.filter(milestone_id__in=replace).delete()
+        links = []
+        for i, leads in lead_links.items():
+            done: set[int] = set()
+            for order, (title, role) in enumerate(leads):
+                post = posts[title]
+                if post.pk not in done:
+                    done.add(post.pk)
+                    links.append(
+                        MilestonePost(milestone=result[i], post=post, role=role, order=order)
+                    )
+        MilestonePost.objects.bulk_create(links, batch_size=BATCH)
+        return result
+
+    # Updates --------------------------------------------------------------------------------
+    def update_values(self, spec: UpdateSpec) -> dict[str, Any]:
+        return {
+            "narrative": spec.narrative,
+            "rag": spec.rag,
+            "rag_text": spec.rag_text[:500],
+            "percent_complete": spec.percent_complete,
+            **_deadline_values("new_deadline", spec.new_deadline),
+        }
+
+    def updates(self, milestones: list[Milestone], periods: dict[str, ReportingPeriod]) -> None:
+        period_ids = [p.pk for p in periods.values()]
+        existing = {
+            (u.milestone_id, u.period_id): u
+            for u in ProgressUpdate.objects.filter(
+                period_id__in=period_ids, milestone_id__in=[m.pk for m in milestones]
+            )
+        }
+        now = timezone.now()
+        to_create: list[ProgressUpdate] = []
+        to_update: list[ProgressUpdate] = []
+        fields: set[str] = set()
+        for milestone, spec in zip(milestones, self.plan.milestones, strict=True):
+            for update_spec in spec.updates:
+                period = periods[update_spec.round]
+                values = self.update_values(update_spec)
+                update = existing.get((milestone.pk, period.pk))
+                if update is None:
+                    stamp = dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC)
+                    to_create.append(
+                        ProgressUpdate(
+                            milestone=milestone,
+                            period=period,
+                            state=UpdateState.APPROVED,
+                            submitted_at=min(stamp, now),
+                            reviewed_at=min(stamp, now),
+                            **values,
+                        )
+                    )
+                    self.report.created.updates += 1
+                    continue
+                changed = [k for k, v in values.items() if getattr(update, k) != v]
+                if update.state != UpdateState.APPROVED:
+                    changed.append("state")
+                    update.state = UpdateState.APPROVED
+                if changed:
+                    for key in changed:
+                        if key != "state":
+                            setattr(update, key, values[key])
+                    fields.update(changed)
+                    to_update.append(update)
+                    self.report.updated.updates += 1
+                else:
+                    self.report.unchanged.updates += 1
+        ProgressUpdate.objects.bulk_create(to_create, batch_size=BATCH)
+        if to_update:
+            ProgressUpdate.objects.bulk_update(
+                to_update, sorted(fields | {"updated_at"}), batch_size=BATCH
+            )
+        if to_create:
+            self.link_previous([m.pk for m in milestones])
+
+    def link_previous(self, milestone_ids: list[int]) -> None:
+        """Each update points at the same milestone's update in the round before."""
+        rows = (
+            ProgressUpdate.objects.filter(milestone_id__in=milestone_ids)
+            .order_by("milestone_id", "period__start_date")
+            .values_list("pk", "milestone_id", "previous_id")
+        )
+        changes = []
+        last: tuple[int, int] | None = None
+        for pk, milestone_id, previous_id in rows:
+            expected = last[0] if last and last[1] == milestone_id else None
+            if previous_id != expected:
+                changes.append(ProgressUpdate(pk=pk, previous_id=expected))
+            last = (pk, milestone_id)
+        ProgressUpdate.objects.bulk_update(changes, ["previous"], batch_size=BATCH)
+
+    def preview(self, milestones: list[Milestone]) -> None:
+        for milestone, spec in list(zip(milestones, self.plan.milestones, strict=True))[
+            :PREVIEW_ROWS
+        ]:
+            self.report.preview.append(
+                {
+                    "row": spec.row,
+                    "theme": spec.theme,
+                    "code": spec.code,
+                    "title": spec.title,
+                    "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
+                    "deadline": milestone.deadline_display,
+                    "updates": [
+                        {
+                            "round": self.report.periods.get(u.round, u.round),
+                            "rag": u.rag,
+                            "rag_text": u.rag_text,
+                            "narrative": u.narrative[:300],
+                            "percent_complete": u.percent_complete,
+                        }
+                        for u in spec.updates
+                    ],
+                }
+            )
+
+    def run(self) -> Framework | None:
+        framework = self.framework()
+        periods = self.periods(framework)
+        if self.report.errors:
+            raise _Rollback
+        themes = self.themes(framework)
+        posts = self.posts()
+        milestones = self.milestones(framework, themes, posts)
+        if self.report.errors:
+            raise _Rollback
+        self.updates(milestones, periods)
+        self.preview(milestones)
+        return framework
+
+
+def legacy_import(
+    *,
+    data: bytes,
+    file_name: str,
+    framework_name: str,
+    layout: str = "auto",
+    period_label: str = "",
+    previous_period_label: str = "",
+    sheet: str | None = None,
+    dry_run: bool = False,
+    user=None,
+    batch: ImportBatch | None = None,
+    limits: readers.Limits | None = None,
+) -> ImportReport:
+    """Import a legacy file. Raises `readers.ImportFileError` when the file cannot be read at all;
+    every other problem is in the report's errors, and then nothing is written."""
+    source = readers.open_source(data, filename=file_name, limits=limits or readers.Limits())
+    report = ImportReport(file_name=file_name, sha256=source.sha256, dry_run=dry_run)
+    if not " ".join(framework_name.split()):
+        report.errors.append(Problem("", None, None, "Enter the framework's name."))
+        return report
+    plan = extract_plan(source, layout=layout, sheet=sheet)
+    report.framework = " ".join(framework_name.split())
+    report.layout, report.sheet, report.header_row = plan.layout, plan.sheet, plan.header_row
+    report.warnings, report.errors = list(plan.warnings), list(plan.errors)
+    if report.errors:
+        return report
+    importer = _Importer(
+        plan,
+        report,
+        framework_name=framework_name,
+        labels={CURRENT: period_label, PREVIOUS: previous_period_label},
+        file_name=file_name,
+    )
+    try:
+        with transaction.atomic():
+            framework = importer.run()
+            if dry_run:
+                raise _Rollback
+            _record_batch(
+                batch=batch,
+                report=report,
+                framework=framework,
+                user=user,
+                data=data,
+                layout=layout,
+                sheet=sheet,
+                labels=(period_label, previous_period_label),
+            )
+    except _Rollback:
+        pass
+    except DatabaseError as exc:
+        report.errors.append(
+            Problem(plan.sheet, None, None, f"The database refused the import: {exc}")
+        )
+    return report
+
+
+def _record_batch(*, batch, report, framework, user, data, layout, sheet, labels) -> ImportBatch:
+    batch = batch or ImportBatch(
+        file_name=report.file_name[:255],
+        sha256=report.sha256,
+        size=len(data),
+        framework_name=report.framework,
+        requested_layout=layout,
+        sheet_name=sheet or "",
+        period_label=labels[0],
+        previous_period_label=labels[1],
+        uploaded_by=user,
+    )
+    batch.framework = framework
+    batch.layout = report.layout
+    batch.state = ImportBatch.State.APPLIED
+    batch.report = report.as_dict()
+    batch.content = b""
+    batch.applied_by = user
+    batch.applied_at = timezone.now()
+    batch.save()
+    return batch

@@ -1,0 +1,193 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from frameworks.models import Framework, Milestone, ProgressUpdate
+from tests.workbooks import CCFA, HUB, VAWG, tracker
+
+ARGS = [
+    "--framework",
+    "Ward Councillor Support Framework",
+    "--period",
+    "Q2 2020-21",
+    "--previous-period",
+    "Q4 2019-20",
+]
+
+
+def call(*args) -> tuple[int, str, str]:
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def tracker_file(tmp_path):
+    path = tmp_path / "tracker.xlsx"
+    path.write_bytes(tracker(CCFA, HUB, VAWG))
+    return path
+
+
+def test_import_json_report_and_exit_0(db, tracker_file):
+    code, out, _ = call("import_legacy", str(tracker_file), *ARGS, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert list(report)[:8] == [
+        "layout",
+        "sheet",
+        "header_row",
+        "created",
+        "updated",
+        "unchanged",
+        "warnings",
+        "errors",
+    ]
+    assert report["created"] == {"themes": 3, "milestones": 3, "posts": 3, "updates": 5}
+    assert report["errors"] == []
+    assert {"sheet", "row", "column", "message"} == set(report["warnings"][0])
+
+
+def test_dry_run_writes_nothing(db, tracker_file):
+    code, out, _ = call("import_legacy", str(tracker_file), *ARGS, "--dry-run")
+    assert code == 0 and "dry run" in out
+    assert not Milestone.objects.exists() and not Framework.objects.exists()
+
+
+def test_errors_in_the_file_exit_1(db, tmp_path):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(tracker(CCFA, ["Place Shaping", "", "Divisional Director SPP"]))
+    code, out, _ = call("import_legacy", str(path), *ARGS)
+    assert code == 1
+    assert "row 5" in out and "no key milestone" in out
+    assert not Milestone.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"%PDF-1.4 council minutes", "not_a_workbook"),
+        (b"", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old_excel_format"),
+    ],
+)
+def test_unreadable_files_exit_2(db, tmp_path, content, expected):
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(content)
+    code, out, _ = call("import_legacy", str(path), *ARGS, "--json")
+    assert code == 2
+    assert json.loads(out)["code"] == expected
+    assert not Framework.objects.exists()
+
+
+def test_too_large_exits_2(db, tracker_file):
+    code, _, err = call("import_legacy", str(tracker_file), *ARGS, "--max-mb", "0.001")
+    assert code == 2 and "limit" in err
+    assert not Framework.objects.exists()
+
+
+def test_missing_file_exits_2(db, tmp_path):
+    code, _, err = call("import_legacy", str(tmp_path / "nope.xlsx"), *ARGS)
+    assert code == 2 and "Cannot open" in err
+
+
+def test_export_json_shape(db, tracker_file, capsysbinary):
+    call("import_legacy", str(tracker_file), *ARGS)
+    call_command(
+        "export_framework", "--framework", "Ward Councillor Support Framework", "--format", "json"
+    )
+    data = json.loads(capsysbinary.readouterr().out)
+    assert data["framework"] == "Ward Councillor Support Framework"
+    milestone = data["themes"][0]["milestones"][0]
+    assert set(milestone) == {"code", "title", "leads", "deadline", "updates"}
+    assert milestone["leads"] == [{"post": "Divisional Director SPP", "role": "LEAD"}]
+    assert set(milestone["deadline"]) == {"text", "date", "kind"}
+    assert set(milestone["updates"][0]) == {
+        "period",
+        "rag",
+        "rag_text",
+        "narrative",
+        "new_deadline",
+        "percent_complete",
+        "state",
+    }
+
+
+def test_xlsx_export_imports_back_to_the_same_data(db, tracker_file, tmp_path, capsysbinary):
+    call("import_legacy", str(tracker_file), *ARGS)
+    exported = tmp_path / "export.xlsx"
+    call_command(
+        "export_framework",
+        "--framework",
+        "Ward Councillor Support Framework",
+        "--format",
+        "xlsx",
+        "--output",
+        str(exported),
+    )
+    code, out, _ = call(
+        "import_legacy",
+        str(exported),
+        "--framework",
+        "Copy",
+        "--period",
+        "Q2 2020-21",
+        "--previous-period",
+        "Q4 2019-20",
+    )
+    assert code == 0, out
+    capsysbinary.readouterr()
+    call_command(
+        "export_framework", "--framework", "Ward Councillor Support Framework", "--format", "json"
+    )
+    original = json.loads(capsysbinary.readouterr().out)
+    call_command("export_framework", "--framework", "Copy", "--format", "json")
+    copy = json.loads(capsysbinary.readouterr().out)
+    assert copy["themes"] == original["themes"]
+
+
+def test_exports_neutralise_formulas(db, tmp_path, capsysbinary):
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(tracker(HUB))
+    assert call("import_legacy", str(path), *ARGS)[0] == 0
+    # As an officer might type it into the update form.
+    ProgressUpdate.objects.filter(period__label="Q2 2020-21").update(
+        narrative='=HYPERLINK("http://evil.example","click")'
+    )
+    out = tmp_path / "export.xlsx"
+    call_command(
+        "export_framework",
+        "--framework",
+        "Ward Councillor Support Framework",
+        "--format",
+        "xlsx",
+        "--output",
+        str(out),
+    )
+    sheet = load_workbook(out).active
+    cell = next(
+        c
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    )
+    assert cell.data_type == "s"
+    call_command(
+        "export_framework", "--framework", "Ward Councillor Support Framework", "--format", "csv"
+    )
+    text = capsysbinary.readouterr().out.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+
+def test_unknown_framework_is_a_clear_error(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no framework called"):
+        call_command("export_framework", "--framework", "Nope", "--format", "json")
