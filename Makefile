@@ -12,7 +12,7 @@ PORT ?= 8000
 # Local development only: `make run` serves with DEBUG on and a throwaway key.
 RUN_ENV := DJANGO_DEBUG=1
 
-.PHONY: help install run serve migrate demo test lint format check-migrations browser clean
+.PHONY: help install run serve migrate demo test lint format check-migrations browser bench bench-quick clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -62,6 +62,14 @@ check-migrations: install ## Fail if models changed without a migration
 
 test: install browser lint check-migrations ## Everything: install, chromium, ruff, migrations check, the whole pytest suite
 	$(BIN)/pytest
+
+bench: install ## Benchmarks on SQLite (and PostgreSQL when reachable): bench/results.json
+	DJANGO_SECRET_KEY=bench DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(MANAGE) migrate --no-input -v0
+	DJANGO_SECRET_KEY=bench DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(MANAGE) bench
+
+bench-quick: install ## The same benchmarks on smaller data (under a minute)
+	DJANGO_SECRET_KEY=bench DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(MANAGE) migrate --no-input -v0
+	DJANGO_SECRET_KEY=bench DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(MANAGE) bench --quick
 
 clean: ## Remove the venv, node_modules and built assets
 	rm -rf $(VENV) node_modules static/css static/vendor static/assets staticfiles

@@ -24,14 +24,15 @@ from frameworks.models import (
     UpdateState,
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
+from frameworks.services.imports import legacy_import
 from frameworks.services.periods import reporting_period_open
 
-DEMO_FILE = (
-    Path(__file__).resolve().parents[2]
-    / "fixtures"
-    / "demo"
-    / "ward-councillor-support-framework.json"
-)
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+DEMO_FILE = FIXTURES / "demo" / "ward-councillor-support-framework.json"
+# The improvement plan from seed 004's appendix, in the actions layout (fixtures/build_legacy.py).
+ACTIONS_FILE = FIXTURES / "legacy" / "actions-improvement-plan.xlsx"
+ACTIONS_FRAMEWORK = "Tower Hamlets Improvement Plan"
+ACTIONS_ROUND = "Q3 2019-20"
 ROLE_GROUP = {"policy": POLICY_TEAM, "democratic_services": DEMOCRATIC_SERVICES}
 
 
@@ -48,6 +49,29 @@ class DemoResult:
     framework: Framework
     created: bool
     logins: list[DemoLogin]
+    improvement_plan: Framework | None = None
+
+
+def _load_improvement_plan() -> Framework:
+    """Import the actions-layout workbook through the importer (idempotent)."""
+    report = legacy_import(
+        data=ACTIONS_FILE.read_bytes(),
+        file_name=ACTIONS_FILE.name,
+        framework_name=ACTIONS_FRAMEWORK,
+        period_label=ACTIONS_ROUND,
+    )
+    if report.errors:
+        raise RuntimeError(f"The demo improvement plan did not import: {report.errors}")
+    framework = Framework.objects.get(name=ACTIONS_FRAMEWORK)
+    if not framework.description:
+        framework.description = (
+            "The council's improvement plan answering its peer challenge: recommendations R1 to "
+            "R11 and their actions, each with owners, monitoring groups and % progress, as "
+            "exported for the Transformation and Improvement Board of 9 December 2019."
+        )
+        framework.owner = "Strategy, Policy and Performance"
+        framework.save(update_fields=["description", "owner"])
+    return framework
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -99,7 +123,7 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
     spec = data["framework"]
     existing = Framework.objects.filter(slug=spec["slug"]).first()
     if existing:
-        return DemoResult(existing, False, _load_users(data, password))
+        return DemoResult(existing, False, _load_users(data, password), _load_improvement_plan())
 
     framework = Framework.objects.create(
         name=spec["name"],
@@ -174,4 +198,4 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
         spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
         if spec_state == PeriodState.OPEN:
             reporting_period_open(period=p, user=policy)
-    return DemoResult(framework, True, logins)
+    return DemoResult(framework, True, logins, _load_improvement_plan())

@@ -388,62 +388,93 @@ class _Importer:
             **_deadline_values("new_deadline", spec.new_deadline),
         }
 
-    def updates(self, milestones: list[Milestone], periods: dict[str, ReportingPeriod]) -> None:
-        period_ids = [p.pk for p in periods.values()]
+    def updates(
+        self,
+        framework: Framework,
+        milestones: list[Milestone],
+        periods: dict[str, ReportingPeriod],
+    ) -> None:
         existing = {
             (u.milestone_id, u.period_id): u
             for u in ProgressUpdate.objects.filter(
-                period_id__in=period_ids, milestone_id__in=[m.pk for m in milestones]
+                period__in=periods.values(), milestone__framework=framework
             )
         }
         now = timezone.now()
-        to_create: list[ProgressUpdate] = []
         to_update: list[ProgressUpdate] = []
         fields: set[str] = set()
-        for milestone, spec in zip(milestones, self.plan.milestones, strict=True):
-            for update_spec in spec.updates:
-                period = periods[update_spec.round]
+        created_any = False
+        # The earlier round first, so each new update can point at the one before it.
+        for round_key in (PREVIOUS, CURRENT):
+            period = periods.get(round_key)
+            if period is None:
+                continue
+            stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), now)
+            before = self.latest_before(framework, period)
+            to_create: list[ProgressUpdate] = []
+            for milestone, spec in zip(milestones, self.plan.milestones, strict=True):
+                update_spec = next((u for u in spec.updates if u.round == round_key), None)
+                if update_spec is None:
+                    continue
                 values = self.update_values(update_spec)
                 update = existing.get((milestone.pk, period.pk))
                 if update is None:
-                    stamp = dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC)
-                    to_create.append(
-                        ProgressUpdate(
-                            milestone=milestone,
-                            period=period,
-                            state=UpdateState.APPROVED,
-                            submitted_at=min(stamp, now),
-                            reviewed_at=min(stamp, now),
-                            **values,
-                        )
+                    update = ProgressUpdate(
+                        milestone=milestone,
+                        period=period,
+                        previous_id=before.get(milestone.pk),
+                        state=UpdateState.APPROVED,
+                        submitted_at=stamp,
+                        reviewed_at=stamp,
+                        **values,
                     )
+                    to_create.append(update)
+                    existing[(milestone.pk, period.pk)] = update
                     self.report.created.updates += 1
                     continue
                 changed = [k for k, v in values.items() if getattr(update, k) != v]
                 if update.state != UpdateState.APPROVED:
                     changed.append("state")
                     update.state = UpdateState.APPROVED
+                for key in changed:
+                    if key != "state":
+                        setattr(update, key, values[key])
                 if changed:
-                    for key in changed:
-                        if key != "state":
-                            setattr(update, key, values[key])
                     fields.update(changed)
                     to_update.append(update)
                     self.report.updated.updates += 1
                 else:
                     self.report.unchanged.updates += 1
-        ProgressUpdate.objects.bulk_create(to_create, batch_size=BATCH)
+            ProgressUpdate.objects.bulk_create(to_create, batch_size=BATCH)
+            created_any = created_any or bool(to_create)
         if to_update:
             ProgressUpdate.objects.bulk_update(
                 to_update, sorted(fields | {"updated_at"}), batch_size=BATCH
             )
-        if to_create:
-            self.link_previous([m.pk for m in milestones])
+        latest = max(periods.values(), key=lambda p: p.start_date, default=None)
+        if (
+            created_any
+            and latest is not None
+            and framework.periods.filter(start_date__gt=latest.start_date).exists()
+        ):
+            # A round was filled in before later ones: relink those later updates too.
+            self.link_previous(framework)
 
-    def link_previous(self, milestone_ids: list[int]) -> None:
+    def latest_before(self, framework: Framework, period: ReportingPeriod) -> dict[int, int]:
+        """Milestone id -> its latest update in a round before `period` (one query)."""
+        rows = (
+            ProgressUpdate.objects.filter(
+                milestone__framework=framework, period__start_date__lt=period.start_date
+            )
+            .order_by("milestone_id", "period__start_date")
+            .values_list("milestone_id", "pk")
+        )
+        return dict(rows)
+
+    def link_previous(self, framework: Framework) -> None:
         """Each update points at the same milestone's update in the round before."""
         rows = (
-            ProgressUpdate.objects.filter(milestone_id__in=milestone_ids)
+            ProgressUpdate.objects.filter(milestone__framework=framework)
             .order_by("milestone_id", "period__start_date")
             .values_list("pk", "milestone_id", "previous_id")
         )
@@ -491,7 +522,7 @@ class _Importer:
         milestones = self.milestones(framework, themes, posts)
         if self.report.errors:
             raise _Rollback
-        self.updates(milestones, periods)
+        self.updates(framework, milestones, periods)
         self.preview(milestones)
         return framework
 

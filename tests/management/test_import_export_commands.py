@@ -1,11 +1,13 @@
 import json
+import struct
 
 import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
 from frameworks.models import Framework, Milestone, ProgressUpdate
-from tests.workbooks import CCFA, HUB, VAWG, tracker
+from tests.importers.test_readers import ole2
+from tests.workbooks import CCFA, HUB, TRACKER_HEADER, VAWG, tracker, xlsx
 
 ARGS = [
     "--framework",
@@ -70,20 +72,60 @@ def test_errors_in_the_file_exit_1(db, tmp_path):
     assert not Milestone.objects.exists()
 
 
+def zip_bomb() -> bytes:
+    data = bytearray(tracker(CCFA))
+    header = data.find(b"PK\x01\x02")  # first central directory entry
+    struct.pack_into("<I", data, header + 24, 0xFFFFFFF0)  # claims ~4 GB uncompressed
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
-    "content, expected",
+    "content, expected, phrase",
     [
-        (b"%PDF-1.4 council minutes", "not_a_workbook"),
-        (b"", "empty"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "old_excel_format"),
+        (b"%PDF-1.4 council minutes", "not_a_workbook", "PDF"),
+        (b"", "empty", "empty"),
+        (ole2("WorkbookX"), "old_excel_format", ".xlsx"),
+        (ole2("EncryptionInfo", "EncryptedPackage"), "password_protected", "password"),
+        (zip_bomb(), "zip_bomb", "not opened"),
+        (b"PK\x03\x04 truncated zip", "unreadable", ""),
     ],
+    ids=["pdf", "empty", "xls", "password", "zip-bomb", "damaged"],
 )
-def test_unreadable_files_exit_2(db, tmp_path, content, expected):
+def test_unreadable_files_exit_2_and_change_nothing(db, tmp_path, content, expected, phrase):
+    Framework.objects.create(name="Existing plan", slug="existing-plan")
     path = tmp_path / "upload.xlsx"
     path.write_bytes(content)
     code, out, _ = call("import_legacy", str(path), *ARGS, "--json")
     assert code == 2
-    assert json.loads(out)["code"] == expected
+    result = json.loads(out)
+    assert result["code"] == expected
+    assert phrase in result["errors"][0]["message"]
+    assert list(Framework.objects.values_list("name", flat=True)) == ["Existing plan"]
+
+
+@pytest.mark.parametrize(
+    "rows, args, phrase",
+    [
+        ([["Minutes"], ["Apologies"]], [], "No recognisable header row"),
+        (
+            [TRACKER_HEADER[:2] + TRACKER_HEADER[3:], CCFA[:2] + CCFA[3:]],
+            ["--layout", "tracker"],
+            "Required column “Lead”",
+        ),
+    ],
+    ids=["no-header", "missing-column"],
+)
+def test_files_without_a_usable_header_exit_1(db, tmp_path, rows, args, phrase):
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(xlsx(rows))
+    code, out, _ = call("import_legacy", str(path), *ARGS, *args)
+    assert code == 1 and phrase in out
+    assert not Framework.objects.exists()
+
+
+def test_too_many_rows_exits_2(db, tracker_file):
+    code, _, err = call("import_legacy", str(tracker_file), *ARGS, "--max-rows", "4")
+    assert code == 2 and "rows" in err
     assert not Framework.objects.exists()
 
 

@@ -26,8 +26,13 @@ def test_demo_loads_the_seeded_framework_once(db):
     assert list(officer.posts.values_list("title", flat=True)) == ["Divisional Director SPP"]
     assert officer.check_password("demo-tracker-2020")
 
+    plan = result.improvement_plan
+    assert plan.name == "Tower Hamlets Improvement Plan"
+    assert plan.milestones.count() == 33 and plan.themes.count() == 9
+
     again = demo_data_load(password="demo-tracker-2020")
     assert not again.created
-    assert Framework.objects.count() == 1
-    # 70 updates in Q4 2019-20, 42 in Q2 2020-21, 34 returns in Q3 2020-21: none added again.
-    assert ProgressUpdate.objects.count() == 70 + 42 + 34
+    assert Framework.objects.count() == 2
+    # 70 updates in Q4 2019-20, 42 in Q2 2020-21, 34 returns in Q3 2020-21, and the 33
+    # improvement-plan actions' Q3 2019-20 updates: none added again.
+    assert ProgressUpdate.objects.count() == 70 + 42 + 34 + 33

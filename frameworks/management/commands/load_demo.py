@@ -26,6 +26,12 @@ class Command(BaseCommand):
                 f"{framework.milestones.count()} milestones, {framework.periods.count()} rounds."
             )
         )
+        if result.improvement_plan:
+            plan = result.improvement_plan
+            self.stdout.write(
+                f"Imported from fixtures/legacy: {plan.name} – {plan.themes.count()} "
+                f"recommendations, {plan.milestones.count()} actions."
+            )
         self.stdout.write(f"Demo logins (password for all: {options['password']}):")
         for login in result.logins:
             posts = f", holds {', '.join(login.posts)}" if login.posts else ""

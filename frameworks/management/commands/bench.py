@@ -1,0 +1,66 @@
+"""`manage.py bench`: run the benchmarks and write bench/results.json (see `make bench`)."""
+
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+
+from frameworks.bench import imports
+
+SUITES = {"import": imports}
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks; print a table and write the figures as JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quick", action="store_true", help="Smaller data, under a minute.")
+        parser.add_argument(
+            "--output", default=str(Path(settings.BASE_DIR) / "bench" / "results.json")
+        )
+        parser.add_argument(
+            "--only", default="", help="Comma-separated suites: " + ", ".join(SUITES)
+        )
+
+    def handle(self, *args, **options):
+        quick = options["quick"]
+        chosen = [s for s in options["only"].split(",") if s] or list(SUITES)
+        results: dict = {
+            "when": timezone.now().isoformat(timespec="seconds"),
+            "database": connection.vendor,
+            "python": platform.python_version(),
+            "quick": quick,
+            "suites": {},
+        }
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as workdir:
+            if "import" in chosen:
+                rows = 2_000 if quick else 20_000
+                self.stderr.write(f"import: {rows:,}-row tracker workbook …")
+                results["suites"]["import"] = imports.run(workdir=Path(workdir), rows=rows)
+        results["seconds"] = round(time.perf_counter() - started, 1)
+        output = Path(options["output"])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=2) + "\n")
+        self._table(results)
+        self.stdout.write(f"Wrote {output} in {results['seconds']} s.")
+
+    def _table(self, results: dict) -> None:
+        out = self.stdout
+        out.write(
+            f"Benchmarks on {results['database']} ({'quick' if results['quick'] else 'full'})"
+        )
+        if "import" in results["suites"]:
+            r = results["suites"]["import"]
+            out.write(
+                f"  import  {r['rows']:>7,} rows  "
+                f"raw openpyxl {r['raw_rows_per_second']:>8,} rows/s  "
+                f"import {r['import_rows_per_second']:>8,} rows/s  "
+                f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})"
+            )
