@@ -14,6 +14,8 @@ def navigation(request) -> dict:
         if is_policy_team(user) or is_democratic_services(user):
             candidates.append(("Rounds", reverse("frameworks:period-list")))
         candidates.append(("Frameworks", reverse("frameworks:framework-list")))
+        if is_policy_team(user) or is_democratic_services(user):
+            candidates.append(("Reports", reverse("frameworks:report-list")))
         if user.is_staff or is_policy_team(user):
             candidates.append(("Imports", reverse("frameworks:import-list")))
         if user.is_staff:

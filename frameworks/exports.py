@@ -84,12 +84,20 @@ def neutralise(value: Any) -> Any:
 
 
 def tracker_xlsx(data: dict[str, Any], *, period: str, previous: str) -> bytes:
+    return tracker_xlsx_rows(
+        f"{data['framework']} – progress tracker: {period}",
+        tracker_rows(data, period=period, previous=previous),
+    )
+
+
+def tracker_xlsx_rows(title: str, rows: list[list[Any]]) -> bytes:
+    """A tracker-layout workbook: a title row, a blank row, the headings, then `rows`."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Tracker")
     sheet.column_dimensions["C"].width = 60
     sheet.column_dimensions["F"].width = 60
     sheet.column_dimensions["I"].width = 60
-    sheet.append([f"{data['framework']} – progress tracker: {period}"])
+    sheet.append([title])
     sheet.append([])
     bold = Font(bold=True)
     header = []
@@ -99,7 +107,7 @@ def tracker_xlsx(data: dict[str, Any], *, period: str, previous: str) -> bytes:
         header.append(cell)
     sheet.append(header)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in tracker_rows(data, period=period, previous=previous):
+    for row in rows:
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)

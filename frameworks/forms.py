@@ -173,3 +173,93 @@ class ImportForm(forms.Form):
         max_length=100,
         help_text="Leave blank to look for the header row in every sheet.",
     )
+
+
+class ReportCreateForm(forms.Form):
+    framework = forms.ModelChoiceField(
+        label="Framework",
+        queryset=None,
+        empty_label=None,
+        error_messages={"required": "Choose the framework the report is about."},
+    )
+    period = forms.CharField(
+        label="Round",
+        max_length=60,
+        help_text="The round the report covers, for example Q2 2020-21.",
+        error_messages={"required": "Enter the round the report covers."},
+    )
+    board = forms.CharField(
+        label="Board or committee",
+        max_length=200,
+        help_text="For example, Transformation and Improvement Board.",
+        error_messages={"required": "Enter the board's name."},
+    )
+    meeting_date = forms.DateField(
+        label="Meeting date",
+        input_formats=DATE_INPUT_FORMATS,
+        help_text="For example, 09/12/2020.",
+        error_messages={
+            "required": "Enter the date of the meeting.",
+            "invalid": "Enter the meeting date as a date, like 09/12/2020.",
+        },
+    )
+    meeting_time = forms.TimeField(
+        label="Meeting time",
+        required=False,
+        input_formats=["%H:%M", "%H.%M", "%I:%M%p", "%I%p"],
+        help_text="For example, 18:30. Leave blank if not yet known.",
+        error_messages={"invalid": "Enter the time like 18:30."},
+    )
+    venue = forms.CharField(label="Venue (optional)", required=False, max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from frameworks.models import Framework
+
+        self.fields["framework"].queryset = Framework.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        framework, label = cleaned.get("framework"), cleaned.get("period", "")
+        if framework and label:
+            period = framework.periods.filter(label__iexact=" ".join(label.split())).first()
+            if period is None:
+                labels = ", ".join(framework.periods.values_list("label", flat=True)) or "none yet"
+                self.add_error(
+                    "period", f"{framework.name} has no round “{label}”. Rounds: {labels}."
+                )
+            cleaned["period_obj"] = period
+        return cleaned
+
+
+class ReportTextForm(forms.ModelForm):
+    class Meta:
+        from frameworks.models import BoardReport
+
+        model = BoardReport
+        fields = [
+            "title",
+            "report_of",
+            "classification",
+            "lead_member",
+            "originating_officers",
+            "wards_affected",
+            "key_decision_reason",
+            "strategic_priority",
+            "executive_summary",
+            "recommendations",
+            "equalities_comments",
+            "finance_comments",
+            "legal_comments",
+            "officer_contact",
+        ]
+        widgets = {
+            "classification": forms.RadioSelect,
+            "executive_summary": forms.Textarea(attrs={"rows": 6}),
+            "recommendations": forms.Textarea(attrs={"rows": 4}),
+            "equalities_comments": forms.Textarea(attrs={"rows": 3}),
+            "finance_comments": forms.Textarea(attrs={"rows": 3}),
+            "legal_comments": forms.Textarea(attrs={"rows": 3}),
+            "officer_contact": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {"title": {"required": "Enter the report's title."}}

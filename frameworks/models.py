@@ -562,3 +562,150 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("frameworks:import-detail", kwargs={"pk": self.pk})
+
+
+class Board(models.Model):
+    """A board or committee that receives reports, e.g. the Transformation and Improvement Board."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Meeting(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField()
+    venue = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["board", "starts_at"],
+                name="meeting_unique_per_board_and_time",
+                violation_error_message="This board already meets at that date and time.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.board.name}, {local.day} {local:%B %Y}"
+
+
+class Classification(models.TextChoices):
+    UNRESTRICTED = "UNRESTRICTED", "Unrestricted"
+    EXEMPT = "EXEMPT", "Exempt"
+
+
+class BoardReport(TimeStampedModel):
+    """A report to a meeting about one framework's round. Its text is editable until published;
+    the figures, charts, exceptions and appendix are built from the data."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="reports")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="reports")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="reports")
+    title = models.CharField(max_length=255)
+    report_of = models.CharField("Report of", max_length=255, blank=True)
+    classification = models.CharField(
+        max_length=12, choices=Classification.choices, default=Classification.UNRESTRICTED
+    )
+    lead_member = models.CharField(max_length=255, blank=True)
+    originating_officers = models.CharField("Originating officer(s)", max_length=255, blank=True)
+    wards_affected = models.CharField(max_length=255, blank=True, default="All wards")
+    key_decision_reason = models.CharField(
+        "Reason for key decision", max_length=255, blank=True, default="Not a key decision"
+    )
+    strategic_priority = models.CharField(
+        "Strategic plan priority / outcome", max_length=255, blank=True
+    )
+    executive_summary = models.TextField(blank=True)
+    recommendations = models.TextField(
+        blank=True, help_text="One recommendation per line, after “The Board is recommended to”."
+    )
+    equalities_comments = models.TextField(blank=True)
+    finance_comments = models.TextField(blank=True)
+    legal_comments = models.TextField(blank=True)
+    officer_contact = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-meeting__starts_at", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("frameworks:report-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        if self.period_id and self.framework_id and self.period.framework_id != self.framework_id:
+            raise ValidationError({"period": "Choose a round of this report's framework."})
+
+
+class PublishedReport(models.Model):
+    """A frozen board report: the data it was built from, the PDF bytes and their SHA-256."""
+
+    report = models.ForeignKey(BoardReport, on_delete=models.PROTECT, related_name="published")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-published_at", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "version"],
+                name="published_report_version_unique",
+                violation_error_message="This version of the report is already published.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} (version {self.version})"
+
+
+class ReportBuild(models.Model):
+    """A PDF built in the background for a large report: progress, then the file."""
+
+    class State(models.TextChoices):
+        QUEUED = "QUEUED", "Queued"
+        RUNNING = "RUNNING", "Building"
+        DONE = "DONE", "Ready"
+        FAILED = "FAILED", "Failed"
+
+    report = models.ForeignKey(BoardReport, on_delete=models.CASCADE, related_name="builds")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=255, blank=True)
+    pdf = models.BinaryField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="report_build_progress_0_to_100",
+                violation_error_message="Progress is a percentage.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} build {self.pk} ({self.get_state_display()})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frameworks.views import browse, imports, periods, returns
+from frameworks.views import browse, imports, periods, reports, returns
 
 app_name = "frameworks"
 
@@ -18,6 +18,25 @@ urlpatterns = [
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", periods.period_create, name="period-create"),
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
+    path("reports/", reports.report_list, name="report-list"),
+    path("reports/new/", reports.report_create, name="report-create"),
+    path("reports/<int:pk>/", reports.report_detail, name="report-detail"),
+    path("reports/<int:pk>/edit/", reports.report_edit, name="report-edit"),
+    path("reports/<int:pk>/preview/", reports.report_preview, name="report-preview"),
+    path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report-pdf"),
+    path("reports/<int:pk>/report.xlsx", reports.report_xlsx, name="report-xlsx"),
+    path("reports/<int:pk>/publish/", reports.report_publish, name="report-publish"),
+    path("reports/<int:pk>/builds/<int:build>/", reports.report_build, name="report-build"),
+    path(
+        "reports/<int:pk>/builds/<int:build>/report.pdf",
+        reports.report_build_pdf,
+        name="report-build-pdf",
+    ),
+    path(
+        "reports/<int:pk>/versions/<int:version>.pdf",
+        reports.published_pdf,
+        name="report-published-pdf",
+    ),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/new/", imports.import_create, name="import-create"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),

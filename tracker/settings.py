@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "frameworks",
 ]
 
@@ -148,8 +150,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # WeasyPrint logs every layout step at INFO; keep its warnings and errors only.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+# Background tasks (django-tasks with its database backend: no extra server; run
+# `manage.py db_worker` beside the web server).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 # Product settings
 TRACKER_SERVICE_NAME = "Action Tracker"
 TRACKER_AUTOSAVE_SECONDS = env.int("TRACKER_AUTOSAVE_SECONDS", default=3)
+# Board reports with more milestones than this are built by a background task.
+TRACKER_INLINE_REPORT_MILESTONES = env.int("TRACKER_INLINE_REPORT_MILESTONES", default=100)

@@ -59,3 +59,27 @@ def person(user, default: str = "the command line") -> str:
     if not user:
         return default
     return user.get_full_name() or user.username
+
+
+@register.simple_tag
+def report_tag(key: str, raw: str = ""):
+    """A status in a board report: the word in a tinted box (colour is never the only signal)."""
+    from frameworks.reports.data import NO_STATUS, NO_UPDATE, RAG_LABEL
+
+    key = key or NO_UPDATE
+    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
+    word = raw if shows_raw else RAG_LABEL.get(key, raw or "No update")
+    return format_html('<span class="tag tag-{}">{}</span>', key, word)
+
+
+@register.filter
+def signed(value) -> str:
+    """+3, −2 or 0: a change from the previous round."""
+    if value is None:
+        return "–"
+    return f"+{value}" if value > 0 else ("−" + str(-value) if value < 0 else "0")
+
+
+@register.filter
+def lookup_label(mapping, key) -> str:
+    return mapping.get(key, "") if mapping else ""

@@ -2,8 +2,16 @@
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from frameworks.models import ImportBatch
+from frameworks.models import (
+    Board,
+    BoardReport,
+    ImportBatch,
+    Meeting,
+    PublishedReport,
+    ReportBuild,
+)
 
 ALLOWED_FOR_ANY_OFFICER = {
     "frameworks:home",
@@ -29,7 +37,27 @@ def urls(update, policy_user):
     batch = ImportBatch.objects.create(
         file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
     )
+    meeting = Meeting.objects.create(
+        board=Board.objects.create(name="Transformation and Improvement Board", slug="tib"),
+        starts_at=timezone.now(),
+    )
+    report = BoardReport.objects.create(
+        framework=update.milestone.framework, period=update.period, meeting=meeting, title="Q3"
+    )
+    build = ReportBuild.objects.create(report=report, state="DONE", pdf=b"%PDF-")
+    PublishedReport.objects.create(
+        report=report, version=1, snapshot={}, pdf=b"%PDF-", sha256="x", pages=1,
+        published_at=timezone.now(),
+    )  # fmt: skip
+    report_urls = (
+        "report-detail", "report-edit", "report-preview", "report-pdf", "report-xlsx",
+        "report-publish",
+    )  # fmt: skip
     kwargs = {
+        **{f"frameworks:{name}": {"pk": report.pk} for name in report_urls},
+        "frameworks:report-build": {"pk": report.pk, "build": build.pk},
+        "frameworks:report-build-pdf": {"pk": report.pk, "build": build.pk},
+        "frameworks:report-published-pdf": {"pk": report.pk, "version": 1},
         "frameworks:import-detail": {"pk": batch.pk},
         "frameworks:import-confirm": {"pk": batch.pk},
         "frameworks:import-template": {"layout": "tracker"},
@@ -44,7 +72,7 @@ def urls(update, policy_user):
         "frameworks:milestone-detail": {"pk": update.milestone_id},
     }
     names = app_url_names()
-    assert len(names) >= 18, names
+    assert len(names) >= 29, names
     return {name: reverse(name, kwargs=kwargs.get(name)) for name in names}
 
 

@@ -1,0 +1,109 @@
+"""Charts drawn on the server as SVG (WeasyPrint runs no JavaScript).
+
+Every bar carries its number and its status word is in the legend and the axis, so nothing relies
+on colour alone. All text is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from frameworks.reports.data import RAG_LABEL, RAG_ORDER
+
+FILL = {
+    "COMPLETED": "#00703c",
+    "IN_PROGRESS": "#ffdd00",
+    "ONGOING": "#1d70b8",
+    "OVERDUE": "#d4351c",
+    "NOT_STARTED": "#505a5f",
+    "CANCELLED": "#b1b4b6",
+    "UNKNOWN": "#dddddd",
+    "NONE": "#ffffff",
+}
+INK = {"IN_PROGRESS": "#0b0c0c", "CANCELLED": "#0b0c0c", "UNKNOWN": "#0b0c0c", "NONE": "#0b0c0c"}
+FONT = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif"
+
+
+def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start",
+          fill: str = "#0b0c0c", weight: str = "normal") -> str:  # fmt: skip
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{fill}" font-weight="{weight}" style="{FONT}">{escape(text)}</text>'
+    )
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}"><title>{escape(title)}'
+        f"</title>{''.join(body)}</svg>"
+    )
+
+
+def overall(counts: dict[str, int], *, title: str) -> str:
+    """Figure 1: one bar per status, with its number."""
+    keys = [k for k in RAG_ORDER if counts.get(k)] or ["NONE"]
+    largest = max(counts.get(k, 0) for k in keys) or 1
+    label_width, bar_width, row = 120, 420, 30
+    height = row * len(keys) + 10
+    body = []
+    for index, key in enumerate(keys):
+        y = 5 + index * row
+        value = counts.get(key, 0)
+        width = max(bar_width * value / largest, 2)
+        body.append(_text(label_width - 8, y + 18, RAG_LABEL[key], anchor="end"))
+        body.append(
+            f'<rect x="{label_width}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" '
+            f'fill="{FILL[key]}" stroke="#0b0c0c" stroke-width="1"/>'
+        )
+        body.append(_text(label_width + width + 6, y + 18, str(value), weight="bold"))
+    return _svg(label_width + bar_width + 50, height, title, body)
+
+
+def by_theme(themes: list[dict], *, title: str) -> str:
+    """Figure 2: a stacked bar per theme (or recommendation), each part labelled with its number."""
+    keys = [k for k in RAG_ORDER if any(t["counts"].get(k) for t in themes)] or ["NONE"]
+    largest = max((sum(t["counts"].values()) for t in themes), default=1) or 1
+    label_width, bar_width, row = 230, 380, 26
+    legend_height = 26
+    height = legend_height + row * len(themes) + 10
+    body = []
+    x = 0.0
+    for key in keys:  # legend: swatch, then the word
+        body.append(
+            f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{FILL[key]}" '
+            'stroke="#0b0c0c" stroke-width="1"/>'
+        )
+        body.append(_text(x + 16, 14, RAG_LABEL[key], size=11))
+        x += 16 + 7 * len(RAG_LABEL[key]) + 14
+    for index, theme in enumerate(themes):
+        y = legend_height + index * row
+        name = f"{theme['code']} {theme['name']}".strip() if theme.get("code") else theme["name"]
+        short = name if len(name) <= 36 else name[:35] + "…"
+        body.append(_text(label_width - 8, y + 16, short, size=11, anchor="end"))
+        left = float(label_width)
+        for key in keys:
+            value = theme["counts"].get(key, 0)
+            if not value:
+                continue
+            width = bar_width * value / largest
+            body.append(
+                f'<rect x="{left:.1f}" y="{y + 2}" width="{width:.1f}" height="{row - 6}" '
+                f'fill="{FILL[key]}" stroke="#0b0c0c" stroke-width="1"/>'
+            )
+            if width >= 14:
+                body.append(
+                    _text(
+                        left + width / 2,
+                        y + 16,
+                        str(value),
+                        size=11,
+                        anchor="middle",
+                        fill=INK.get(key, "#ffffff"),
+                        weight="bold",
+                    )  # fmt: skip
+                )
+            left += width
+        total = sum(theme["counts"].values())
+        body.append(_text(left + 6, y + 16, f"{total}", size=11))
+    return _svg(label_width + bar_width + 40, height, title, body)

@@ -1,0 +1,280 @@
+"""The data behind a board report, as plain JSON-ready values: the published snapshot.
+
+Everything the PDF, the preview and the spreadsheet show is computed here, once, from the
+database (a fixed number of queries whatever the size of the plan). Rendering reads only the
+snapshot, so a published report reprints identically however the data changes later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from frameworks.models import (
+    RAG,
+    BoardReport,
+    Milestone,
+    MilestonePost,
+    PostRole,
+    ProgressUpdate,
+    ReportingPeriod,
+    UpdateState,
+    format_deadline,
+)
+
+SCHEMA = 1
+NO_UPDATE = "NONE"
+NO_STATUS = "UNKNOWN"  # an update whose status was left blank
+RAG_ORDER = [
+    RAG.COMPLETED,
+    RAG.IN_PROGRESS,
+    RAG.ONGOING,
+    RAG.OVERDUE,
+    RAG.NOT_STARTED,
+    RAG.CANCELLED,
+    NO_STATUS,
+    NO_UPDATE,
+]
+RAG_LABEL = {
+    **{choice.value: choice.label for choice in RAG},
+    NO_STATUS: "No status",
+    NO_UPDATE: "No update",
+}
+DONE = (RAG.COMPLETED, RAG.CANCELLED)
+
+
+def _deadline(text: str, date: dt.date | None, precision: str, kind: str) -> str:
+    return format_deadline(text=text, date=date, precision=precision, kind=kind or "DATE")
+
+
+def _new_deadline(update: ProgressUpdate) -> str:
+    if not update.new_deadline_text and not update.new_deadline_date:
+        return ""
+    return _deadline(
+        update.new_deadline_text,
+        update.new_deadline_date,
+        update.new_deadline_precision,
+        update.new_deadline_kind,
+    )
+
+
+def _status_as_of(updates: list[ProgressUpdate], period: ReportingPeriod | None) -> dict:
+    """A milestone's status at a round: its update in that round, else a completion carried
+    forward from an earlier round, else no update."""
+    if period is None:
+        return {"rag": "", "rag_text": "", "update": None, "carried_from": ""}
+    this = next((u for u in updates if u.period_id == period.pk), None)
+    if this is not None:
+        return {"rag": this.rag or NO_STATUS, "rag_text": this.rag_text, "update": this,
+                "carried_from": ""}  # fmt: skip
+    earlier = [u for u in updates if u.period.start_date < period.start_date]
+    if earlier and earlier[-1].rag in DONE:
+        return {"rag": earlier[-1].rag, "rag_text": earlier[-1].rag_text, "update": None,
+                "carried_from": earlier[-1].period.label}  # fmt: skip
+    return {"rag": NO_UPDATE, "rag_text": "", "update": None, "carried_from": ""}
+
+
+def _counts(values: list[str]) -> dict[str, int]:
+    counter = Counter(values)
+    return {key: counter.get(key, 0) for key in RAG_ORDER}
+
+
+def report_text(report: BoardReport) -> dict[str, Any]:
+    return {
+        "title": report.title,
+        "report_of": report.report_of,
+        "classification": report.get_classification_display(),
+        "lead_member": report.lead_member,
+        "originating_officers": report.originating_officers,
+        "wards_affected": report.wards_affected,
+        "key_decision_reason": report.key_decision_reason,
+        "strategic_priority": report.strategic_priority,
+        "executive_summary": report.executive_summary,
+        "recommendations": [
+            line.strip() for line in report.recommendations.splitlines() if line.strip()
+        ],
+        "equalities_comments": report.equalities_comments,
+        "finance_comments": report.finance_comments,
+        "legal_comments": report.legal_comments,
+        "officer_contact": report.officer_contact,
+    }
+
+
+def summary_sentence(total: int, counts: dict[str, int], previous: dict[str, int] | None) -> str:
+    parts = []
+    for key in RAG_ORDER:
+        n = counts.get(key, 0)
+        if not n:
+            continue
+        label = RAG_LABEL[key].lower()
+        if key == NO_UPDATE:
+            text = f"{n} {'have' if n != 1 else 'has'} no update"
+        elif key == NO_STATUS:
+            text = f"{n} {'have' if n != 1 else 'has'} an update but no status"
+        else:
+            text = f"{n} {'are' if n != 1 else 'is'} {label}"
+        if previous is not None:
+            text += f" ({previous.get(key, 0)} at the previous round)"
+        parts.append(text)
+    if not parts:
+        return "There are no milestones in this plan."
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"Of the {total} milestones, {listed}."
+
+
+def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the report shows, computed now. Queries: a fixed handful."""
+    framework, period = report.framework, report.period
+    meeting = report.meeting
+    previous = (
+        ReportingPeriod.objects.filter(framework=framework, start_date__lt=period.start_date)
+        .order_by("-start_date")
+        .first()
+    )
+    milestones = list(
+        Milestone.objects.filter(framework=framework)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch(
+                "leads",
+                queryset=MilestonePost.objects.select_related("post").order_by("order", "pk"),
+            )
+        )
+        .order_by("theme__order", "theme__name", "order", "pk")
+    )
+    by_milestone: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    for update in (
+        ProgressUpdate.objects.filter(
+            milestone__framework=framework,
+            period__start_date__lte=period.start_date,
+            state=UpdateState.APPROVED,
+        )
+        .select_related("period")
+        .order_by("period__start_date")
+    ):
+        by_milestone[update.milestone_id].append(update)
+
+    meeting_day = timezone.localtime(meeting.starts_at).date()
+    has_percent = False
+    themes: dict[int, dict[str, Any]] = {}
+    exceptions: dict[str, list] = {"overdue": [], "slipped": [], "no_update": []}
+    movements = []
+    current_all, previous_all = [], []
+    for milestone in milestones:
+        updates = by_milestone.get(milestone.pk, [])
+        now = _status_as_of(updates, period)
+        before = _status_as_of(updates, previous)
+        update: ProgressUpdate | None = now["update"]
+        earlier = [u for u in updates if u.period.start_date < period.start_date]
+        old_deadline = next(
+            (_new_deadline(u) for u in reversed(earlier) if _new_deadline(u)),
+            _deadline(
+                milestone.deadline_text,
+                milestone.deadline_date,
+                milestone.deadline_precision,
+                milestone.deadline_kind,
+            ),
+        )
+        new_deadline = _new_deadline(update) if update else ""
+        effective_date = (
+            update.new_deadline_date if update and update.new_deadline_date else None
+        ) or next(
+            (u.new_deadline_date for u in reversed(earlier) if u.new_deadline_date),
+            milestone.deadline_date,
+        )
+        percent = update.percent_complete if update else None
+        has_percent = has_percent or percent is not None
+        leads = [
+            link.post.title + (" (supporting)" if link.role == PostRole.SUPPORTING else "")
+            for link in milestone.leads.all()
+        ]
+        row = {
+            "code": milestone.code,
+            "title": milestone.title,
+            "theme": milestone.theme.name,
+            "leads": leads,
+            "deadline": old_deadline,
+            "new_deadline": new_deadline,
+            "previous_rag": before["rag"] if previous else "",
+            "previous_narrative": before["update"].narrative if before["update"] else "",
+            "previous_rag_text": before["rag_text"],
+            "rag": now["rag"],
+            "rag_text": now["rag_text"],
+            "carried_from": now["carried_from"],
+            "narrative": update.narrative if update else "",
+            "percent": percent,
+            "deadline_passed": bool(
+                effective_date and effective_date < meeting_day and now["rag"] not in DONE
+            ),
+            "monitoring_groups": list(milestone.monitoring_groups),
+        }
+        theme = themes.setdefault(
+            milestone.theme_id,
+            {
+                "code": milestone.theme.code,
+                "name": milestone.theme.name,
+                "milestones": [],
+            },
+        )
+        theme["milestones"].append(row)
+        current_all.append(now["rag"])
+        previous_all.append(before["rag"])
+        brief = {"code": row["code"], "title": row["title"], "theme": row["theme"],
+                 "leads": leads}  # fmt: skip
+        if now["rag"] == RAG.OVERDUE:
+            exceptions["overdue"].append({**brief, "deadline": old_deadline,
+                                          "new_deadline": new_deadline,
+                                          "narrative": row["narrative"]})  # fmt: skip
+        if new_deadline and new_deadline != old_deadline:
+            exceptions["slipped"].append({**brief, "old": old_deadline, "new": new_deadline})
+        if now["rag"] == NO_UPDATE:
+            exceptions["no_update"].append(brief)
+        if previous and before["rag"] != now["rag"]:
+            movements.append({**brief, "from": before["rag"], "to": now["rag"]})
+
+    theme_list = []
+    for theme in themes.values():
+        rows = theme["milestones"]
+        theme["counts"] = _counts([r["rag"] for r in rows])
+        theme["previous_counts"] = _counts([r["previous_rag"] for r in rows]) if previous else None
+        known = [r["percent"] for r in rows if r["percent"] is not None]
+        theme["progress"] = sum(known) // len(known) if known else None
+        theme_list.append(theme)
+
+    counts = _counts(current_all)
+    previous_counts = _counts(previous_all) if previous else None
+    local = timezone.localtime(meeting.starts_at)
+    generated = as_of or timezone.now()
+    return {
+        "schema": SCHEMA,
+        "framework": framework.name,
+        "period": period.label,
+        "previous_period": previous.label if previous else None,
+        "board": meeting.board.name,
+        "meeting": {
+            "date": f"{local.day} {local:%B %Y}",
+            "time": local.strftime("%H:%M"),
+            "venue": meeting.venue,
+            "iso": local.isoformat(),
+        },
+        "generated_at": timezone.localtime(generated).isoformat(timespec="seconds"),
+        "text": report_text(report),
+        "has_percent": has_percent,
+        "has_codes": any(m.code for m in milestones),
+        "total": len(milestones),
+        "counts": counts,
+        "previous_counts": previous_counts,
+        "change": (
+            {key: counts[key] - previous_counts[key] for key in RAG_ORDER}
+            if previous_counts
+            else None
+        ),
+        "sentence": summary_sentence(len(milestones), counts, previous_counts),
+        "themes": theme_list,
+        "exceptions": exceptions,
+        "movements": movements,
+    }

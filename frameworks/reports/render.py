@@ -1,0 +1,124 @@
+"""Render a board-report snapshot as HTML, as a tagged A4 PDF (WeasyPrint), or as .xlsx."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from frameworks import exports
+from frameworks.reports import charts
+from frameworks.reports.data import RAG_LABEL, RAG_ORDER
+
+PRINT_CSS_PATH = Path(__file__).resolve().parents[2] / "static" / "report" / "print.css"
+PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    pages: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def context(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What the report templates need: the snapshot plus its charts and ordered counts."""
+    keys = [k for k in RAG_ORDER if snapshot["counts"].get(k) or (
+        snapshot["previous_counts"] or {}).get(k)]  # fmt: skip
+    count_rows = [
+        {
+            "key": key,
+            "label": RAG_LABEL[key],
+            "now": snapshot["counts"].get(key, 0),
+            "before": (snapshot["previous_counts"] or {}).get(key),
+            "change": (snapshot["change"] or {}).get(key),
+        }
+        for key in keys
+    ]
+    return {
+        "s": snapshot,
+        "count_rows": count_rows,
+        "rag_label": RAG_LABEL,
+        "theme_keys": [k for k in RAG_ORDER if any(t["counts"].get(k) for t in snapshot["themes"])],
+        "figure1": mark_safe(
+            charts.overall(snapshot["counts"], title=f"Overall progress, {snapshot['period']}")
+        ),
+        "figure2": mark_safe(
+            charts.by_theme(snapshot["themes"], title=f"Milestones by theme, {snapshot['period']}")
+        ),
+    }
+
+
+def render_html(snapshot: dict[str, Any], *, preview_of=None) -> str:
+    """The standalone report HTML: what WeasyPrint lays out (CSS inline), or, for the preview
+    page, the same document linking the stylesheet (no inline style for the CSP)."""
+    extra = {"preview_of": preview_of} if preview_of else {"css": mark_safe(PRINT_CSS)}
+    return render_to_string("reports/board_report.html", {**context(snapshot), **extra})
+
+
+def render_pdf(snapshot: dict[str, Any]) -> RenderedPdf:
+    """A tagged PDF (PDF/UA-1) with title and language set. The same snapshot always gives the
+    same bytes."""
+    from weasyprint import HTML
+
+    document = HTML(string=render_html(snapshot), base_url=str(Path(__file__).parent)).render(
+        pdf_variant="pdf/ua-1"
+    )
+    content = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=_identifier(snapshot))
+    return RenderedPdf(content=content, pages=len(document.pages))
+
+
+def _identifier(snapshot: dict[str, Any]) -> bytes:
+    import json
+
+    digest = hashlib.md5(  # an identifier, not security: stable for the same snapshot
+        json.dumps(snapshot, sort_keys=True).encode(), usedforsecurity=False
+    )
+    return digest.hexdigest().encode()
+
+
+def render_xlsx(snapshot: dict[str, Any]) -> bytes:
+    """The report's appendix as a workbook in the tracker layout (it imports back)."""
+    rows = []
+    for theme in snapshot["themes"]:
+        for row in theme["milestones"]:
+            rows.append(
+                [
+                    theme["name"],
+                    row["code"],
+                    row["title"],
+                    exports.lead_cell(
+                        [
+                            {
+                                "post": lead.removesuffix(" (supporting)"),
+                                "role": "SUPPORTING" if lead.endswith(" (supporting)") else "LEAD",
+                            }
+                            for lead in row["leads"]
+                        ]
+                    ),
+                    row["deadline"],
+                    row.get("previous_narrative", ""),
+                    _status_word(row["previous_rag"], row["previous_rag_text"]),
+                    row["new_deadline"],
+                    row["narrative"],
+                    _status_word(row["rag"], row["rag_text"]) if not row["carried_from"] else "",
+                    row["percent"],
+                ]
+            )
+    title = f"{snapshot['framework']} – {snapshot['period']} – {snapshot['board']}"
+    return exports.tracker_xlsx_rows(title, rows)
+
+
+def _status_word(rag: str, raw: str) -> str:
+    if raw:
+        return raw
+    if not rag or rag == "NONE":
+        return ""
+    return RAG_LABEL[rag]

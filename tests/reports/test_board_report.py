@@ -1,0 +1,153 @@
+"""The board pack for the demo framework's current round, printed and published."""
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from frameworks.models import Framework, Milestone, ProgressUpdate
+from frameworks.reports.data import build_snapshot
+from frameworks.reports.render import render_pdf
+from frameworks.services import reports
+from frameworks.services.demo import demo_data_load
+
+BOARD = "Transformation and Improvement Board"
+
+
+@pytest.fixture
+def demo(db):
+    return demo_data_load(password="demo-tracker-2020").framework
+
+
+@pytest.fixture
+def report(demo):
+    meeting = reports.meeting_get_or_create(
+        board_name=BOARD,
+        starts_at=dt.datetime(2020, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
+        venue="Council Chamber, Town Hall, Mulberry Place",
+    )
+    return reports.board_report_create(
+        framework=demo,
+        period=demo.periods.get(label="Q2 2020-21"),
+        meeting=meeting,
+        lead_member="Cabinet Member for Resources",
+        originating_officers="Divisional Director SPP",
+        wards_affected="All wards",
+    )
+
+
+def pdf_text(content: bytes) -> tuple[PdfReader, list[str]]:
+    reader = PdfReader(io.BytesIO(content))
+    return reader, [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_the_pdf_shows_cover_counts_exceptions_and_every_theme(report, demo):
+    rendered = reports.board_report_pdf(report=report)
+    reader, pages = pdf_text(rendered.content)
+    text = " ".join(pages)
+    for field in (
+        BOARD,
+        "9 December 2020",
+        "Classification: Unrestricted",
+        "Lead Member Cabinet Member for Resources",
+        "Originating Officer(s) Divisional Director SPP",
+        "Wards affected All wards",
+        "Reason for Key Decision",
+        "Strategic Plan Priority / Outcome",
+        "Executive Summary",
+        "The Board is recommended to",
+    ):
+        assert field in text, field
+    sentence = (
+        "Of the 73 milestones, 39 are completed (31 at the previous round), 22 are in progress "
+        "(23 at the previous round), 10 are ongoing (10 at the previous round) and 2 are overdue "
+        "(6 at the previous round)."
+    )
+    assert sentence in text
+    snapshot = build_snapshot(report=report)
+    overdue = [row["title"] for row in snapshot["exceptions"]["overdue"]]
+    assert len(overdue) == 2
+    squeezed = text.replace(" ", "")
+    for title in overdue:
+        assert title.replace(" ", "") in squeezed, title
+    for theme in demo.themes.all():
+        assert theme.name.replace(" ", "") in squeezed, theme.name
+    assert len(reader.pages) == rendered.pages
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {rendered.pages}" in page
+
+
+def test_the_pdf_is_tagged_a4_with_landscape_appendix_title_language_and_fonts(report):
+    content = reports.board_report_pdf(report=report).content
+    reader = PdfReader(io.BytesIO(content))
+    first, last = reader.pages[0].mediabox, reader.pages[-1].mediabox
+    assert round(float(first.width)) == 595 and round(float(first.height)) == 842  # portrait
+    assert float(last.width) > float(last.height)  # the appendix is landscape
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert reader.metadata.title == report.title
+    # Fonts are embedded.
+    fonts = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
+    assert fonts and all(
+        "/FontFile2" in descriptor or "/FontFile3" in descriptor or "/FontFile" in descriptor
+        for font in fonts
+        for descriptor in [
+            (
+                font.get("/FontDescriptor")
+                or font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            ).get_object()
+        ]
+    )
+
+
+def test_published_report_reprints_byte_for_byte_after_the_data_changes(report, demo):
+    published = reports.board_report_publish(report=report, user=None)
+    assert published.version == 1 and published.pages > 5
+    Milestone.objects.filter(framework=demo).update(title="Renamed after the meeting")
+    ProgressUpdate.objects.filter(period__label="Q2 2020-21").update(narrative="Rewritten")
+    reprint = reports.published_report_reprint(published=published)
+    assert reprint == bytes(published.pdf)
+    assert render_pdf(published.snapshot).content == bytes(published.pdf)
+    assert "Renamed after the meeting" not in " ".join(pdf_text(reprint)[1])
+    again = reports.board_report_publish(report=report, user=None)
+    assert again.version == 2
+    assert again.sha256 != published.sha256
+    assert report.published.count() == 2
+
+
+def test_snapshot_query_count_does_not_grow_with_the_plan(
+    report, demo, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        build_snapshot(report=report)
+    theme = demo.themes.first()
+    for n in range(40):
+        Milestone.objects.create(framework=demo, theme=theme, title=f"Copy {n}", order=100 + n)
+    with django_assert_max_num_queries(8):
+        snapshot = build_snapshot(report=report)
+    assert snapshot["total"] == 113
+    assert snapshot["counts"]["NONE"] == 40
+
+
+def test_actions_plan_shows_percent_and_group_rollups(demo):
+    plan = Framework.objects.get(name="Tower Hamlets Improvement Plan")
+    meeting = reports.meeting_get_or_create(
+        board_name=BOARD,
+        starts_at=dt.datetime(2019, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
+    )
+    report = reports.board_report_create(framework=plan, period=plan.periods.get(), meeting=meeting)
+    snapshot = build_snapshot(report=report)
+    assert snapshot["has_percent"]
+    groups = {t["code"]: t["progress"] for t in snapshot["themes"]}
+    assert groups["R6"] == 72 and groups["R9 & R10"] == 81 and groups["R5"] == 30
+    _, pages = pdf_text(render_pdf(snapshot).content)
+    text = " ".join(pages)
+    assert "R9 & R10 Further break down silos" in text and "– 81%" in text
+    assert re.search(r"R6\.16 .*100%", text)
