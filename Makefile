@@ -35,6 +35,7 @@ static/css/app.css: node_modules/.package-lock.json $(wildcard static/src/*)
 install: $(VENV)/.installed static/css/app.css ## Create .venv, install Python and npm packages, build assets (idempotent)
 
 migrate: install ## Apply database migrations
+	@mkdir -p var
 	$(RUN_ENV) $(MANAGE) migrate --no-input
 
 demo: migrate ## Load the demo data built from the council papers (idempotent)
@@ -42,7 +43,10 @@ demo: migrate ## Load the demo data built from the council papers (idempotent)
 
 run: demo ## Install, migrate, load the demo and serve on http://127.0.0.1:8000
 	@echo "Serving on http://$(HOST):$(PORT)/ – sign in with a demo login above. Ctrl+C to stop."
-	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+	@# The background worker (large board-report PDFs) runs beside the web server.
+	$(RUN_ENV) $(MANAGE) db_worker --queue-name default >var/worker.log 2>&1 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 browser: ## Install Debian's chromium for the browser tests if it is missing
 	@command -v chromium >/dev/null 2>&1 || { \

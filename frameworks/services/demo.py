@@ -10,6 +10,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from frameworks.models import (
     DeadlineKind,
@@ -50,6 +51,26 @@ class DemoResult:
     created: bool
     logins: list[DemoLogin]
     improvement_plan: Framework | None = None
+
+
+def _load_board_report(framework: Framework) -> None:
+    """A draft report of the tracked round to the Transformation and Improvement Board."""
+    from frameworks.services.reports import board_report_create, meeting_get_or_create
+
+    period = framework.periods.get(label="Q2 2020-21")
+    meeting = meeting_get_or_create(
+        board_name="Transformation and Improvement Board",
+        starts_at=dt.datetime(2020, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
+        venue="Council Chamber, Town Hall, Mulberry Place, 5 Clove Crescent, London E14 2BG",
+    )
+    if not framework.reports.filter(period=period, meeting=meeting).exists():
+        board_report_create(
+            framework=framework,
+            period=period,
+            meeting=meeting,
+            originating_officers="Divisional Director SPP",
+            wards_affected="All wards",
+        )
 
 
 def _load_improvement_plan() -> Framework:
@@ -198,4 +219,5 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
         spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
         if spec_state == PeriodState.OPEN:
             reporting_period_open(period=p, user=policy)
+    _load_board_report(framework)
     return DemoResult(framework, True, logins, _load_improvement_plan())

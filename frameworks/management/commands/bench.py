@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from frameworks.bench import imports
+from frameworks.bench import imports, reports
 
-SUITES = {"import": imports}
+SUITES = {"import": imports, "report": reports}
 
 
 class Command(BaseCommand):
@@ -44,6 +44,10 @@ class Command(BaseCommand):
                 rows = 2_000 if quick else 20_000
                 self.stderr.write(f"import: {rows:,}-row tracker workbook …")
                 results["suites"]["import"] = imports.run(workdir=Path(workdir), rows=rows)
+            if "report" in chosen:
+                sizes = (60, 200) if quick else (300, 1000)
+                self.stderr.write(f"report: board packs of {sizes} milestones …")
+                results["suites"]["report"] = reports.run(sizes=sizes, runs=1 if quick else 3)
         results["seconds"] = round(time.perf_counter() - started, 1)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -63,4 +67,12 @@ class Command(BaseCommand):
                 f"raw openpyxl {r['raw_rows_per_second']:>8,} rows/s  "
                 f"import {r['import_rows_per_second']:>8,} rows/s  "
                 f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})"
+            )
+        for r in results["suites"].get("report", {}).values():
+            out.write(
+                f"  report  {r['milestones']:>7,} milestones  {r['seconds']:>6.2f} s  "
+                f"{r['pages']:>4} pages  {r['pages_per_second']:>5.1f} pages/s  "
+                f"peak {r['peak_mb']:>6.1f} MB  floor {r['floor_seconds']:.2f} s "
+                f"({r['floor_pages']} pages)  ratio {r['ratio_to_floor']:.2f} "
+                f"(goal ≤ {r['goal_ratio']})"
             )

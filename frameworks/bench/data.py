@@ -1,0 +1,131 @@
+"""Large, realistic data for benchmarks, made from the council papers' own vocabulary.
+
+Milestone titles, leads, deadlines and narratives are taken from the demo data (seeds 000 and
+001) and the improvement plan (seed 004), cycled and numbered; no invented text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from frameworks.importers.parsing import quarter_dates
+from frameworks.models import (
+    RAG,
+    Framework,
+    Milestone,
+    MilestonePost,
+    PeriodState,
+    Post,
+    ProgressUpdate,
+    ReportingPeriod,
+    Theme,
+    UpdateState,
+)
+
+DEMO = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "demo"
+    / "ward-councillor-support-framework.json"
+)
+RAG_CYCLE = [RAG.COMPLETED, RAG.IN_PROGRESS, RAG.ONGOING, RAG.IN_PROGRESS, RAG.OVERDUE,
+             RAG.IN_PROGRESS, RAG.ONGOING, RAG.NOT_STARTED]  # fmt: skip
+
+
+def vocabulary() -> dict:
+    data = json.loads(DEMO.read_text(encoding="utf-8"))
+    milestones = data["milestones"]
+    narratives = [u["narrative"] for m in milestones for u in m["updates"] if u["narrative"]]
+    return {
+        "themes": [t["name"] for t in data["themes"]],
+        "titles": [m["title"] for m in milestones],
+        "posts": sorted({lead["post"] for m in milestones for lead in m["leads"]}),
+        "deadlines": [m["deadline"] for m in milestones],
+        "narratives": narratives,
+    }
+
+
+def quarter_labels(count: int, *, first_year: int = 2018) -> list[str]:
+    labels = []
+    year, quarter = first_year, 1
+    for _ in range(count):
+        labels.append(f"Q{quarter} {year}-{(year + 1) % 100:02d}")
+        quarter += 1
+        if quarter > 4:
+            quarter, year = 1, year + 1
+    return labels
+
+
+@transaction.atomic
+def make_framework(
+    *, name: str, milestones: int, rounds: int = 2, posts: list[Post] | None = None
+) -> Framework:
+    """A framework with `milestones` milestones in the papers' 14 themes and `rounds` closed
+    rounds, every milestone with an approved update in each round."""
+    words = vocabulary()
+    framework = Framework.objects.create(
+        name=name, slug=name.lower().replace(" ", "-"), owner="Strategy, Policy and Performance",
+        start_date=dt.date(2018, 4, 1),
+    )  # fmt: skip
+    themes = Theme.objects.bulk_create(
+        [Theme(framework=framework, name=t, order=i) for i, t in enumerate(words["themes"], 1)]
+    )
+    if posts is None:
+        existing = {p.title: p for p in Post.objects.filter(title__in=words["posts"])}
+        missing = [Post(title=t) for t in words["posts"] if t not in existing]
+        posts = list(existing.values()) + Post.objects.bulk_create(missing)
+    titles = itertools.cycle(words["titles"])
+    deadlines = itertools.cycle(words["deadlines"])
+    objects = []
+    for n in range(milestones):
+        deadline = next(deadlines)
+        objects.append(
+            Milestone(
+                framework=framework,
+                theme=themes[n % len(themes)],
+                title=f"{next(titles)} ({n + 1})",
+                order=n // len(themes) + 1,
+                deadline_text=deadline["text"],
+                deadline_date=dt.date.fromisoformat(deadline["date"]) if deadline["date"] else None,
+                deadline_precision=deadline["precision"],
+                deadline_kind=deadline["kind"],
+            )
+        )
+    objects = Milestone.objects.bulk_create(objects, batch_size=1000)
+    MilestonePost.objects.bulk_create(
+        [MilestonePost(milestone=m, post=posts[i % len(posts)]) for i, m in enumerate(objects)],
+        batch_size=1000,
+    )
+    narratives = itertools.cycle(words["narratives"])
+    previous: dict[int, ProgressUpdate] = {}
+    now = timezone.now()
+    for r, label in enumerate(quarter_labels(rounds)):
+        start, end = quarter_dates(label)
+        period = ReportingPeriod.objects.create(
+            framework=framework, label=label, start_date=start, end_date=end,
+            due_date=end, state=PeriodState.CLOSED,
+        )  # fmt: skip
+        updates = [
+            ProgressUpdate(
+                milestone=m,
+                period=period,
+                previous=previous.get(m.pk),
+                narrative=next(narratives),
+                rag=RAG_CYCLE[(i + r) % len(RAG_CYCLE)],
+                percent_complete=(i * 7 + r * 13) % 101,
+                state=UpdateState.APPROVED,
+                submitted_at=now,
+                reviewed_at=now,
+            )
+            for i, m in enumerate(objects)
+        ]
+        previous = {
+            u.milestone_id: u for u in ProgressUpdate.objects.bulk_create(updates, batch_size=1000)
+        }
+    return framework

@@ -1,0 +1,114 @@
+"""Board-report throughput: the full pack beside WeasyPrint's floor (a plain table of the same
+rows), each measured in a fresh process so peak memory is the report's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import resource
+import statistics
+import time
+
+from django.db import connections
+from django.utils import timezone
+
+RUNS = 3
+
+
+def _report_for(framework):
+    from frameworks.services import reports
+
+    meeting = reports.meeting_get_or_create(
+        board_name="Transformation and Improvement Board",
+        starts_at=dt.datetime(2021, 3, 15, 18, 30, tzinfo=timezone.get_current_timezone()),
+    )
+    return reports.board_report_create(
+        framework=framework,
+        period=framework.periods.order_by("-start_date").first(),
+        meeting=meeting,
+    )
+
+
+def _floor_html(snapshot: dict) -> str:
+    from django.utils.html import escape
+
+    rows = "".join(
+        f"<tr><td>{escape(m['title'])}</td><td>{escape('; '.join(m['leads']))}</td>"
+        f"<td>{escape(m['deadline'])}</td><td>{escape(m['rag'])}</td>"
+        f"<td>{escape(m['narrative'])}</td></tr>"
+        for theme in snapshot["themes"]
+        for m in theme["milestones"]
+    )
+    return (
+        '<html lang="en-GB"><head><meta charset="utf-8"><title>Floor</title></head><body>'
+        "<table><thead><tr><th>Milestone</th><th>Lead</th><th>Deadline</th><th>Status</th>"
+        f"<th>Update</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
+    )
+
+
+def _measure(kind: str, report_id: int, queue) -> None:
+    """Child process: time one render and report its peak memory."""
+    import django
+
+    django.setup()
+    from weasyprint import HTML
+
+    from frameworks.models import BoardReport
+    from frameworks.reports.data import build_snapshot
+    from frameworks.reports.render import render_pdf
+
+    connections.close_all()
+    report = BoardReport.objects.get(pk=report_id)
+    snapshot = build_snapshot(report=report)
+    started = time.perf_counter()
+    if kind == "report":
+        rendered = render_pdf(build_snapshot(report=report))
+        pages = rendered.pages
+    else:
+        document = HTML(string=_floor_html(snapshot)).render()
+        document.write_pdf()
+        pages = len(document.pages)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put({"seconds": seconds, "pages": pages, "peak_mb": round(peak_mb, 1)})
+
+
+def _in_child(kind: str, report_id: int) -> dict:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    connections.close_all()
+    process = context.Process(target=_measure, args=(kind, report_id, queue))
+    process.start()
+    result = queue.get(timeout=600)
+    process.join()
+    return result
+
+
+def run(*, sizes: tuple[int, ...] = (300, 1000), runs: int = RUNS) -> dict:
+    from frameworks.bench.data import make_framework
+
+    results = {}
+    for size in sizes:
+        framework = make_framework(name=f"Benchmark plan {size} {time.time_ns()}", milestones=size)
+        report = _report_for(framework)
+        reports, floors = [], []
+        for _ in range(runs):  # interleaved, so both see the same machine state
+            reports.append(_in_child("report", report.pk))
+            floors.append(_in_child("floor", report.pk))
+        seconds = statistics.median(r["seconds"] for r in reports)
+        floor = statistics.median(r["seconds"] for r in floors)
+        pages = reports[0]["pages"]
+        results[str(size)] = {
+            "milestones": size,
+            "seconds": round(seconds, 2),
+            "pages": pages,
+            "pages_per_second": round(pages / seconds, 1),
+            "peak_mb": max(r["peak_mb"] for r in reports),
+            "floor_seconds": round(floor, 2),
+            "floor_pages": floors[0]["pages"],
+            "floor_peak_mb": max(r["peak_mb"] for r in floors),
+            "ratio_to_floor": round(seconds / floor, 2),
+            "goal_ratio": 1.3,
+            "runs": runs,
+        }
+    return results
