@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class RAG(models.TextChoices):
@@ -107,6 +108,13 @@ class Framework(TimeStampedModel):
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+    officers_read_all = models.BooleanField(
+        "Officers can read the whole framework",
+        default=True,
+        help_text="If off, officers see only the milestones of the posts they hold.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -137,6 +145,9 @@ class Theme(models.Model):
     name = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
 
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["framework", "order", "name"]
         constraints = [
@@ -160,6 +171,9 @@ class Post(models.Model):
     former_titles = models.JSONField(
         default=list, blank=True, help_text="Earlier names of this post, newest first."
     )
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(m2m_fields=[holders])
 
     class Meta:
         ordering = ["title"]
@@ -228,7 +242,10 @@ class Milestone(TimeStampedModel):
     risk = models.TextField(blank=True)
     posts = models.ManyToManyField(Post, through="MilestonePost", related_name="milestones")
 
+    version = models.PositiveIntegerField(default=1, editable=False)
     objects = MilestoneQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["framework", "theme__order", "order", "pk"]
@@ -303,6 +320,8 @@ class MilestonePost(models.Model):
     role = models.CharField(max_length=12, choices=PostRole.choices, default=PostRole.LEAD)
     order = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["milestone", "order", "pk"]
         constraints = [
@@ -340,7 +359,10 @@ class ReportingPeriod(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    version = models.PositiveIntegerField(default=1, editable=False)
     objects = ReportingPeriodQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["framework", "-start_date"]
@@ -445,6 +467,8 @@ class ProgressUpdate(TimeStampedModel):
     review_comment = models.TextField(blank=True)
 
     objects = ProgressUpdateQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["period__start_date", "milestone__theme__order", "milestone__order"]

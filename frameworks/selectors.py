@@ -6,7 +6,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -22,7 +23,8 @@ from frameworks.models import (
     Theme,
     UpdateState,
 )
-from frameworks.roles import is_policy_team, visible_updates
+from frameworks.roles import visible_updates
+from frameworks.rules import allowed
 
 LEADS_PREFETCH = Prefetch(
     "milestone__leads", queryset=MilestonePost.objects.select_related("post").order_by("order")
@@ -257,8 +259,11 @@ def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
     return rag == RAG.OVERDUE or milestone.deadline_passed(today=today)
 
 
-def framework_overview(*, slug: str) -> FrameworkOverview:
+def framework_overview(*, slug: str, user) -> FrameworkOverview:
+    """A framework's themes and milestones as this user may read them (404 if they may not)."""
     framework = get_object_or_404(Framework, slug=slug)
+    if not allowed(user, "frameworks.read_framework", framework):
+        raise Http404("No such framework.")
     today = timezone.localdate()
     by_theme: dict[int, ThemeMilestones] = {}
     themes = list(framework.themes.order_by("order", "name"))
@@ -266,7 +271,10 @@ def framework_overview(*, slug: str) -> FrameworkOverview:
         by_theme[theme.pk] = ThemeMilestones(theme=theme, milestones=[])
     overdue = []
     counts: Counter = Counter()
-    for milestone in milestones_with_status(framework=framework):
+    milestones = milestones_with_status(framework=framework)
+    if not allowed(user, "frameworks.read_all_milestones", framework):
+        milestones = milestones.filter(posts__holders=user).distinct()
+    for milestone in milestones:
         milestone.is_overdue = milestone_is_overdue(milestone, today)
         if milestone.is_overdue:
             overdue.append(milestone)
@@ -281,8 +289,20 @@ def framework_overview(*, slug: str) -> FrameworkOverview:
     )
 
 
-def framework_list() -> QuerySet[Framework]:
-    return Framework.objects.annotate(
+def framework_list(*, user) -> QuerySet[Framework]:
+    """Frameworks this user may read: all of them for the policy team, democratic services and
+    admins; for officers, those open to officers and those where they hold a post."""
+    frameworks = Framework.objects.all()
+    if not allowed(user, "frameworks.prepare_reports") and not user.is_staff:
+        frameworks = frameworks.filter(
+            Q(officers_read_all=True)
+            | Exists(
+                MilestonePost.objects.filter(
+                    milestone__framework=OuterRef("pk"), post__holders=user
+                )
+            )
+        )
+    return frameworks.annotate(
         milestone_count=Count("milestones", distinct=True),
         theme_count=Count("themes", distinct=True),
     ).order_by("name")
@@ -310,16 +330,15 @@ def milestone_history(*, pk: int, user) -> MilestoneHistory:
         .annotate(latest_rag=_latest_update("rag")),
         pk=pk,
     )
+    if not allowed(user, "frameworks.read_milestone", milestone):
+        raise Http404("No such milestone.")
     updates = (
         ProgressUpdate.objects.filter(milestone=milestone)
         .exclude(state=UpdateState.NOT_STARTED)
         .select_related("period", "submitted_by", "reviewed_by")
         .order_by("-period__start_date")
     )
-    sees_work_in_progress = is_policy_team(user) or any(
-        holder.pk == user.pk for link in milestone.leads.all() for holder in link.post.holders.all()
-    )
-    if not sees_work_in_progress:
+    if not allowed(user, "frameworks.see_work_in_progress", milestone):
         updates = updates.filter(state=UpdateState.APPROVED)
     return MilestoneHistory(
         milestone=milestone,
@@ -421,3 +440,125 @@ def group_progress(*, framework: Framework, period: ReportingPeriod) -> dict[int
         theme.pk: (sum(values[theme.pk]) // len(values[theme.pk]) if theme.pk in values else None)
         for theme in framework.themes.all()
     }
+
+
+# Audit trail ---------------------------------------------------------------------------------
+@dataclass
+class HistoryEvent:
+    when: dt.datetime
+    who: str
+    what: str
+    details: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+FIELD_WORDS = {
+    "title": "Title",
+    "deadline_text": "Deadline",
+    "revised_deadline_text": "Revised deadline",
+    "existing_activity": "Existing activity",
+    "theme": "Theme",
+    "code": "Code",
+    "risk": "Risk",
+    "monitoring_groups": "Monitoring groups",
+    "narrative": "Update",
+    "rag": "RAG status",
+    "new_deadline_text": "New deadline",
+    "percent_complete": "% complete",
+    "review_comment": "Reviewer's comment",
+}
+STATE_WORDS = {
+    UpdateState.NOT_STARTED: "Return opened",
+    UpdateState.DRAFT: "Draft saved",
+    UpdateState.SUBMITTED: "Submitted for review",
+    UpdateState.RETURNED: "Returned to the officer",
+    UpdateState.APPROVED: "Approved",
+}
+
+
+def _who(record) -> str:
+    user = record.history_user
+    return (user.get_full_name() or user.username) if user else "System or import"
+
+
+def _show(value) -> str:
+    if value in (None, "", []):
+        return "(blank)"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    text = str(value)
+    if text in RAG.values:
+        return RAG(text).label
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _changes(record, previous, fields: dict[str, str]) -> list[str]:
+    if previous is None:
+        return []
+    delta = record.diff_against(previous, included_fields=list(fields))
+    return [
+        f"{fields[change.field]}: {_show(change.old)} → {_show(change.new)}"
+        for change in delta.changes
+    ]
+
+
+def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]]:
+    """Every edit of a milestone, its leads and its updates across rounds, newest first
+    (four queries)."""
+    milestone = get_object_or_404(Milestone.objects.select_related("framework"), pk=pk)
+    if not allowed(user, "frameworks.read_milestone", milestone):
+        raise Http404("No such milestone.")
+    events: list[HistoryEvent] = []
+    previous = None
+    milestone_fields = {
+        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in Milestone._meta.fields}
+    }
+    for record in milestone.history.select_related("history_user").order_by("history_date"):
+        if record.history_type == "+":
+            what = "Milestone created"
+        elif record.history_type == "-":
+            what = "Milestone deleted"
+        else:
+            what = "Milestone edited"
+        details = _changes(record, previous, milestone_fields)
+        if record.history_type == "~" and not details:
+            previous = record
+            continue
+        events.append(HistoryEvent(record.history_date, _who(record), what, details,
+                                   record.history_change_reason or ""))  # fmt: skip
+        previous = record
+    for record in MilestonePost.history.filter(milestone_id=pk).select_related(
+        "history_user", "post"
+    ):
+        verb = {"+": "Lead added", "-": "Lead removed", "~": "Lead changed"}[record.history_type]
+        post = record.post.title if record.post else "a post since deleted"
+        events.append(HistoryEvent(record.history_date, _who(record), f"{verb}: {post}",
+                                   [], record.history_change_reason or ""))  # fmt: skip
+    update_fields = {
+        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in ProgressUpdate._meta.fields}
+    }
+    see_drafts = allowed(user, "frameworks.see_work_in_progress", milestone)
+    last: dict[int, object] = {}
+    for record in (
+        ProgressUpdate.history.filter(milestone_id=pk)
+        .select_related("history_user", "period")
+        .order_by("history_date")
+    ):
+        before = last.get(record.id)
+        last[record.id] = record
+        if not see_drafts and record.state != UpdateState.APPROVED:
+            continue
+        label = record.period.label if record.period else "a deleted round"
+        if before is not None and before.state == record.state:
+            what = f"{label}: return edited"
+        else:
+            what = f"{label}: {STATE_WORDS.get(record.state, record.state)}"
+        details = _changes(record, before, update_fields)
+        if before is None and record.state == UpdateState.APPROVED:
+            details = [f"RAG status: {_show(record.rag or record.rag_text)}"]
+            if record.new_deadline_text:
+                details.append(f"New deadline: {record.new_deadline_text}")
+        events.append(HistoryEvent(record.history_date, _who(record), what, details,
+                                   record.history_change_reason or ""))  # fmt: skip
+    events.sort(key=lambda event: event.when, reverse=True)
+    return milestone, events

@@ -18,6 +18,7 @@ urlpatterns = [
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", periods.period_create, name="period-create"),
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
+    path("milestones/<int:pk>/history/", browse.milestone_history, name="milestone-history"),
     path("reports/", reports.report_list, name="report-list"),
     path("reports/new/", reports.report_create, name="report-create"),
     path("reports/<int:pk>/", reports.report_detail, name="report-detail"),

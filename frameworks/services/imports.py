@@ -19,6 +19,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from frameworks.importers import readers
 from frameworks.importers.extract import (
@@ -145,7 +146,15 @@ class _Importer:
         framework_name: str,
         labels: dict[str, str],
         file_name: str,
+        user=None,
+        sha256: str = "",
     ) -> None:
+        self.user = user
+        # Every row an import writes is in the audit trail under this reason.
+        self.history = {
+            "default_user": user,
+            "default_change_reason": f"Import of {file_name} (SHA-256 {sha256[:12]})",
+        }
         self.plan = plan
         self.report = report
         self.framework_name = " ".join(framework_name.split())
@@ -254,7 +263,9 @@ class _Importer:
                 if name.casefold() in lowered:
                     posts.setdefault(lowered[name.casefold()], post)
         missing = sorted(titles - posts.keys())
-        created = Post.objects.bulk_create([Post(title=t[:255]) for t in missing])
+        created = bulk_create_with_history(
+            [Post(title=t[:255]) for t in missing], Post, **self.history
+        )
         if missing and created[0].pk is None:  # backends that cannot return ids
             created = list(Post.objects.filter(title__in=[t[:255] for t in missing]))
         posts.update({p.title: p for p in created})
@@ -354,12 +365,16 @@ class _Importer:
                 self.report.unchanged.milestones += 1
         if self.report.errors:
             return result
-        created = Milestone.objects.bulk_create(to_create, batch_size=BATCH)
+        created = bulk_create_with_history(to_create, Milestone, batch_size=BATCH, **self.history)
         if created and created[0].pk is None:
             raise DatabaseError("The database did not return the new milestones' ids.")
         if to_update:
-            Milestone.objects.bulk_update(
-                to_update, sorted(update_fields | {"updated_at"}), batch_size=BATCH
+            bulk_update_with_history(
+                to_update,
+                Milestone,
+                sorted(update_fields | {"updated_at"}),
+                batch_size=BATCH,
+                **self.history,
             )
         self.report.missing_milestones = [m.title[:120] for m in existing if m.pk not in seen][:200]
         lookup_existing = {m.pk for m in existing}
@@ -375,7 +390,7 @@ class _Importer:
                     links.append(
                         MilestonePost(milestone=result[i], post=post, role=role, order=order)
                     )
-        MilestonePost.objects.bulk_create(links, batch_size=BATCH)
+        bulk_create_with_history(links, MilestonePost, batch_size=BATCH, **self.history)
         return result
 
     # Updates --------------------------------------------------------------------------------
@@ -445,11 +460,15 @@ class _Importer:
                     self.report.updated.updates += 1
                 else:
                     self.report.unchanged.updates += 1
-            ProgressUpdate.objects.bulk_create(to_create, batch_size=BATCH)
+            bulk_create_with_history(to_create, ProgressUpdate, batch_size=BATCH, **self.history)
             created_any = created_any or bool(to_create)
         if to_update:
-            ProgressUpdate.objects.bulk_update(
-                to_update, sorted(fields | {"updated_at"}), batch_size=BATCH
+            bulk_update_with_history(
+                to_update,
+                ProgressUpdate,
+                sorted(fields | {"updated_at"}),
+                batch_size=BATCH,
+                **self.history,
             )
         latest = max(periods.values(), key=lambda p: p.start_date, default=None)
         if (
@@ -485,7 +504,9 @@ class _Importer:
             if previous_id != expected:
                 changes.append(ProgressUpdate(pk=pk, previous_id=expected))
             last = (pk, milestone_id)
-        ProgressUpdate.objects.bulk_update(changes, ["previous"], batch_size=BATCH)
+        bulk_update_with_history(
+            changes, ProgressUpdate, ["previous"], batch_size=BATCH, **self.history
+        )
 
     def preview(self, milestones: list[Milestone]) -> None:
         for milestone, spec in list(zip(milestones, self.plan.milestones, strict=True))[
@@ -560,6 +581,8 @@ def legacy_import(
         framework_name=framework_name,
         labels={CURRENT: period_label, PREVIOUS: previous_period_label},
         file_name=file_name,
+        user=user,
+        sha256=source.sha256,
     )
     try:
         with transaction.atomic():

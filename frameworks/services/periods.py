@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from frameworks.models import (
     RAG,
@@ -73,7 +74,7 @@ def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
             previous_rag=Subquery(latest.values("rag")[:1]),
         )
     )
-    ProgressUpdate.objects.bulk_create(
+    bulk_create_with_history(
         [
             ProgressUpdate(
                 milestone=milestone,
@@ -85,11 +86,15 @@ def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
                 state=UpdateState.NOT_STARTED,
             )
             for milestone in milestones
-        ]
+        ],
+        ProgressUpdate,
+        default_user=user,
+        default_change_reason=f"Round {period.label} opened",
     )
     period.state = PeriodState.OPEN
     period.opened_at = timezone.now()
     period.opened_by = user
+    period._history_user = user
     try:
         with transaction.atomic():
             period.save()
@@ -109,5 +114,6 @@ def reporting_period_close(*, period: ReportingPeriod, user) -> ReportingPeriod:
     period.state = PeriodState.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = user
+    period._history_user = user
     period.save()
     return period

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from frameworks.importers.parsing import ParsedDeadline, parse_deadline
@@ -91,7 +90,7 @@ def _apply(update: ProgressUpdate, data: UpdateInput, user, now: dt.datetime) ->
     update.new_deadline_kind = parsed.kind if parsed else ""
     update.saved_at = now
     update.saved_by = user
-    update.version = F("version") + 1
+    update.version += 1  # the row is locked (select_for_update), so this cannot race
 
 
 def _edit(
@@ -147,6 +146,7 @@ def progress_update_save_draft(
     current, _ = _edit(update, user, data, expected_version)
     if current.state in (UpdateState.NOT_STARTED, UpdateState.SUBMITTED):
         current.state = UpdateState.DRAFT
+    current._history_user = user  # the audit trail's who, also outside a web request
     current.save()
     current.refresh_from_db()
     return current
@@ -162,6 +162,7 @@ def progress_update_submit(
     current.state = UpdateState.SUBMITTED
     current.submitted_at = now
     current.submitted_by = user
+    current._history_user = user  # the audit trail's who, also outside a web request
     current.save()
     current.refresh_from_db()
     return current
@@ -180,7 +181,8 @@ def progress_update_approve(*, update: ProgressUpdate, user, comment: str = "") 
     current.reviewed_at = now
     current.reviewed_by = user
     current.review_comment = comment.strip()
-    current.version = F("version") + 1
+    current.version = current.version + 1
+    current._history_user = user  # the audit trail's who, also outside a web request
     current.save()
     if current.new_deadline_text:
         milestone = Milestone.objects.select_for_update().get(pk=current.milestone_id)
@@ -188,6 +190,7 @@ def progress_update_approve(*, update: ProgressUpdate, user, comment: str = "") 
         milestone.revised_deadline_date = current.new_deadline_date
         milestone.revised_deadline_precision = current.new_deadline_precision
         milestone.revised_deadline_kind = current.new_deadline_kind
+        milestone._history_user = user
         milestone.save(
             update_fields=[
                 "revised_deadline_text",
@@ -216,7 +219,8 @@ def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> Pro
     current.reviewed_at = timezone.now()
     current.reviewed_by = user
     current.review_comment = comment
-    current.version = F("version") + 1
+    current.version = current.version + 1
+    current._history_user = user  # the audit trail's who, also outside a web request
     current.save()
     current.refresh_from_db()
     return current

@@ -2,35 +2,40 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 
-from frameworks.roles import is_democratic_services, is_policy_team
+from frameworks.rules import allowed
 
 
-def policy_team_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_policy_team(request.user):
-            raise PermissionDenied("Only the policy team can do this.")
-        return view(request, *args, **kwargs)
+def require_perm(perm: str, message: str):
+    """The signed-in user needs `perm` (a rule in frameworks.rules), else 403 with `message`.
 
-    return wrapped
+    Signing in itself is enforced for every view by LoginRequiredMiddleware.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user, perm):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def rounds_reader_required(view):
-    """The policy team and democratic services may read rounds and their dashboards."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (is_policy_team(request.user) or is_democratic_services(request.user)):
-            raise PermissionDenied("Only the policy team and democratic services can see rounds.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+policy_team_required = require_perm("frameworks.manage_rounds", "Only the policy team can do this.")
+rounds_reader_required = require_perm(
+    "frameworks.view_rounds", "Only the policy team and democratic services can see rounds."
+)
+reports_required = require_perm(
+    "frameworks.prepare_reports", "Only democratic services and the policy team prepare reports."
+)
+importer_required = require_perm(
+    "frameworks.import_files", "Only administrators and the policy team can import files."
+)
 
 
 def add_service_errors(form: Form, error: ValidationError) -> None:

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from frameworks import selectors
 from frameworks.models import RAG
 
 
-@login_required
+@require_safe
 def framework_list(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "frameworks/framework_list.html", {"frameworks": selectors.framework_list()}
+        request,
+        "frameworks/framework_list.html",
+        {"frameworks": selectors.framework_list(user=request.user)},
     )
 
 
-@login_required
+@require_safe
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    overview = selectors.framework_overview(slug=slug)
+    overview = selectors.framework_overview(slug=slug, user=request.user)
     return render(
         request,
         "frameworks/framework_detail.html",
@@ -31,11 +33,22 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
+@require_safe
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = selectors.milestone_history(pk=pk, user=request.user)
     return render(
         request,
         "frameworks/milestone_detail.html",
         {"history": history, "milestone": history.milestone},
+    )
+
+
+@require_safe
+def milestone_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audit trail of one milestone, newest first."""
+    milestone, events = selectors.milestone_timeline(pk=pk, user=request.user)
+    return render(
+        request,
+        "frameworks/milestone_history.html",
+        {"milestone": milestone, "events": events},
     )

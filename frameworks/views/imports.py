@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from frameworks.forms import ImportForm
 from frameworks.importers import templates as blank_templates
 from frameworks.importers.readers import ImportFileError, Limits
 from frameworks.models import ImportBatch
-from frameworks.roles import is_policy_team
 from frameworks.services.imports import legacy_import
+from frameworks.views._helpers import importer_required
 
 LIMITS = Limits()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def importer_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_staff or is_policy_team(request.user)):
-            raise PermissionDenied("Only administrators and the policy team can import files.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
 @importer_required
+@require_safe
 def import_list(request: HttpRequest) -> HttpResponse:
     batches = ImportBatch.objects.select_related("uploaded_by", "framework").defer("content")[:50]
     return render(request, "frameworks/importbatch_list.html", {"batches": batches})
@@ -85,6 +72,7 @@ def import_create(request: HttpRequest) -> HttpResponse:
 
 
 @importer_required
+@require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("framework", "uploaded_by"), pk=pk)
     report = batch.report
@@ -143,6 +131,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @importer_required
+@require_safe
 def import_template(request: HttpRequest, layout: str) -> HttpResponse:
     try:
         content = blank_templates.blank_workbook(layout)

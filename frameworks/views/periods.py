@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from frameworks import selectors
@@ -26,6 +26,7 @@ from frameworks.views._helpers import (
 
 
 @rounds_reader_required
+@require_safe
 def period_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -55,6 +56,7 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @rounds_reader_required
 @vary_on_headers("HX-Request", "HX-Target")
+@require_safe
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dashboard = selectors.period_dashboard(pk=pk, state=request.GET.get("state", ""))
     context = {

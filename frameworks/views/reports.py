@@ -6,35 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from frameworks.forms import ReportCreateForm, ReportTextForm
 from frameworks.models import Board, BoardReport, PublishedReport, ReportBuild
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_xlsx
-from frameworks.roles import is_democratic_services, is_policy_team
 from frameworks.services import reports as report_services
-from frameworks.views._helpers import add_service_errors
+from frameworks.views._helpers import add_service_errors, reports_required
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def reports_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not (is_democratic_services(request.user) or is_policy_team(request.user)):
-            raise PermissionDenied("Only democratic services and the policy team prepare reports.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
-    return wrapped
 
 
 def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
@@ -50,6 +37,7 @@ def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
 
 
 @reports_required
+@require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
     boards = Board.objects.prefetch_related(
         "meetings__reports__published", "meetings__reports__period"
@@ -95,6 +83,7 @@ def _report(pk: int) -> BoardReport:
 
 
 @reports_required
+@require_safe
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     published = report.published.select_related("published_by").defer("pdf", "snapshot")
@@ -124,6 +113,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reports_required
+@require_safe
 def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     return HttpResponse(
@@ -132,6 +122,7 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reports_required
+@require_safe
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF from today's data; large reports are built in the background."""
     report = _report(pk)
@@ -143,12 +134,14 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reports_required
+@require_safe
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     return _file(render_xlsx(build_snapshot(report=report)), XLSX, _name(report, "xlsx"))
 
 
 @reports_required
+@require_safe
 def report_build(request: HttpRequest, pk: int, build: int) -> HttpResponse:
     """Progress of a background build; htmx polls the status block, which offers the file."""
     report = _report(pk)
@@ -160,6 +153,7 @@ def report_build(request: HttpRequest, pk: int, build: int) -> HttpResponse:
 
 
 @reports_required
+@require_safe
 def report_build_pdf(request: HttpRequest, pk: int, build: int) -> HttpResponse:
     report = _report(pk)
     job = get_object_or_404(report.builds, pk=build, state=ReportBuild.State.DONE)
@@ -181,6 +175,7 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reports_required
+@require_safe
 def published_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     """A reprint of a published version: the frozen bytes, whatever changed since."""
     published = get_object_or_404(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from frameworks import selectors
 from frameworks.forms import ReviewForm, UpdateForm
@@ -27,14 +26,14 @@ from frameworks.views._helpers import add_service_errors, policy_team_required
 AUTOSAVE_STATES = (UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED)
 
 
-@login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     if is_policy_team(request.user) and not request.user.posts.exists():
         return redirect("frameworks:period-list")
     return redirect("frameworks:update-list")
 
 
-@login_required
+@require_safe
 def update_list(request: HttpRequest) -> HttpResponse:
     groups = selectors.officer_returns(user=request.user)
     return render(request, "frameworks/update_list.html", {"groups": groups})
@@ -56,7 +55,6 @@ def _update_context(request, update, form, conflict=None) -> dict:
     }
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
     update = selectors.update_get_for_user(pk=pk, user=request.user)
@@ -103,16 +101,17 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
     update = selectors.update_get_for_user(pk=pk, user=request.user)
+    if not can_edit_update(request.user, update):
+        raise PermissionDenied("You cannot change this return.")
     if not request.htmx:
         return redirect("frameworks:update-edit", pk=update.pk)
     context = {"update": update, "saved": False, "message": ""}
     form = UpdateForm(request.POST)
-    if not can_edit_update(request.user, update) or update.state not in AUTOSAVE_STATES:
+    if update.state not in AUTOSAVE_STATES:
         context["message"] = "Not saved automatically: use the buttons below."
     elif not form.is_valid():
         context["message"] = "Not saved automatically: " + " ".join(

@@ -1,0 +1,91 @@
+"""Object-level permissions (the `rules` package). Deny by default: every view checks one of
+these, and a test walks every URL for every role.
+
+Access follows the post, not the person: an officer's rights come from the posts they hold
+today, so when a post changes hands, so do its returns.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from frameworks.models import Framework, Milestone, MilestonePost, ProgressUpdate
+
+POLICY_TEAM = "Policy team"
+DEMOCRATIC_SERVICES = "Democratic services"
+
+is_policy_team = rules.is_superuser | rules.is_group_member(POLICY_TEAM)
+is_democratic_services = rules.is_superuser | rules.is_group_member(DEMOCRATIC_SERVICES)
+is_admin = rules.is_superuser | rules.is_staff
+
+
+@rules.predicate
+def holds_post_for_update(user, update: ProgressUpdate) -> bool:
+    return (
+        user.is_authenticated
+        and MilestonePost.objects.filter(
+            milestone_id=update.milestone_id, post__holders=user
+        ).exists()
+    )
+
+
+@rules.predicate
+def update_is_editable(user, update: ProgressUpdate) -> bool:
+    return update.is_editable
+
+
+@rules.predicate
+def holds_post_for_milestone(user, milestone: Milestone) -> bool:
+    return (
+        user.is_authenticated
+        and MilestonePost.objects.filter(milestone=milestone, post__holders=user).exists()
+    )
+
+
+@rules.predicate
+def framework_open_to_officers(user, framework: Framework) -> bool:
+    return user.is_authenticated and framework.officers_read_all
+
+
+@rules.predicate
+def holds_post_in_framework(user, framework: Framework) -> bool:
+    return (
+        user.is_authenticated
+        and MilestonePost.objects.filter(
+            milestone__framework=framework, post__holders=user
+        ).exists()
+    )
+
+
+@rules.predicate
+def milestone_framework_open(user, milestone: Milestone) -> bool:
+    return user.is_authenticated and milestone.framework.officers_read_all
+
+
+reads_everything = is_policy_team | is_democratic_services | is_admin
+
+rules.add_perm("frameworks.view_own_returns", rules.is_authenticated)
+rules.add_perm("frameworks.view_update", holds_post_for_update | is_policy_team)
+rules.add_perm("frameworks.change_update", holds_post_for_update & update_is_editable)
+rules.add_perm("frameworks.review_update", is_policy_team)
+rules.add_perm("frameworks.view_rounds", is_policy_team | is_democratic_services)
+rules.add_perm("frameworks.manage_rounds", is_policy_team)
+rules.add_perm("frameworks.prepare_reports", is_policy_team | is_democratic_services)
+rules.add_perm("frameworks.import_files", is_policy_team | is_admin)
+rules.add_perm("frameworks.read_frameworks", rules.is_authenticated)
+rules.add_perm(
+    "frameworks.read_framework",
+    reads_everything | framework_open_to_officers | holds_post_in_framework,
+)
+rules.add_perm("frameworks.read_all_milestones", reads_everything | framework_open_to_officers)
+rules.add_perm(
+    "frameworks.read_milestone",
+    reads_everything | milestone_framework_open | holds_post_for_milestone,
+)
+rules.add_perm("frameworks.see_work_in_progress", is_policy_team | holds_post_for_milestone)
+
+
+def allowed(user, perm: str, obj=None) -> bool:
+    """Check a rule as written: unlike `user.has_perm`, a superuser gets only what the rule
+    gives (an administrator keeps the structure; they do not write officers' returns)."""
+    return rules.has_perm(perm, user, obj)

@@ -1,0 +1,77 @@
+"""The audit trail: who changed what, when, with before and after values."""
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from frameworks.models import ImportBatch, Milestone, ProgressUpdate
+from frameworks.services.imports import legacy_import
+from frameworks.services.updates import (
+    UpdateInput,
+    progress_update_approve,
+    progress_update_return,
+    progress_update_submit,
+)
+from tests.workbooks import CCFA, HUB, tracker
+
+
+def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(update, officer, policy_user):
+    new = (timezone.localdate() + dt.timedelta(days=300)).strftime("%d/%m/%Y")
+    data = UpdateInput(narrative="Draft CCfA done.", rag="IN_PROGRESS", new_deadline=new)
+    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    progress_update_return(update=update, user=policy_user, comment="Say what impact it had.")
+    records = list(ProgressUpdate.history.filter(id=update.pk).order_by("history_date"))
+    assert [r.state for r in records] == ["NOT_STARTED", "SUBMITTED", "RETURNED"]
+    assert records[1].narrative == "Draft CCfA done." and records[0].narrative == ""
+
+
+def test_milestone_history_page_reads_newest_first(client, update, officer, policy_user):
+    data = UpdateInput(narrative="Signed off by CLT.", rag="OVERDUE")
+    client.force_login(officer)
+    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    progress_update_approve(update=update, user=policy_user)
+    milestone = update.milestone
+    milestone._history_user = policy_user
+    milestone.deadline_text = "Nov-20"
+    milestone.save()
+    page = client.get(reverse("frameworks:milestone-history", args=[milestone.pk])).content.decode()
+    approved = page.index("Q3 2020-21: Approved")
+    submitted = page.index("Q3 2020-21: Submitted for review")
+    edited = page.index("Milestone edited")
+    assert edited < approved < submitted  # newest first
+    assert "Deadline: Apr-20 → Nov-20" in page
+    assert "RAG status: (blank) → Overdue" in page
+    assert policy_user.get_full_name() in page  # the reviewer, by name
+
+
+def test_imports_are_recorded_as_one_batch_and_in_the_history(db, policy_user):
+    report = legacy_import(
+        data=tracker(CCFA, HUB),
+        file_name="tracker.xlsx",
+        framework_name="Ward Councillor Support Framework",
+        period_label="Q2 2020-21",
+        previous_period_label="Q4 2019-20",
+        user=policy_user,
+    )
+    batch = ImportBatch.objects.get()
+    assert batch.applied_by == policy_user and batch.sha256 == report.sha256
+    assert batch.report["created"]["milestones"] == 2
+    milestone = Milestone.objects.get(title__startswith="Develop and promote")
+    record = milestone.history.get()
+    assert record.history_user == policy_user
+    assert record.history_change_reason.startswith("Import of tracker.xlsx")
+    assert ProgressUpdate.history.filter(history_user=policy_user).count() == 4
+
+
+def test_history_hides_other_posts_drafts_from_officers(client, update, officer, other_officer):
+    progress_update_submit(
+        update=update,
+        user=officer,
+        data=UpdateInput(narrative="Not yet approved", rag="ONGOING"),
+        expected_version=None,
+    )
+    client.force_login(other_officer)
+    page = client.get(reverse("frameworks:milestone-history", args=[update.milestone_id]))
+    assert page.status_code == 200
+    assert "Submitted for review" not in page.content.decode()
