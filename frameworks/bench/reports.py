@@ -47,7 +47,15 @@ def _floor_html(snapshot: dict) -> str:
 
 
 def _measure(kind: str, report_id: int, queue) -> None:
-    """Child process: time one render and report its peak memory."""
+    """Child process: time one render and report its peak memory (or the error)."""
+    try:
+        _measure_unsafe(kind, report_id, queue)
+    except Exception as exc:
+        queue.put({"error": repr(exc)})
+        raise
+
+
+def _measure_unsafe(kind: str, report_id: int, queue) -> None:
     import django
 
     django.setup()
@@ -79,8 +87,10 @@ def _in_child(kind: str, report_id: int) -> dict:
     connections.close_all()
     process = context.Process(target=_measure, args=(kind, report_id, queue))
     process.start()
-    result = queue.get(timeout=600)
+    result = queue.get(timeout=900)
     process.join()
+    if "error" in result:
+        raise RuntimeError(f"The {kind} render failed: {result['error']}")
     return result
 
 

@@ -1,0 +1,80 @@
+"""Production settings: `check --deploy` is clean with the production environment variables."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "tracker.settings",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "tracker.example.gov.uk",
+    "DATABASE_URL": "sqlite:////tmp/action-tracker-deploy-check.sqlite3",
+}
+
+
+def test_check_deploy_is_clean_in_production():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_security_headers_and_csp(client, officer):
+    client.force_login(officer)
+    response = client.get("/returns/")
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in response.content.decode()  # no inline script anywhere
+
+
+def test_login_is_throttled_after_five_failures(client, officer):
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "sam", "password": "wrong password"})
+    response = client.post(
+        "/accounts/login/", {"username": "sam", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts to sign in" in response.content.decode()
+
+
+def test_passwords_are_validated():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("password123", "12345678901234", "short"):
+        try:
+            validate_password(weak)
+        except ValidationError:
+            continue
+        raise AssertionError(f"{weak!r} was accepted")

@@ -1,0 +1,116 @@
+"""Hostile input never reaches a page or a PDF as markup, and exports never carry formulas."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from frameworks import exports
+from frameworks.models import Milestone, ProgressUpdate
+from frameworks.reports.data import build_snapshot
+from frameworks.reports.render import render_pdf
+from frameworks.services import reports
+from frameworks.services.imports import legacy_import
+from tests.workbooks import CCFA, tracker
+
+PAYLOADS = [
+    "<script>alert('xss')</script>",
+    '<a href="javascript:alert(1)">click</a>',
+    '<img src=x onerror="alert(1)">',
+    '<svg onload="alert(1)"></svg>',
+    '" onmouseover="alert(1)',
+]
+
+
+def assert_inert(html: str) -> None:
+    """None of the payloads is live markup (escaped text such as &lt;script&gt; is fine)."""
+    lowered = html.lower()
+    needles = ("<script>alert", 'href="javascript:', "href='javascript:", "<img src=x",
+               "<svg onload", 'onerror="alert', 'onload="alert', '" onmouseover="')  # fmt: skip
+    for needle in needles:
+        assert needle not in lowered, needle
+
+
+def test_payloads_in_an_imported_workbook_are_stripped(client, policy_user):
+    rows = []
+    for n, payload in enumerate(PAYLOADS):
+        row = [*CCFA]
+        row[1] = f"Milestone {n} {payload}"
+        row[7] = f"Update {n} {payload}"
+        rows.append(row)
+    report = legacy_import(
+        data=tracker(*rows),
+        file_name="hostile.xlsx",
+        framework_name="Ward Councillor Support Framework",
+        period_label="Q2 2020-21",
+        previous_period_label="Q4 2019-20",
+    )
+    assert report.ok, report.errors
+    for text in [*Milestone.objects.values_list("title", flat=True),
+                 *ProgressUpdate.objects.values_list("narrative", flat=True)]:  # fmt: skip
+        assert "<" not in text.replace("&lt;", "") or '"' in text, text
+        assert "javascript:" not in text
+    client.force_login(policy_user)
+    framework = Milestone.objects.first().framework
+    assert_inert(
+        client.get(reverse("frameworks:framework-detail", args=[framework.slug])).content.decode()
+    )
+    for milestone in Milestone.objects.all():
+        assert_inert(
+            client.get(reverse("frameworks:milestone-detail", args=[milestone.pk])).content.decode()
+        )
+
+
+def test_payloads_typed_into_the_update_form_are_escaped_on_pages_and_in_the_pdf(
+    client, officer, update, policy_user, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+    payload = "\n".join(PAYLOADS)
+    response = client.post(
+        reverse("frameworks:update-edit", args=[update.pk]),
+        {"narrative": payload, "rag": "OVERDUE", "version": update.version, "action": "submit"},
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.narrative == payload.strip()  # the officer's words are kept exactly
+    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    assert_inert(page)
+    assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in page
+    client.force_login(policy_user)
+    review = client.get(reverse("frameworks:update-review", args=[update.pk])).content.decode()
+    assert_inert(review)
+    client.post(reverse("frameworks:update-review", args=[update.pk]), {"decision": "approve"})
+    meeting = reports.meeting_get_or_create(
+        board_name="Transformation and Improvement Board",
+        starts_at=dt.datetime(2021, 1, 20, 18, 30, tzinfo=timezone.get_current_timezone()),
+    )
+    report = reports.board_report_create(
+        framework=update.milestone.framework, period=update.period, meeting=meeting
+    )
+    preview = client.get(reverse("frameworks:report-preview", args=[report.pk])).content.decode()
+    assert_inert(preview)
+    pdf = render_pdf(build_snapshot(report=report)).content
+    assert b"/JavaScript" not in pdf and b"/JS " not in pdf
+    assert b"javascript:" not in pdf.lower()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_exports_neutralise_formula_injection(start):
+    value = f'{start}HYPERLINK("http://evil.example","click")'
+    assert exports.neutralise(value) == "'" + value
+    content = exports.tracker_xlsx_rows("Tracker", [["Theme", "", value]])
+    cell = load_workbook(io.BytesIO(content)).active.cell(row=4, column=3)
+    assert cell.data_type == "s"  # stored as text, never a formula
+    assert cell.value in (value, value.replace("\r", "\n"))  # XML keeps \r as a line break
+    text = exports.tracker_csv(
+        {"framework": "F", "themes": [{"name": "T", "code": "", "milestones": [
+            {"code": "", "title": value, "leads": [], "deadline": {"text": ""}, "updates": []}
+        ]}]},
+        period="", previous="",
+    )  # fmt: skip
+    cell = list(csv.reader(io.StringIO(text)))[1][2]
+    assert cell == "'" + value
