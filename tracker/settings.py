@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
     "axes",
+    "django_filters",
     "frameworks",
 ]
 
@@ -214,5 +215,12 @@ TASKS = {
 # Product settings
 TRACKER_SERVICE_NAME = "Action Tracker"
 TRACKER_AUTOSAVE_SECONDS = env.int("TRACKER_AUTOSAVE_SECONDS", default=3)
+# Reminders: working days before the due date to send the first reminder, and after it.
+TRACKER_REMINDER_DAYS_BEFORE = env.int("TRACKER_REMINDER_DAYS_BEFORE", default=5)
+TRACKER_REMINDER_DAYS_AFTER = env.list("TRACKER_REMINDER_DAYS_AFTER", cast=int, default=[1, 5])
+# A milestone with no update for this many days is flagged stale.
+TRACKER_STALE_DAYS = env.int("TRACKER_STALE_DAYS", default=120)
+# Links in emails point here.
+TRACKER_BASE_URL = env.str("TRACKER_BASE_URL", default="http://127.0.0.1:8000")
 # Board reports with more milestones than this are built by a background task.
 TRACKER_INLINE_REPORT_MILESTONES = env.int("TRACKER_INLINE_REPORT_MILESTONES", default=100)
