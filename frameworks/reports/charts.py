@@ -21,14 +21,15 @@ FILL = {
     "NONE": "#ffffff",
 }
 INK = {"IN_PROGRESS": "#0b0c0c", "CANCELLED": "#0b0c0c", "UNKNOWN": "#0b0c0c", "NONE": "#0b0c0c"}
-FONT = "font-family:'Liberation Sans',Arial,Helvetica,sans-serif"
+# An attribute, not a style: pages carry these charts inline under a CSP without inline styles.
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
 
 def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start",
           fill: str = "#0b0c0c", weight: str = "normal") -> str:  # fmt: skip
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-        f'fill="{fill}" font-weight="{weight}" style="{FONT}">{escape(text)}</text>'
+        f'fill="{fill}" font-weight="{weight}" font-family="{FONT}">{escape(text)}</text>'
     )
 
 
@@ -106,4 +107,48 @@ def by_theme(themes: list[dict], *, title: str) -> str:
             left += width
         total = sum(theme["counts"].values())
         body.append(_text(left + 6, y + 16, f"{total}", size=11))
+    return _svg(label_width + bar_width + 40, height, title, body)
+
+
+def trend(rounds: list[dict], *, title: str) -> str:
+    """Stacked bars per round (oldest first), each part labelled with its number."""
+    keys = [k for k in RAG_ORDER if any(r["counts"].get(k) for r in rounds)] or ["NONE"]
+    largest = max((sum(r["counts"].values()) for r in rounds), default=1) or 1
+    label_width, bar_width, row, legend_height = 110, 420, 26, 26
+    height = legend_height + row * len(rounds) + 10
+    body = []
+    x = 0.0
+    for key in keys:
+        body.append(
+            f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{FILL[key]}" '
+            'stroke="#0b0c0c" stroke-width="1"/>'
+        )
+        body.append(_text(x + 16, 14, RAG_LABEL[key], size=11))
+        x += 16 + 7 * len(RAG_LABEL[key]) + 14
+    for index, item in enumerate(rounds):
+        y = legend_height + index * row
+        body.append(_text(label_width - 8, y + 16, item["label"], size=11, anchor="end"))
+        left = float(label_width)
+        for key in keys:
+            value = item["counts"].get(key, 0)
+            if not value:
+                continue
+            width = bar_width * value / largest
+            body.append(
+                f'<rect x="{left:.1f}" y="{y + 2}" width="{width:.1f}" height="{row - 6}" '
+                f'fill="{FILL[key]}" stroke="#0b0c0c" stroke-width="1"/>'
+            )
+            if width >= 14:
+                body.append(
+                    _text(
+                        left + width / 2,
+                        y + 16,
+                        str(value),
+                        size=11,
+                        anchor="middle",
+                        fill=INK.get(key, "#ffffff"),
+                        weight="bold",
+                    )  # fmt: skip
+                )
+            left += width
     return _svg(label_width + bar_width + 40, height, title, body)

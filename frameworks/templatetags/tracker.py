@@ -83,3 +83,10 @@ def signed(value) -> str:
 @register.filter
 def lookup_label(mapping, key) -> str:
     return mapping.get(key, "") if mapping else ""
+
+
+@register.simple_tag
+def report_label(key: str) -> str:
+    from frameworks.reports.data import RAG_LABEL
+
+    return RAG_LABEL.get(key, key)

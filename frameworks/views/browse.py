@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from frameworks import selectors
+from frameworks import insight, selectors
 from frameworks.models import RAG
 
 
@@ -22,12 +22,22 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     overview = selectors.framework_overview(slug=slug, user=request.user)
+    ids = [m.pk for group in overview.themes for m in group.milestones]
+    dashboard = insight.framework_dashboard(framework=overview.framework, milestone_ids=ids)
+    slipped = [
+        m
+        for group in overview.themes
+        for m in group.milestones
+        if m.has_revised_deadline and m.revised_deadline_text != m.deadline_text
+    ]
     return render(
         request,
         "frameworks/framework_detail.html",
         {
             "overview": overview,
             "framework": overview.framework,
+            "dashboard": dashboard,
+            "slipped": slipped,
             "rag_order": [*RAG.values, ""],
         },
     )
@@ -39,7 +49,11 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "frameworks/milestone_detail.html",
-        {"history": history, "milestone": history.milestone},
+        {
+            "history": history,
+            "milestone": history.milestone,
+            "why": insight.why_this_rag(milestone=history.milestone),
+        },
     )
 
 

@@ -91,7 +91,7 @@ def test_framework_page_query_count_does_not_grow(
         MilestoneFactory(theme=milestone.theme)
     PeriodFactory(framework=milestone.framework)
     client.force_login(officer)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(14):
         response = client.get(
             reverse("frameworks:framework-detail", args=[milestone.framework.slug])
         )

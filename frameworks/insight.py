@@ -1,0 +1,205 @@
+"""Reads for insight: where a plan stands by round, the trend, and why each RAG is what it is.
+
+Statuses "as of a round" follow the board report's rule (`reports.data`): a milestone's
+approved update in that round, else a completion carried forward, else no update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from frameworks.models import (
+    RAG,
+    Framework,
+    Milestone,
+    PeriodState,
+    ProgressUpdate,
+    ReportingPeriod,
+    UpdateState,
+    format_deadline,
+)
+from frameworks.reports import charts
+from frameworks.reports.data import DONE, NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
+
+
+def _as_of(updates: list[ProgressUpdate], period: ReportingPeriod) -> str:
+    this = next((u for u in updates if u.period_id == period.pk), None)
+    if this is not None:
+        return this.rag or NO_STATUS
+    earlier = [u for u in updates if u.period.start_date < period.start_date]
+    if earlier and earlier[-1].rag in DONE:
+        return earlier[-1].rag
+    return NO_UPDATE
+
+
+@dataclass
+class Dashboard:
+    framework: Framework
+    period: ReportingPeriod | None
+    rounds: list[dict]
+    themes: list[dict]
+    counts: dict[str, int]
+    keys: list[str]
+    trend_keys: list[str] = field(default_factory=list)
+    returns: dict[str, int] = field(default_factory=dict)
+    theme_chart: str = ""
+    trend_chart: str = ""
+
+
+def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Dashboard:
+    """RAG by theme for the open (or latest) round, the trend across rounds and the open round's
+    returns progress. Four queries whatever the size of the plan."""
+    periods = list(framework.periods.order_by("start_date"))
+    open_period = next((p for p in periods if p.state == PeriodState.OPEN), None)
+    with_updates = set(
+        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
+        .values_list("period_id", flat=True)
+        .distinct()
+    )
+    shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
+    by_milestone: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    for update in (
+        ProgressUpdate.objects.filter(milestone_id__in=milestone_ids, state=UpdateState.APPROVED)
+        .select_related("period")
+        .only("milestone_id", "period_id", "rag", "period__start_date")
+        .order_by("period__start_date")
+    ):
+        by_milestone[update.milestone_id].append(update)
+    milestones = list(
+        Milestone.objects.filter(pk__in=milestone_ids)
+        .select_related("theme")
+        .only("pk", "theme__name", "theme__code", "theme__order")
+        .order_by("theme__order", "theme__name")
+    )
+    rounds = [
+        {
+            "label": period.label,
+            "counts": Counter(_as_of(by_milestone.get(m.pk, []), period) for m in milestones),
+        }
+        for period in periods
+        if period.pk in with_updates or period == open_period
+    ]
+    themes: dict[int, dict] = {}
+    counts: Counter = Counter()
+    for milestone in milestones:
+        status = _as_of(by_milestone.get(milestone.pk, []), shown) if shown else NO_UPDATE
+        theme = themes.setdefault(
+            milestone.theme_id,
+            {"code": milestone.theme.code, "name": milestone.theme.name, "counts": Counter()},
+        )
+        theme["counts"][status] += 1
+        counts[status] += 1
+    keys = [k for k in RAG_ORDER if counts.get(k)]
+    returns: dict[str, int] = {}
+    if open_period is not None:
+        totals = ProgressUpdate.objects.filter(period=open_period).aggregate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(state__in=[UpdateState.SUBMITTED, UpdateState.APPROVED])),
+            approved=Count("pk", filter=Q(state=UpdateState.APPROVED)),
+        )
+        returns = {
+            **totals,
+            "percent": round(100 * totals["done"] / totals["total"]) if totals["total"] else 0,
+        }
+    label = shown.label if shown else "no round yet"
+    return Dashboard(
+        framework=framework,
+        period=shown,
+        rounds=rounds,
+        themes=list(themes.values()),
+        counts=dict(counts),
+        keys=keys,
+        trend_keys=[k for k in RAG_ORDER if any(r["counts"].get(k) for r in rounds)],
+        returns=returns,
+        theme_chart=mark_safe(
+            charts.by_theme(list(themes.values()), title=f"Milestones by theme and status, {label}")
+        ),
+        trend_chart=mark_safe(
+            charts.trend(rounds, title=f"Milestones by status in each round, {framework.name}")
+        )
+        if rounds
+        else "",
+    )
+
+
+# Why this RAG --------------------------------------------------------------------------------
+def _day(date: dt.date) -> str:
+    return f"{date.day} {date:%B %Y}"
+
+
+def is_stale(last_update: dt.datetime | None, today: dt.date) -> bool:
+    if last_update is None:
+        return True
+    return (today - timezone.localtime(last_update).date()).days > settings.TRACKER_STALE_DAYS
+
+
+def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[str]:
+    """The facts behind a milestone's status, in words, from its approved updates (one query)."""
+    today = today or timezone.localdate()
+    updates = list(
+        milestone.updates.filter(state=UpdateState.APPROVED)
+        .select_related("period")
+        .order_by("period__start_date")
+    )
+    facts: list[str] = []
+    latest = updates[-1] if updates else None
+    status = latest.rag if latest else ""
+    deadline = milestone.effective_deadline_date
+    shown = (
+        milestone.revised_deadline_display if milestone.has_revised_deadline else ""
+    ) or milestone.deadline_display
+    if deadline and status not in DONE:
+        days = (today - deadline).days
+        if days > 0:
+            facts.append(f"Deadline {shown} passed {days} day{'s' if days != 1 else ''} ago.")
+        elif days == 0:
+            facts.append(f"Deadline {shown} is today.")
+        else:
+            facts.append(f"Deadline {shown} is in {-days} day{'s' if days != -1 else ''}.")
+    elif shown:
+        facts.append(f"Deadline: {shown}.")
+    else:
+        facts.append("No deadline has been set.")
+    if milestone.has_revised_deadline:
+        original = format_deadline(
+            text=milestone.deadline_text,
+            date=milestone.deadline_date,
+            precision=milestone.deadline_precision,
+            kind=milestone.deadline_kind,
+        )
+        set_in = next((u.period.label for u in reversed(updates) if u.new_deadline_text), "")
+        facts.append(
+            f"The original deadline was {original or 'not set'}; it was moved to "
+            f"{milestone.revised_deadline_display}{f' in {set_in}' if set_in else ''}."
+        )
+    if latest is None:
+        facts.append("There is no approved update yet.")
+    else:
+        when = latest.reviewed_at or latest.submitted_at
+        stamp = f", approved {_day(timezone.localtime(when).date())}" if when else ""
+        facts.append(f"Last update: {latest.period.label}{stamp}.")
+        said = RAG_LABEL.get(latest.rag, "") if latest.rag else ""
+        raw = (
+            f" (written as “{latest.rag_text}”)"
+            if latest.rag_text and latest.rag_text != said
+            else ""
+        )
+        facts.append(f"The officer set {said or 'no status'}{raw}.")
+        if latest.new_deadline_text:
+            facts.append(f"That update gave a new deadline: {latest.new_deadline_text}.")
+    if status not in DONE and (status == RAG.OVERDUE or milestone.deadline_passed(today=today)):
+        facts.append("It is flagged overdue: the deadline has passed and it is not complete.")
+    if status not in DONE:
+        last = (latest.reviewed_at or latest.submitted_at) if latest else None
+        if is_stale(last, today):
+            facts.append(
+                f"It is flagged stale: no update for more than {settings.TRACKER_STALE_DAYS} days."
+            )
+    return facts
