@@ -29,14 +29,15 @@ from frameworks.reports import charts
 from frameworks.reports.data import DONE, NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
 
 
-def _as_of(updates: list[ProgressUpdate], period: ReportingPeriod) -> str:
-    this = next((u for u in updates if u.period_id == period.pk), None)
-    if this is not None:
-        return this.rag or NO_STATUS
-    earlier = [u for u in updates if u.period.start_date < period.start_date]
-    if earlier and earlier[-1].rag in DONE:
-        return earlier[-1].rag
-    return NO_UPDATE
+def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
+    """`updates`: (period id, period start, rag) of one milestone's approved updates, in order."""
+    latest_before = None
+    for period_id, start, rag in updates:
+        if period_id == period.pk:
+            return rag or NO_STATUS
+        if start < period.start_date:
+            latest_before = rag
+    return latest_before if latest_before in DONE else NO_UPDATE
 
 
 @dataclass
@@ -64,35 +65,36 @@ def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Da
         .distinct()
     )
     shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
-    by_milestone: dict[int, list[ProgressUpdate]] = defaultdict(list)
-    for update in (
-        ProgressUpdate.objects.filter(milestone_id__in=milestone_ids, state=UpdateState.APPROVED)
-        .select_related("period")
-        .only("milestone_id", "period_id", "rag", "period__start_date")
+    wanted = set(milestone_ids)
+    by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
+    for milestone_id, period_id, start, rag in (
+        ProgressUpdate.objects.filter(milestone__framework=framework, state=UpdateState.APPROVED)
         .order_by("period__start_date")
+        .values_list("milestone_id", "period_id", "period__start_date", "rag")
     ):
-        by_milestone[update.milestone_id].append(update)
-    milestones = list(
-        Milestone.objects.filter(pk__in=milestone_ids)
-        .select_related("theme")
-        .only("pk", "theme__name", "theme__code", "theme__order")
+        if milestone_id in wanted:
+            by_milestone[milestone_id].append((period_id, start, rag))
+    milestones = [
+        row
+        for row in Milestone.objects.filter(framework=framework)
         .order_by("theme__order", "theme__name")
-    )
+        .values_list("pk", "theme_id", "theme__code", "theme__name")
+        if row[0] in wanted
+    ]
     rounds = [
         {
             "label": period.label,
-            "counts": Counter(_as_of(by_milestone.get(m.pk, []), period) for m in milestones),
+            "counts": Counter(_as_of(by_milestone.get(m[0], []), period) for m in milestones),
         }
         for period in periods
         if period.pk in with_updates or period == open_period
     ]
     themes: dict[int, dict] = {}
     counts: Counter = Counter()
-    for milestone in milestones:
-        status = _as_of(by_milestone.get(milestone.pk, []), shown) if shown else NO_UPDATE
+    for pk, theme_id, theme_code, theme_name in milestones:
+        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_UPDATE
         theme = themes.setdefault(
-            milestone.theme_id,
-            {"code": milestone.theme.code, "name": milestone.theme.name, "counts": Counter()},
+            theme_id, {"code": theme_code, "name": theme_name, "counts": Counter()}
         )
         theme["counts"][status] += 1
         counts[status] += 1
