@@ -22,6 +22,7 @@ from frameworks.importers.parsing import (
 )
 from frameworks.importers.readers import Sheet, Source
 
+THEME_NAME_MAX = 200  # the Theme.name column
 PREVIOUS = "previous"
 CURRENT = "current"
 
@@ -207,7 +208,7 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
     themes: dict[str, ThemeSpec] = {}
     for row, cells in _data_rows(sheet, match):
         title = clean_text(get(cells, "title"))
-        theme = one_line(get(cells, "theme"))
+        theme = one_line(get(cells, "theme"))[:THEME_NAME_MAX]
         if not title:
             plan.error(row, label("title"), "This row has no key milestone.")
             continue
@@ -316,7 +317,7 @@ def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> No
         lead_text = one_line(get(cells, "lead"))
         activity = clean_text(get(cells, "activity"))
         if len(filled) == 1 and not lead_text and not get(cells, "timescale"):
-            theme = one_line(filled[0])
+            theme = one_line(filled[0])[:THEME_NAME_MAX]
             themes.setdefault(theme, ThemeSpec(name=theme))
             continue
         if not action:
@@ -378,7 +379,7 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
                 plan.error(row, label("code"), f"“{code}” is not a recommendation or action code.")
                 continue
             current = ThemeSpec(
-                name=title or code,
+                name=(title or code)[:THEME_NAME_MAX],
                 code=code,
                 printed_percent=_percent(plan, row, label("progress"), get(cells, "progress")),
             )

@@ -238,13 +238,35 @@ def clean_text(value: object) -> str:
     text = _sanitise(text.replace("\uf0b7", "•").replace("\uf0a7", "•"))
     if not text.strip():
         return ""
+    # Stripping can assemble new markup from the pieces ("<<b>script>" → "<script>"), so strip
+    # until nothing changes (three passes are plenty for real cells; the cap bounds the work).
+    for _ in range(3):
+        stripped = _strip_markup(text)
+        if stripped == text or not _MARKUP_LEFT.search(stripped):
+            text = stripped
+            break
+        text = stripped
+    else:
+        text = _MARKUP_LEFT.sub("", text)
+    return _paragraphs(text)
+
+
+_MARKUP_LEFT: Final = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>?")
+
+
+def _strip_markup(text: str) -> str:
+    """One pass of the HTML parser; an unterminated tag at the end is dropped, as browsers do."""
+    text = re.sub(r"<[a-zA-Z/!?][^<>]*$", "", text)
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
+    return "".join(parser.parts)
 
+
+def _paragraphs(joined: str) -> str:
     out: list[str] = []
     pending: str | None = None
-    for token in re.split(f"([{_PARA}{_LINE}])", "".join(parser.parts)):
+    for token in re.split(f"([{_PARA}{_LINE}])", joined):
         if token == _PARA:
             pending = _PARA
         elif token == _LINE:
@@ -597,6 +619,8 @@ def parse_percent(value: object) -> int | None:
         fraction = not has_sign and "." in digits and Decimal(0) <= number <= Decimal(1)
     if fraction:
         number *= 100
+    if not Decimal(-1) < number < Decimal(101):
+        raise ValueError(f"A percentage must be between 0 and 100; {value!r} is not.")
     result = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if not 0 <= result <= 100 or number < 0:
         raise ValueError(f"A percentage must be between 0 and 100; {value!r} is not.")
@@ -628,6 +652,9 @@ def _tidy_post(value: str) -> str:
     value = value.strip(" .,;:/-–—")
     value = re.sub(r"^(?:and|the)\s+", "", value, flags=re.IGNORECASE)
     return value.strip(" .,;:/-–—")
+
+
+POST_TITLE_MAX: Final = 255  # the Post.title column
 
 
 def split_leads(value: str | None) -> list[tuple[str, str]]:
@@ -663,7 +690,7 @@ def split_leads(value: str | None) -> list[tuple[str, str]]:
     for part, role in [(lead_part, PostRole.LEAD)] + [(s, PostRole.SUPPORTING) for s in supporting]:
         for piece in _LEAD_SPLIT_RE.split(part):
             for post in _AND_SPLIT_RE.split(piece):
-                title = _tidy_post(post)
+                title = _tidy_post(post)[:POST_TITLE_MAX]
                 if title and title.casefold() not in seen:
                     seen.add(title.casefold())
                     result.append((title, role))

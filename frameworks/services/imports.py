@@ -230,48 +230,58 @@ class _Importer:
         return found
 
     def themes(self, framework: Framework) -> dict[str, Theme]:
+        """Themes by name as written in the file. A theme matches by code, else by its name
+        with case and punctuation ignored (so "Housing!" and "Housing?" are one theme)."""
         existing = {_norm(t.name): t for t in framework.themes.all()}
         by_code = {t.code: t for t in existing.values() if t.code}
         order = (framework.themes.aggregate(m=Max("order"))["m"] or 0) + 1
         result: dict[str, Theme] = {}
         for spec in self.plan.themes:
-            theme = (by_code.get(spec.code) if spec.code else None) or existing.get(
-                _norm(spec.name)
-            )
+            coded = by_code.get(spec.code) if spec.code else None
+            theme = coded or existing.get(_norm(spec.name))
             if theme is None:
-                theme = Theme.objects.create(
-                    framework=framework, name=spec.name[:200], code=spec.code, order=order
-                )
+                theme = Theme(framework=framework, name=spec.name, code=spec.code, order=order)
+                theme._change_reason = self.history["default_change_reason"]
+                theme._history_user = self.user
+                theme.save()
                 order += 1
                 self.report.created.themes += 1
-            elif (spec.code and theme.code != spec.code) or theme.name != spec.name[:200]:
-                theme.code = spec.code or theme.code
-                theme.name = spec.name[:200]
-                theme.save(update_fields=["code", "name"])
+            elif coded is not None and theme.name != spec.name:
+                theme.name = spec.name  # renamed in the file: the code says it is the same
+                theme.save(update_fields=["name"])
+                self.report.updated.themes += 1
+            elif spec.code and not theme.code:
+                theme.code = spec.code
+                theme.save(update_fields=["code"])
                 self.report.updated.themes += 1
             else:
                 self.report.unchanged.themes += 1
+            existing.setdefault(_norm(spec.name), theme)
+            if theme.code:
+                by_code.setdefault(theme.code, theme)
             result[spec.name] = theme
         return result
 
     def posts(self) -> dict[str, Post]:
+        """Posts by the title written in the file (any case): existing posts are reused by title
+        or former title, case-insensitively; the rest are created once."""
         titles = {title for m in self.plan.milestones for title, _ in m.leads}
-        posts: dict[str, Post] = {}
-        lowered = {t.casefold(): t for t in titles}
+        by_key: dict[str, Post] = {}
         for post in Post.objects.all():
             for name in (post.title, *post.former_titles):
-                if name.casefold() in lowered:
-                    posts.setdefault(lowered[name.casefold()], post)
-        missing = sorted(titles - posts.keys())
-        created = bulk_create_with_history(
-            [Post(title=t[:255]) for t in missing], Post, **self.history
-        )
+                by_key.setdefault(name.casefold(), post)
+        spellings: dict[str, str] = {}
+        for title in sorted(titles):
+            spellings.setdefault(title.casefold(), title)
+        missing = [t for key, t in spellings.items() if key not in by_key]
+        created = bulk_create_with_history([Post(title=t) for t in missing], Post, **self.history)
         if missing and created[0].pk is None:  # backends that cannot return ids
-            created = list(Post.objects.filter(title__in=[t[:255] for t in missing]))
-        posts.update({p.title: p for p in created})
+            created = list(Post.objects.filter(title__in=missing))
+        for post in created:
+            by_key[post.title.casefold()] = post
         self.report.created.posts += len(missing)
-        self.report.unchanged.posts += len(titles) - len(missing)
-        return posts
+        self.report.unchanged.posts += len(spellings) - len(missing)
+        return {title: by_key[title.casefold()] for title in titles}
 
     # Milestones -----------------------------------------------------------------------------
     def milestone_values(self, spec: MilestoneSpec, theme: Theme) -> dict[str, Any]:
