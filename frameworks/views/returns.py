@@ -14,6 +14,7 @@ from frameworks import selectors
 from frameworks.forms import ReviewForm, UpdateForm
 from frameworks.models import UpdateState
 from frameworks.roles import can_edit_update, holds_post_for, is_policy_team
+from frameworks.services.reminders import reminders_for
 from frameworks.services.updates import (
     UpdateConflict,
     progress_update_approve,
@@ -36,7 +37,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def update_list(request: HttpRequest) -> HttpResponse:
     groups = selectors.officer_returns(user=request.user)
-    return render(request, "frameworks/update_list.html", {"groups": groups})
+    return render(
+        request,
+        "frameworks/update_list.html",
+        {"groups": groups, "reminders": reminders_for(user=request.user)},
+    )
 
 
 def _update_context(request, update, form, conflict=None) -> dict:

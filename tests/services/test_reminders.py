@@ -1,0 +1,482 @@
+"""Reminders: which emails go out on which days (with the real English bank holidays), to whom,
+what they say, and that nobody gets the same one twice."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from frameworks.models import RAG, PeriodState, Reminder, UpdateState
+from frameworks.services import reminders as service
+from frameworks.services.reminders import (
+    add_working_days,
+    is_working_day,
+    reminder_stage,
+    reminder_stages,
+    reminders_for,
+    reminders_send,
+    working_days_between,
+)
+from tests.factories import (
+    MilestoneFactory,
+    PeriodFactory,
+    PolicyUserFactory,
+    PostFactory,
+    UpdateFactory,
+    UserFactory,
+)
+
+LONDON = ZoneInfo("Europe/London")
+DUE = dt.date(2021, 1, 5)  # Tuesday, after Christmas Day, Boxing Day (sub. 28th) and New Year
+BASE = "https://tracker.example.gov.uk"
+Kind = Reminder.Kind
+
+
+@pytest.fixture(autouse=True)
+def reminder_settings(settings):
+    settings.TRACKER_REMINDER_DAYS_BEFORE = 5
+    settings.TRACKER_REMINDER_DAYS_AFTER = [1, 5]
+    settings.TRACKER_BASE_URL = BASE + "/"
+    settings.DEFAULT_FROM_EMAIL = "action-tracker@example.gov.uk"
+
+
+@pytest.fixture
+def period(milestone):
+    framework = milestone.framework
+    framework.name = "Ward Councillor Support Framework"  # without the factory's sequence number
+    framework.save()
+    return PeriodFactory(
+        framework=framework,
+        label="Q3 2020-21",
+        start_date=dt.date(2020, 10, 1),
+        end_date=dt.date(2020, 12, 31),
+        due_date=DUE,
+    )
+
+
+def at(day: dt.date, hour: int = 7):
+    return time_machine.travel(dt.datetime.combine(day, dt.time(hour), tzinfo=LONDON), tick=False)
+
+
+def run_on(day: dt.date, **kwargs):
+    """Run the service with the clock frozen at 07:00 London time on `day`."""
+    with at(day):
+        return reminders_send(today=timezone.localdate(), **kwargs)
+
+
+def sent(run) -> list[tuple[str, str]]:
+    return [(email.address, email.kind) for email in run.reminders + run.digests]
+
+
+# Working days -------------------------------------------------------------------------------
+def test_bundled_english_bank_holidays_are_not_working_days(db):
+    assert not is_working_day(dt.date(2020, 12, 25))  # Christmas Day, Friday
+    assert not is_working_day(dt.date(2020, 12, 28))  # Boxing Day (substitute day), Monday
+    assert not is_working_day(dt.date(2021, 1, 1))  # New Year's Day, Friday
+    assert not is_working_day(dt.date(2021, 4, 5))  # Easter Monday
+    assert is_working_day(dt.date(2020, 12, 24))
+    assert is_working_day(dt.date(2020, 12, 29))
+
+
+def test_working_days_between_skips_weekends_and_bank_holidays(db):
+    # 29, 30, 31 December and 4, 5 January
+    assert working_days_between(dt.date(2020, 12, 24), DUE) == 5
+    assert working_days_between(DUE, dt.date(2020, 12, 24)) == -5
+    assert working_days_between(DUE, DUE) == 0
+    # Friday to Monday is one working day: the weekend does not count.
+    assert working_days_between(dt.date(2021, 1, 8), dt.date(2021, 1, 11)) == 1
+    assert add_working_days(DUE, -5) == dt.date(2020, 12, 24)
+    assert add_working_days(dt.date(2021, 1, 8), 1) == dt.date(2021, 1, 11)
+    assert add_working_days(dt.date(2021, 1, 11), -5) == dt.date(2021, 1, 4)
+
+
+def test_stages_of_a_round_due_on_5_january_2021(period):
+    stages = reminder_stages(period=period)
+    assert [(s.kind, s.day, s.key) for s in stages] == [
+        (Kind.BEFORE_DUE, dt.date(2020, 12, 24), f"period:{period.pk}:before:2021-01-05"),
+        (Kind.ON_DUE, DUE, f"period:{period.pk}:on:2021-01-05"),
+        (Kind.AFTER_DUE, dt.date(2021, 1, 6), f"period:{period.pk}:after:1:2021-01-05"),
+        (Kind.AFTER_DUE, dt.date(2021, 1, 12), f"period:{period.pk}:after:5:2021-01-05"),
+    ]
+    assert reminder_stage(period=period, today=dt.date(2020, 12, 23)) is None
+    assert reminder_stage(period=period, today=dt.date(2021, 1, 4)).kind == Kind.BEFORE_DUE
+    assert reminder_stage(period=period, today=dt.date(2021, 2, 1)).key.endswith(
+        "after:5:2021-01-05"
+    )
+
+
+def test_stages_follow_the_settings(period, settings):
+    settings.TRACKER_REMINDER_DAYS_BEFORE = 0
+    settings.TRACKER_REMINDER_DAYS_AFTER = [10, 2, 2, 0]
+    assert [(s.kind, s.after, s.day) for s in reminder_stages(period=period)] == [
+        (Kind.ON_DUE, 0, DUE),
+        (Kind.AFTER_DUE, 2, dt.date(2021, 1, 7)),
+        (Kind.AFTER_DUE, 10, dt.date(2021, 1, 19)),
+    ]
+
+
+# Which day each reminder goes ---------------------------------------------------------------
+def test_each_reminder_goes_once_on_its_day_across_christmas(officer, update, mailoutbox):
+    """Every day from 21 December to 20 January, twice a day, the officer gets exactly four
+    emails: 5 working days before (Thursday 24 December: 25 and 28 December and 1 January are
+    bank holidays), on the due date, and 1 and 5 working days after it."""
+    received = {}
+    day = dt.date(2020, 12, 21)
+    while day <= dt.date(2021, 1, 20):
+        for hour in (7, 15):
+            with at(day, hour):
+                run = reminders_send(today=timezone.localdate())
+            for email in run.reminders:
+                assert day not in received, f"two reminders on {day}"
+                received[day] = (email.address, email.kind, email.subject)
+        day += dt.timedelta(days=1)
+    assert received == {
+        dt.date(2020, 12, 24): (
+            "sam@example.org",
+            Kind.BEFORE_DUE,
+            "Your Q3 2020-21 returns for Ward Councillor Support Framework are due on "
+            "5 January 2021",
+        ),
+        dt.date(2021, 1, 5): (
+            "sam@example.org",
+            Kind.ON_DUE,
+            "Your Q3 2020-21 returns for Ward Councillor Support Framework are due today",
+        ),
+        dt.date(2021, 1, 6): (
+            "sam@example.org",
+            Kind.AFTER_DUE,
+            "Your Q3 2020-21 returns for Ward Councillor Support Framework are late",
+        ),
+        dt.date(2021, 1, 12): (
+            "sam@example.org",
+            Kind.AFTER_DUE,
+            "Your Q3 2020-21 returns for Ward Councillor Support Framework are late",
+        ),
+    }
+    assert len(mailoutbox) == 4
+    assert Reminder.objects.filter(recipient=officer).count() == 4
+
+
+def test_weekends_do_not_count(officer, milestone, mailoutbox):
+    """Due Monday 11 January 2021: five working days before is Monday 4 January (a calendar
+    count would say Wednesday 6 January), and one working day after is Tuesday 12 January."""
+    period = PeriodFactory(framework=milestone.framework, due_date=dt.date(2021, 1, 11))
+    UpdateFactory(milestone=milestone, period=period)
+    assert sent(run_on(dt.date(2021, 1, 3))) == []  # Sunday
+    assert sent(run_on(dt.date(2021, 1, 4))) == [("sam@example.org", Kind.BEFORE_DUE)]
+    assert sent(run_on(dt.date(2021, 1, 6))) == []
+    assert sent(run_on(dt.date(2021, 1, 11))) == [("sam@example.org", Kind.ON_DUE)]
+    assert sent(run_on(dt.date(2021, 1, 12))) == [("sam@example.org", Kind.AFTER_DUE)]
+
+
+def test_runs_on_weekends_and_bank_holidays_send_nothing(officer, update, mailoutbox):
+    for day in (dt.date(2020, 12, 25), dt.date(2020, 12, 26), dt.date(2020, 12, 28)):
+        run = run_on(day)
+        assert not run.working_day and sent(run) == []
+    assert mailoutbox == []
+
+
+def test_rerunning_the_same_day_and_the_next_sends_nothing_new(officer, update, mailoutbox):
+    first = run_on(dt.date(2020, 12, 24))
+    assert sent(first) == [("sam@example.org", Kind.BEFORE_DUE)]
+    again = run_on(dt.date(2020, 12, 24))
+    assert sent(again) == [] and again.already_sent == 1
+    next_day = run_on(dt.date(2020, 12, 29))
+    assert sent(next_day) == [] and next_day.already_sent == 1
+    assert len(mailoutbox) == 1
+    assert Reminder.objects.count() == 1
+
+
+def test_after_an_outage_only_the_current_stage_is_sent(officer, update, mailoutbox):
+    """Cron down from 23 December to 7 January: on Friday 8 January the officer gets the
+    1-working-day-late reminder only, not the before and on-the-day ones as well."""
+    run = run_on(dt.date(2021, 1, 8))
+    assert sent(run) == [("sam@example.org", Kind.AFTER_DUE)]
+    assert Reminder.objects.get().key == f"period:{update.period_id}:after:1:2021-01-05"
+    assert "They are now 3 working days late." in mailoutbox[0].body
+    assert sent(run_on(dt.date(2021, 1, 11))) == []
+    assert sent(run_on(dt.date(2021, 1, 13))) == [("sam@example.org", Kind.AFTER_DUE)]
+    assert sent(run_on(dt.date(2021, 2, 1))) == []
+
+
+def test_first_run_long_after_the_due_date_sends_the_last_reminder_once(officer, update):
+    assert sent(run_on(dt.date(2021, 2, 1))) == [("sam@example.org", Kind.AFTER_DUE)]
+    assert Reminder.objects.get().key.endswith(":after:5:2021-01-05")
+    assert sent(run_on(dt.date(2021, 2, 2))) == []
+
+
+def test_moving_the_due_date_starts_the_reminders_again(officer, update):
+    assert sent(run_on(dt.date(2020, 12, 24))) == [("sam@example.org", Kind.BEFORE_DUE)]
+    update.period.due_date = dt.date(2021, 1, 15)
+    update.period.save()
+    assert sent(run_on(dt.date(2021, 1, 5))) == []
+    assert sent(run_on(dt.date(2021, 1, 8))) == [("sam@example.org", Kind.BEFORE_DUE)]
+
+
+# Who gets them ------------------------------------------------------------------------------
+def test_officers_whose_returns_are_all_submitted_get_nothing(
+    officer, other_officer, update, period, mailoutbox
+):
+    ruths_post = other_officer.posts.get()
+    ruths_milestone = MilestoneFactory(theme__framework=period.framework, lead=ruths_post)
+    ruths = UpdateFactory(milestone=ruths_milestone, period=period)
+    update.state, update.rag = UpdateState.SUBMITTED, RAG.IN_PROGRESS
+    update.save()
+    assert sent(run_on(dt.date(2020, 12, 24))) == [("ruth@example.org", Kind.BEFORE_DUE)]
+    ruths.state, ruths.rag = UpdateState.APPROVED, RAG.COMPLETED
+    ruths.save()
+    assert sent(run_on(dt.date(2021, 1, 5))) == []
+    assert [m.to for m in mailoutbox] == [["ruth@example.org"]]
+
+
+def test_only_holders_of_posts_with_open_returns_in_open_rounds_are_emailed(
+    officer, other_officer, policy_user, update, period, mailoutbox
+):
+    """Sam's post has an open return; Ruth's post has none; the policy team holds no post;
+    a closed and a draft round's returns are ignored; inactive holders and holders with no
+    email address get nothing (the run names the latter)."""
+    post = officer.posts.get()
+    post.holders.add(UserFactory(username="left", is_active=False))
+    post.holders.add(UserFactory(username="noemail", email=""))
+    supporting = PostFactory(title="Divisional Director Communications and Marketing")
+    supporting.holders.add(UserFactory(username="alex"))
+    update.milestone.leads.create(post=supporting, role="SUPPORTING")
+    for state in (PeriodState.CLOSED, PeriodState.DRAFT):
+        other_round = PeriodFactory(due_date=DUE, state=state)
+        UpdateFactory(
+            period=other_round,
+            milestone=MilestoneFactory(
+                theme__framework=other_round.framework, lead=other_officer.posts.get()
+            ),
+        )
+    run = run_on(dt.date(2020, 12, 24))
+    assert sorted(sent(run)) == [
+        ("alex@example.org", Kind.BEFORE_DUE),
+        ("sam@example.org", Kind.BEFORE_DUE),
+    ]
+    assert run.no_email == {"noemail"}
+    assert sorted(m.to[0] for m in mailoutbox) == ["alex@example.org", "sam@example.org"]
+
+
+def test_one_email_per_person_and_round_listing_every_post_they_hold(
+    officer, post, update, period, mailoutbox
+):
+    mayor = PostFactory(title="Head of Mayor's Office")
+    mayor.holders.add(officer)
+    UpdateFactory(
+        milestone=MilestoneFactory(theme=update.milestone.theme, lead=mayor), period=period
+    )
+    run_on(dt.date(2020, 12, 24))
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert "You still need to submit 2 returns:" in body
+    assert (
+        "you hold the posts Divisional Director SPP, Head of Mayor's Office. If you no longer "
+        "hold these posts, tell the policy team." in " ".join(body.split())
+    )
+
+
+# What they say ------------------------------------------------------------------------------
+def test_email_lists_the_milestones_with_working_links(
+    client, officer, policy_user, post, milestone, update, period, mailoutbox
+):
+    milestone.code = "R6.19"
+    milestone.save()
+    returned = UpdateFactory(
+        milestone=MilestoneFactory(
+            theme=milestone.theme, lead=post, code="R6.20", title="Promote the Members Hub"
+        ),
+        period=period,
+        state=UpdateState.RETURNED,
+        review_comment="Please add the impact.",
+        reviewed_by=policy_user,
+        reviewed_at=dt.datetime(2020, 12, 22, 10, tzinfo=LONDON),
+    )
+    with at(dt.date(2020, 12, 24)):
+        reminders_send(today=timezone.localdate())
+        sent_at = timezone.now()
+    [email] = mailoutbox
+    assert email.to == ["sam@example.org"]
+    assert email.from_email == "action-tracker@example.gov.uk"
+    assert email.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert not getattr(email, "alternatives", None)  # plain text only
+    body = email.body
+    assert body.startswith(f"Dear {officer.get_full_name()},\n")
+    assert (
+        "Your returns for Ward Councillor Support Framework, Q3 2020-21, are due on "
+        "5 January 2021." in body
+    )
+    assert (
+        "1. R6.19 Develop and promote the Councillor Call for Action\nStatus: Not started\n" in body
+    )
+    assert f"{BASE}/returns/{update.pk}/\n" in body
+    assert "2. R6.20 Promote the Members Hub\nStatus: Returned (read the reviewer's" in body
+    assert f"{BASE}/returns/{returned.pk}/\n" in body
+    assert f"{BASE}/returns/\n" in body
+    assert "&#x27;" not in body and "&amp;" not in body
+    client.force_login(officer)
+    for pk in (update.pk, returned.pk):
+        path = f"/returns/{pk}/"
+        assert f"{BASE}{path}" in body
+        match = resolve(path)
+        assert match.view_name == "frameworks:update-edit" and match.kwargs == {"pk": pk}
+        assert client.get(path).status_code == 200
+    record = Reminder.objects.get()
+    assert (record.recipient, record.period, record.kind) == (officer, period, Kind.BEFORE_DUE)
+    assert (record.subject, record.body, record.returns) == (email.subject, body, 2)
+    assert record.sent_at == sent_at
+
+
+def test_on_the_day_and_late_emails_say_so(officer, update, mailoutbox):
+    run_on(DUE)
+    run_on(dt.date(2021, 1, 6))
+    on_day, late = (m.body for m in mailoutbox)
+    assert "are due today, 5 January 2021." in on_day
+    assert "were due on 5 January 2021. They are now 1 working day late." in late
+
+
+# Weekly digest ------------------------------------------------------------------------------
+@pytest.fixture
+def late_returns(officer, post, update, period):
+    """Two late returns for Sam's post and one for a post nobody holds."""
+    theme = update.milestone.theme
+    hub = MilestoneFactory(theme=theme, lead=post, title="Promote the Members Hub internally")
+    UpdateFactory(milestone=hub, period=period, state=UpdateState.DRAFT)
+    vacant = PostFactory(title="Head of Mayor's Office")
+    visit = MilestoneFactory(
+        theme=theme, lead=vacant, title="Councillors to visit Holiday Childcare Scheme"
+    )
+    UpdateFactory(milestone=visit, period=period)
+    training = MilestoneFactory(
+        theme=theme, lead=post, title="Provide social media training sessions for all Councillors"
+    )
+    UpdateFactory(milestone=training, period=period, state=UpdateState.SUBMITTED, rag=RAG.ONGOING)
+    return period
+
+
+def digests(run):
+    return [(email.address, email.key) for email in run.digests]
+
+
+def test_digest_goes_to_the_policy_team_once_a_week_listing_late_returns_per_post(
+    officer, policy_user, late_returns, mailoutbox
+):
+    PolicyUserFactory(username="noaddress", email="")
+    PolicyUserFactory(username="gone", is_active=False)
+    assert digests(run_on(dt.date(2021, 1, 4))) == []  # Monday before the due date: none late
+    monday = run_on(dt.date(2021, 1, 11))
+    assert digests(monday) == [("priya@example.org", "digest:2021-W02")]
+    assert digests(run_on(dt.date(2021, 1, 11))) == []
+    assert digests(run_on(dt.date(2021, 1, 12))) == []
+    assert digests(run_on(dt.date(2021, 1, 18))) == [("priya@example.org", "digest:2021-W03")]
+
+    [email] = [m for m in mailoutbox if m.to == ["priya@example.org"]][:1]
+    assert email.subject == "Late returns: week beginning 11 January 2021"
+    body = email.body
+    assert "On 11 January 2021 there are 3 late returns." in body
+    assert "Ward Councillor Support Framework, Q3 2020-21\n" in body
+    assert "Due on 5 January 2021 (4 working days ago): 3 late returns\n" in body
+    assert f"Round dashboard: {BASE}/rounds/{late_returns.pk}/\n" in body
+    sam = officer.get_full_name()
+    assert (
+        "Divisional Director SPP: 2 late returns\n"
+        f"Held by {sam}\n"
+        "- Develop and promote the Councillor Call for Action (not started)\n"
+        "- Promote the Members Hub internally (draft)\n"
+    ) in body
+    assert (
+        "Head of Mayor's Office: 1 late return\n"
+        "Nobody holds this post, so nobody has been reminded.\n"
+        "- Councillors to visit Holiday Childcare Scheme (not started)\n"
+    ) in body
+    assert "social media" not in body  # submitted
+    assert resolve(f"/rounds/{late_returns.pk}/").view_name == "frameworks:period-detail"
+    record = Reminder.objects.get(recipient=policy_user, key="digest:2021-W02")
+    assert (record.kind, record.period, record.returns) == (Kind.DIGEST, None, 3)
+    assert not Reminder.objects.filter(kind=Kind.DIGEST).exclude(recipient=policy_user).exists()
+
+
+def test_digest_waits_for_the_first_working_day_after_a_bank_holiday_monday(
+    policy_user, officer, update, period
+):
+    period.due_date = dt.date(2021, 3, 31)
+    period.save()
+    assert digests(run_on(dt.date(2021, 4, 5))) == []  # Easter Monday
+    assert digests(run_on(dt.date(2021, 4, 6))) == [("priya@example.org", "digest:2021-W14")]
+    assert digests(run_on(dt.date(2021, 4, 7))) == []
+
+
+# Dry run, failures, races --------------------------------------------------------------------
+def test_dry_run_sends_and_records_nothing(officer, policy_user, update, mailoutbox):
+    run = run_on(dt.date(2021, 1, 11), dry_run=True)
+    assert sent(run) == [
+        ("sam@example.org", Kind.AFTER_DUE),
+        ("priya@example.org", Kind.DIGEST),
+    ]
+    assert run.summary == "Would send 1 reminder and 1 digest."
+    assert mailoutbox == [] and not Reminder.objects.exists()
+    assert run_on(dt.date(2021, 1, 11)).summary == "Sent 1 reminder and 1 digest."
+
+
+def test_a_failed_send_is_not_recorded_and_is_retried(officer, update, monkeypatch, mailoutbox):
+    def refuse(self, fail_silently=False):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(mail.EmailMessage, "send", refuse)
+    run = run_on(dt.date(2020, 12, 24))
+    assert [e.address for e in run.failed] == ["sam@example.org"] and run.reminders == []
+    assert not Reminder.objects.exists()
+    monkeypatch.undo()
+    assert sent(run_on(dt.date(2020, 12, 24))) == [("sam@example.org", Kind.BEFORE_DUE)]
+    assert len(mailoutbox) == 1
+
+
+def test_a_reminder_recorded_by_a_concurrent_run_is_not_sent_again(officer, update, mailoutbox):
+    """The unique (recipient, kind, key) decides: a row inserted by another run between our
+    check and our insert makes our insert fail, and we skip the email."""
+    with at(dt.date(2020, 12, 24)):
+        [email] = service._reminder_emails(timezone.localdate(), service.ReminderRun(today=DUE))
+        Reminder.objects.create(
+            recipient=officer,
+            kind=email.kind,
+            key=email.key,
+            subject="Sent by the other run",
+            body="",
+            sent_at=timezone.now(),
+        )
+        assert service._send(email, connection=mail.get_connection(), now=timezone.now()) is None
+    assert mailoutbox == []
+    assert Reminder.objects.get().subject == "Sent by the other run"
+
+
+# What officers see ---------------------------------------------------------------------------
+def test_reminders_for_lists_the_users_own_newest_first(officer, other_officer, update):
+    run_on(dt.date(2020, 12, 24))
+    run_on(DUE)
+    run_on(dt.date(2021, 1, 6))
+    subjects = [r.subject for r in reminders_for(user=officer)]
+    assert [s.split(" Framework ")[1] for s in subjects] == [
+        "are late",
+        "are due today",
+        "are due on 5 January 2021",
+    ]
+    assert len(reminders_for(user=officer, limit=2)) == 2
+    assert reminders_for(user=other_officer) == []
+
+
+def test_the_task_list_shows_the_reminders_sent(client, officer, update):
+    run_on(dt.date(2020, 12, 24))
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:update-list")).content.decode()
+    assert "Reminders sent to you" in page
+    assert "24 December 2020" in page
+    assert "Your Q3 2020-21 returns for Ward Councillor Support Framework are due on" in page
+    client.force_login(UserFactory(username="newstarter"))
+    assert (
+        "Reminders sent to you"
+        not in client.get(reverse("frameworks:update-list")).content.decode()
+    )
