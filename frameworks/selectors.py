@@ -562,3 +562,55 @@ def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]]
                                    record.history_change_reason or ""))  # fmt: skip
     events.sort(key=lambda event: event.when, reverse=True)
     return milestone, events
+
+
+# Finding milestones ---------------------------------------------------------------------------
+import typing  # noqa: E402 - this section is appended; the names are for annotations only
+
+
+def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFilter, Page]:
+    """One page (25 rows) of a framework's milestones, filtered and sorted by `params` (the query
+    string), with the filter set for the form and its errors. The caller has checked that the user
+    may read the framework; officers who may not read all of it see their posts' milestones.
+
+    Queries: the theme and lead choices, the count and the page with its leads, whatever the
+    number of milestones. Each row has `latest_rag`, `latest_period`, `last_update_at`,
+    `effective_deadline` and `is_overdue`."""
+    from django.core.paginator import Paginator
+    from django.db.models import Case, F, When
+    from django.db.models.functions import Coalesce
+
+    from frameworks.filters import MilestoneFilter
+
+    milestones = milestones_with_status(framework=framework)
+    if not allowed(user, "frameworks.read_all_milestones", framework):
+        milestones = milestones.filter(
+            Exists(MilestonePost.objects.filter(milestone=OuterRef("pk"), post__holders=user))
+        )
+    approved = ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
+    has_revised = ~Q(revised_deadline_text="") | Q(revised_deadline_date__isnull=False)
+    milestones = milestones.annotate(
+        previous_rag=Subquery(approved.order_by("-period__start_date").values("rag")[1:2]),
+        last_update_at=Subquery(
+            approved.annotate(at=Coalesce("reviewed_at", "submitted_at"))
+            .filter(at__isnull=False)
+            .order_by("-at")
+            .values("at")[:1]
+        ),
+        effective_deadline=Case(
+            When(has_revised, then=F("revised_deadline_date")), default=F("deadline_date")
+        ),
+    )
+    filterset = MilestoneFilter(params, queryset=milestones, framework=framework, user=user)
+    page = Paginator(filterset.qs, 25).get_page(params.get("page"))
+    page.object_list = list(page.object_list)
+    today = timezone.localdate()
+    for milestone in page.object_list:
+        milestone.is_overdue = milestone_is_overdue(milestone, today)
+    return filterset, page
+
+
+if typing.TYPE_CHECKING:  # names for milestone_search's annotation only
+    from django.core.paginator import Page
+
+    from frameworks.filters import MilestoneFilter

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frameworks.views import browse, imports, periods, reports, returns
+from frameworks.views import browse, imports, milestones, periods, reports, returns
 
 app_name = "frameworks"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("frameworks/", browse.framework_list, name="framework-list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", periods.period_create, name="period-create"),
+    path("frameworks/<slug:slug>/milestones/", milestones.milestone_list, name="milestone-list"),
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
     path("milestones/<int:pk>/history/", browse.milestone_history, name="milestone-history"),
     path("reports/", reports.report_list, name="report-list"),

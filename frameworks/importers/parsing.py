@@ -238,6 +238,9 @@ def clean_text(value: object) -> str:
     text = _sanitise(text.replace("\uf0b7", "•").replace("\uf0a7", "•"))
     if not text.strip():
         return ""
+    # Escaped angle brackets (&lt;new action&gt;) are text the author meant to show: park them
+    # so that only real markup is stripped, then give them back as plain characters.
+    text = _ESCAPED_LT.sub(_LT_MARK, _ESCAPED_GT.sub(_GT_MARK, text))
     # Stripping can assemble new markup from the pieces ("<<b>script>" → "<script>"), so strip
     # until nothing changes (three passes are plenty for real cells; the cap bounds the work).
     for _ in range(3):
@@ -248,9 +251,13 @@ def clean_text(value: object) -> str:
         text = stripped
     else:
         text = _MARKUP_LEFT.sub("", text)
-    return _paragraphs(text)
+    return _paragraphs(text).replace(_LT_MARK, "<").replace(_GT_MARK, ">")
 
 
+_LT_MARK: Final = "\ue0f1"
+_GT_MARK: Final = "\ue0f2"
+_ESCAPED_LT: Final = re.compile(r"&(?:lt|#0*60|#x0*3c);", re.IGNORECASE)
+_ESCAPED_GT: Final = re.compile(r"&(?:gt|#0*62|#x0*3e);", re.IGNORECASE)
 _MARKUP_LEFT: Final = re.compile(r"<\s*/?\s*[a-zA-Z!?][^>]*>?")
 
 

@@ -36,6 +36,7 @@ ALLOWED = {
     "framework-detail": EVERYONE,
     "milestone-detail": EVERYONE,
     "milestone-history": EVERYONE,
+    "milestone-list": EVERYONE,
     "report-list": REPORTS,
     "report-create": REPORTS,
     "report-detail": REPORTS,
@@ -119,6 +120,7 @@ def urls(update):
         "period-create": {"slug": update.milestone.framework.slug},
         "milestone-detail": {"pk": update.milestone_id},
         "milestone-history": {"pk": update.milestone_id},
+        "milestone-list": {"slug": update.milestone.framework.slug},
     }
     return {name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name)) for name in ALLOWED}
 
