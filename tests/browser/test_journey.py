@@ -246,6 +246,18 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     expect(officer).to_have_url(re.compile(rf"/milestones/{journey.milestone.pk}/$"))
     expect(officer.get_by_text(RESUBMITTED)).to_be_visible()
     audit.check(officer, "the milestone page")
+    officer.get_by_role("link", name="See every change to this milestone").click()
+    expect(officer.get_by_text("Approved").first).to_be_visible()
+    audit.check(officer, "the milestone's history page")
+
+    officer.goto(f"/frameworks/{journey.milestone.framework.slug}/milestones/")
+    expect(officer.get_by_role("link", name=MILESTONE)).to_be_visible()
+    audit.check(officer, "the milestone list")
+    officer.get_by_label("Search").fill("Councillor Call")
+    officer.get_by_role("button", name="Apply filters").click()
+    expect(officer).to_have_url(re.compile(r"q=Councillor"))
+    expect(officer.get_by_role("link", name=MILESTONE)).to_be_visible()
+    audit.check(officer, "the milestone list, filtered")
 
     update.refresh_from_db()
     assert update.state == UpdateState.APPROVED

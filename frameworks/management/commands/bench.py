@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from frameworks.bench import imports, reports
+from frameworks.bench import imports, load, reports
 
-SUITES = {"import": imports, "report": reports}
+SUITES = {"import": imports, "report": reports, "load": load}
 
 
 class Command(BaseCommand):
@@ -48,6 +48,9 @@ class Command(BaseCommand):
                 sizes = (60, 200) if quick else (300, 1000)
                 self.stderr.write(f"report: board packs of {sizes} milestones …")
                 results["suites"]["report"] = reports.run(sizes=sizes, runs=1 if quick else 3)
+            if "load" in chosen:
+                self.stderr.write("load: officers saving returns via gunicorn and PostgreSQL …")
+                results["suites"]["load"] = load.run(quick=quick)
         results["seconds"] = round(time.perf_counter() - started, 1)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -75,4 +78,16 @@ class Command(BaseCommand):
                 f"peak {r['peak_mb']:>6.1f} MB  floor {r['floor_seconds']:.2f} s "
                 f"({r['floor_pages']} pages)  ratio {r['ratio_to_floor']:.2f} "
                 f"(goal ≤ {r['goal_ratio']})"
+            )
+        if "load" in results["suites"]:
+            r = results["suites"]["load"]
+            out.write(
+                f"  load    skipped: {r['skipped']}"
+                if "skipped" in r
+                else f"  load    {r['officers']:>7,} officers (think {r['think_seconds']:g} s)  "
+                f"{r['requests']:>6,} requests "
+                f"{r['requests_per_second']:>5.1f}/s  errors {r['errors']}  "
+                f"lost {r['lost_updates']}  duplicated {r['duplicated_updates']}  "
+                f"p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms "
+                f"(goal < {r['goals']['p95_ms']})"
             )
