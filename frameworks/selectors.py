@@ -33,7 +33,7 @@ LEADS_PREFETCH = Prefetch(
 
 def _update_base() -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.select_related(
-        "milestone__theme", "milestone__framework", "period"
+        "milestone__theme", "milestone__framework", "period__framework"
     )
 
 
