@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from frameworks.bench import imports, load, reports
+from frameworks.bench import imports, load, pages, reports
 
-SUITES = {"import": imports, "report": reports, "load": load}
+SUITES = {"pages": pages, "import": imports, "report": reports, "load": load}
 
 
 class Command(BaseCommand):
@@ -40,6 +40,9 @@ class Command(BaseCommand):
         }
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as workdir:
+            if "pages" in chosen:
+                self.stderr.write("pages: building council-scale data and timing the pages …")
+                results["suites"]["pages"] = pages.run(quick=quick)
             if "import" in chosen:
                 rows = 2_000 if quick else 20_000
                 self.stderr.write(f"import: {rows:,}-row tracker workbook …")
@@ -63,6 +66,18 @@ class Command(BaseCommand):
         out.write(
             f"Benchmarks on {results['database']} ({'quick' if results['quick'] else 'full'})"
         )
+        page_suite = results["suites"].get("pages")
+        if page_suite:
+            scale = page_suite["scale"]
+            out.write(
+                f"  pages   {scale['milestones_total']:,} milestones, {scale['updates']:,} updates "
+                "(p50 / p95 ms, queries; goal p95 < 100 ms)"
+            )
+            for name, r in page_suite["pages"].items():
+                out.write(
+                    f"          {name:<30} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}  "
+                    f"{r['queries']:>3} queries"
+                )
         if "import" in results["suites"]:
             r = results["suites"]["import"]
             out.write(
