@@ -235,24 +235,10 @@ class ReportCreateForm(forms.Form):
 class ReportTextForm(forms.ModelForm):
     class Meta:
         from frameworks.models import BoardReport
+        from frameworks.services.reports import TEXT_FIELDS
 
         model = BoardReport
-        fields = [
-            "title",
-            "report_of",
-            "classification",
-            "lead_member",
-            "originating_officers",
-            "wards_affected",
-            "key_decision_reason",
-            "strategic_priority",
-            "executive_summary",
-            "recommendations",
-            "equalities_comments",
-            "finance_comments",
-            "legal_comments",
-            "officer_contact",
-        ]
+        fields = list(TEXT_FIELDS)
         widgets = {
             "classification": forms.RadioSelect,
             "executive_summary": forms.Textarea(attrs={"rows": 6}),

@@ -61,30 +61,32 @@ def overall(counts: dict[str, int], *, title: str) -> str:
     return _svg(label_width + bar_width + 50, height, title, body)
 
 
-def by_theme(themes: list[dict], *, title: str) -> str:
-    """Figure 2: a stacked bar per theme (or recommendation), each part labelled with its number."""
-    keys = [k for k in RAG_ORDER if any(t["counts"].get(k) for t in themes)] or ["NONE"]
-    largest = max((sum(t["counts"].values()) for t in themes), default=1) or 1
-    label_width, bar_width, row = 230, 380, 26
-    legend_height = 26
-    height = legend_height + row * len(themes) + 10
-    body = []
-    x = 0.0
-    for key in keys:  # legend: swatch, then the word
+def _legend(keys: list[str]) -> list[str]:
+    body, x = [], 0.0
+    for key in keys:  # swatch, then the word
         body.append(
             f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{FILL[key]}" '
             'stroke="#0b0c0c" stroke-width="1"/>'
         )
         body.append(_text(x + 16, 14, RAG_LABEL[key], size=11))
         x += 16 + 7 * len(RAG_LABEL[key]) + 14
-    for index, theme in enumerate(themes):
+    return body
+
+
+def _stacked(rows: list[tuple[str, dict]], *, title: str, label_width: int, bar_width: int,
+             totals: bool) -> str:  # fmt: skip
+    """Horizontal stacked bars, one per (label, counts), each part labelled with its number."""
+    keys = [k for k in RAG_ORDER if any(counts.get(k) for _, counts in rows)] or ["NONE"]
+    largest = max((sum(counts.values()) for _, counts in rows), default=1) or 1
+    row, legend_height = 26, 26
+    body = _legend(keys)
+    for index, (label, counts) in enumerate(rows):
         y = legend_height + index * row
-        name = f"{theme['code']} {theme['name']}".strip() if theme.get("code") else theme["name"]
-        short = name if len(name) <= 36 else name[:35] + "…"
+        short = label if len(label) <= 36 else label[:35] + "…"
         body.append(_text(label_width - 8, y + 16, short, size=11, anchor="end"))
         left = float(label_width)
         for key in keys:
-            value = theme["counts"].get(key, 0)
+            value = counts.get(key, 0)
             if not value:
                 continue
             width = bar_width * value / largest
@@ -105,50 +107,22 @@ def by_theme(themes: list[dict], *, title: str) -> str:
                     )  # fmt: skip
                 )
             left += width
-        total = sum(theme["counts"].values())
-        body.append(_text(left + 6, y + 16, f"{total}", size=11))
+        if totals:
+            body.append(_text(left + 6, y + 16, str(sum(counts.values())), size=11))
+    height = legend_height + row * len(rows) + 10
     return _svg(label_width + bar_width + 40, height, title, body)
+
+
+def by_theme(themes: list[dict], *, title: str) -> str:
+    """Figure 2: a stacked bar per theme (or recommendation), with each part's number."""
+    rows = [
+        (f"{t['code']} {t['name']}".strip() if t.get("code") else t["name"], t["counts"])
+        for t in themes
+    ]
+    return _stacked(rows, title=title, label_width=230, bar_width=380, totals=True)
 
 
 def trend(rounds: list[dict], *, title: str) -> str:
     """Stacked bars per round (oldest first), each part labelled with its number."""
-    keys = [k for k in RAG_ORDER if any(r["counts"].get(k) for r in rounds)] or ["NONE"]
-    largest = max((sum(r["counts"].values()) for r in rounds), default=1) or 1
-    label_width, bar_width, row, legend_height = 110, 420, 26, 26
-    height = legend_height + row * len(rounds) + 10
-    body = []
-    x = 0.0
-    for key in keys:
-        body.append(
-            f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{FILL[key]}" '
-            'stroke="#0b0c0c" stroke-width="1"/>'
-        )
-        body.append(_text(x + 16, 14, RAG_LABEL[key], size=11))
-        x += 16 + 7 * len(RAG_LABEL[key]) + 14
-    for index, item in enumerate(rounds):
-        y = legend_height + index * row
-        body.append(_text(label_width - 8, y + 16, item["label"], size=11, anchor="end"))
-        left = float(label_width)
-        for key in keys:
-            value = item["counts"].get(key, 0)
-            if not value:
-                continue
-            width = bar_width * value / largest
-            body.append(
-                f'<rect x="{left:.1f}" y="{y + 2}" width="{width:.1f}" height="{row - 6}" '
-                f'fill="{FILL[key]}" stroke="#0b0c0c" stroke-width="1"/>'
-            )
-            if width >= 14:
-                body.append(
-                    _text(
-                        left + width / 2,
-                        y + 16,
-                        str(value),
-                        size=11,
-                        anchor="middle",
-                        fill=INK.get(key, "#ffffff"),
-                        weight="bold",
-                    )  # fmt: skip
-                )
-            left += width
-    return _svg(label_width + bar_width + 40, height, title, body)
+    rows = [(r["label"], r["counts"]) for r in rounds]
+    return _stacked(rows, title=title, label_width=110, bar_width=420, totals=False)
