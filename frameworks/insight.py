@@ -26,18 +26,11 @@ from frameworks.models import (
     format_deadline,
 )
 from frameworks.reports import charts
-from frameworks.reports.data import DONE, NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
+from frameworks.reports.data import DONE, NO_UPDATE, RAG_LABEL, RAG_ORDER, status_at
 
 
 def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
-    """`updates`: (period id, period start, rag) of one milestone's approved updates, in order."""
-    latest_before = None
-    for period_id, start, rag in updates:
-        if period_id == period.pk:
-            return rag or NO_STATUS
-        if start < period.start_date:
-            latest_before = rag
-    return latest_before if latest_before in DONE else NO_UPDATE
+    return status_at(updates, period)[0]
 
 
 @dataclass

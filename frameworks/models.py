@@ -91,6 +91,20 @@ def format_deadline(*, text: str, date: dt.date | None, precision: str, kind: st
     return DeadlineKind(kind).label if kind else ""
 
 
+def progress_mean(values) -> int | None:
+    """A group's progress: the mean of its actions' % complete, truncated to a whole percent
+    (as the performance-system export prints it); None when no action gives one."""
+    known = [v for v in values if v is not None]
+    return sum(known) // len(known) if known else None
+
+
+def person_name(user, default: str = "") -> str:
+    """How a person is named on pages, emails and the audit trail."""
+    if not user:
+        return default
+    return user.get_full_name() or user.username
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -22,6 +22,8 @@ from frameworks.models import (
     ReportingPeriod,
     Theme,
     UpdateState,
+    person_name,
+    progress_mean,
 )
 from frameworks.roles import visible_updates
 from frameworks.rules import allowed
@@ -430,10 +432,7 @@ def group_progress(*, framework: Framework, period: ReportingPeriod) -> dict[int
     ).values_list("milestone__theme_id", "percent_complete")
     for theme_id, percent in rows:
         values.setdefault(theme_id, []).append(percent)
-    return {
-        theme.pk: (sum(values[theme.pk]) // len(values[theme.pk]) if theme.pk in values else None)
-        for theme in framework.themes.all()
-    }
+    return {theme.pk: progress_mean(values.get(theme.pk, [])) for theme in framework.themes.all()}
 
 
 # Audit trail ---------------------------------------------------------------------------------
@@ -471,8 +470,7 @@ STATE_WORDS = {
 
 
 def _who(record) -> str:
-    user = record.history_user
-    return (user.get_full_name() or user.username) if user else "System or import"
+    return person_name(record.history_user, "System or import")
 
 
 def _show(value) -> str:

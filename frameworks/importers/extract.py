@@ -447,9 +447,3 @@ def _check_duplicates(plan: LegacyPlan) -> None:
                     f"(rows {seen_codes[spec.code]} and {spec.row}).",
                 )
             seen_codes.setdefault(spec.code, spec.row)
-
-
-def progress_mean(values: list[int | None]) -> int | None:
-    """A group's progress: the mean of its actions' progress, truncated to a whole percent."""
-    known = [v for v in values if v is not None]
-    return sum(known) // len(known) if known else None

@@ -24,6 +24,7 @@ from frameworks.models import (
     ReportingPeriod,
     UpdateState,
     format_deadline,
+    progress_mean,
 )
 
 SCHEMA = 1
@@ -62,20 +63,38 @@ def _new_deadline(update: ProgressUpdate) -> str:
     )
 
 
+def status_at(
+    updates: list[tuple[int, dt.date, str]], period: ReportingPeriod
+) -> tuple[str, int | None, bool]:
+    """A milestone's status at a round, from its approved updates as (period id, period start,
+    rag) in round order: its update in that round, else a completion carried forward from an
+    earlier round, else no update. Returns (status, index of the update used, carried?)."""
+    latest_before = None
+    for index, (period_id, start, rag) in enumerate(updates):
+        if period_id == period.pk:
+            return rag or NO_STATUS, index, False
+        if start < period.start_date:
+            latest_before = index
+    if latest_before is not None and updates[latest_before][2] in DONE:
+        return updates[latest_before][2], latest_before, True
+    return NO_UPDATE, None, False
+
+
 def _status_as_of(updates: list[ProgressUpdate], period: ReportingPeriod | None) -> dict:
-    """A milestone's status at a round: its update in that round, else a completion carried
-    forward from an earlier round, else no update."""
+    """`status_at`, with the update behind it (none when carried forward)."""
     if period is None:
         return {"rag": "", "rag_text": "", "update": None, "carried_from": ""}
-    this = next((u for u in updates if u.period_id == period.pk), None)
-    if this is not None:
-        return {"rag": this.rag or NO_STATUS, "rag_text": this.rag_text, "update": this,
-                "carried_from": ""}  # fmt: skip
-    earlier = [u for u in updates if u.period.start_date < period.start_date]
-    if earlier and earlier[-1].rag in DONE:
-        return {"rag": earlier[-1].rag, "rag_text": earlier[-1].rag_text, "update": None,
-                "carried_from": earlier[-1].period.label}  # fmt: skip
-    return {"rag": NO_UPDATE, "rag_text": "", "update": None, "carried_from": ""}
+    rows = [(u.period_id, u.period.start_date, u.rag) for u in updates]
+    rag, index, carried = status_at(rows, period)
+    if index is None:
+        return {"rag": rag, "rag_text": "", "update": None, "carried_from": ""}
+    source = updates[index]
+    return {
+        "rag": rag,
+        "rag_text": source.rag_text,
+        "update": None if carried else source,
+        "carried_from": source.period.label if carried else "",
+    }
 
 
 def _counts(values: list[str]) -> dict[str, int]:
@@ -241,8 +260,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         rows = theme["milestones"]
         theme["counts"] = _counts([r["rag"] for r in rows])
         theme["previous_counts"] = _counts([r["previous_rag"] for r in rows]) if previous else None
-        known = [r["percent"] for r in rows if r["percent"] is not None]
-        theme["progress"] = sum(known) // len(known) if known else None
+        theme["progress"] = progress_mean(r["percent"] for r in rows)
         theme_list.append(theme)
 
     counts = _counts(current_all)

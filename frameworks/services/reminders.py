@@ -59,6 +59,7 @@ from frameworks.models import (
     ProgressUpdate,
     Reminder,
     ReportingPeriod,
+    person_name,
 )
 from frameworks.rules import POLICY_TEAM
 
@@ -227,7 +228,7 @@ def _one_line(text: str) -> str:
 
 
 def _name(user) -> str:
-    return user.get_full_name() or user.username
+    return person_name(user)
 
 
 def _returns(updates: QuerySet[ProgressUpdate]) -> list[ProgressUpdate]:

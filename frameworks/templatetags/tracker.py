@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from frameworks.models import RAG, RAG_COLOUR, UpdateState
+from frameworks.models import RAG, RAG_COLOUR, UpdateState, person_name
 
 register = template.Library()
 
@@ -56,9 +56,7 @@ def lookup(mapping, key):
 @register.filter
 def person(user, default: str = "the command line") -> str:
     """A user's full name, else their username; `default` when there is nobody."""
-    if not user:
-        return default
-    return user.get_full_name() or user.username
+    return person_name(user, default)
 
 
 @register.simple_tag
