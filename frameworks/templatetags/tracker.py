@@ -38,6 +38,19 @@ def state_tag(value: str):
     )
 
 
+PERIOD_STATE_COLOUR = {"OPEN": "green", "DRAFT": "grey", "CLOSED": "blue"}
+
+
+@register.simple_tag
+def period_state_tag(period):
+    """A round's state (Draft, Open, Closed) as a GOV.UK tag."""
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{}">{}</strong>',
+        PERIOD_STATE_COLOUR.get(period.state, "blue"),
+        period.get_state_display(),
+    )
+
+
 @register.simple_tag
 def overdue_tag():
     return format_html('<strong class="govuk-tag govuk-tag--red">{}</strong>', "Overdue")
