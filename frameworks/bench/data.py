@@ -38,6 +38,14 @@ RAG_CYCLE = [RAG.COMPLETED, RAG.IN_PROGRESS, RAG.ONGOING, RAG.IN_PROGRESS, RAG.O
              RAG.IN_PROGRESS, RAG.ONGOING, RAG.NOT_STARTED]  # fmt: skip
 
 
+def rag_at(index: int, round_index: int) -> str:
+    """The status of milestone `index` at round `round_index`: each milestone moves on once
+    every four rounds, staggered, so about a quarter of a plan changes status each quarter
+    (as in the papers' trackers) rather than all of it."""
+    moves = (round_index + (index * 7) % 4) // 4
+    return RAG_CYCLE[(index + moves) % len(RAG_CYCLE)]
+
+
 def vocabulary() -> dict:
     data = json.loads(DEMO.read_text(encoding="utf-8"))
     milestones = data["milestones"]
@@ -117,7 +125,7 @@ def make_framework(
                 period=period,
                 previous=previous.get(m.pk),
                 narrative=next(narratives),
-                rag=RAG_CYCLE[(i + r) % len(RAG_CYCLE)],
+                rag=rag_at(i, r),
                 percent_complete=(i * 7 + r * 13) % 101,
                 state=UpdateState.APPROVED,
                 submitted_at=now,
