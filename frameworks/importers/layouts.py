@@ -145,12 +145,28 @@ def find_header(
 
 def is_repeated_header(cells: tuple[object, ...], header: tuple[str, ...]) -> bool:
     """A header row repeated on a later page: at least half its headings appear again."""
-    filled = [h for h in header if h]
+    filled = sum(1 for h in header if h)
     if not filled:
         return False
-    same = sum(
-        1
-        for index, heading in enumerate(header)
-        if heading and index < len(cells) and normalise_heading(cells[index]) == heading
-    )
-    return same * 2 >= len(filled)
+    needed = (filled + 1) // 2
+    misses_allowed = filled - needed
+    same = 0
+    for index, heading in enumerate(header):
+        if not heading:
+            continue
+        cell = cells[index] if index < len(cells) else None
+        # A cell can only read as the heading if it holds the heading's first word (a cheap
+        # test that spares normalising every long narrative of every row).
+        if (
+            cell is not None
+            and heading.split(" ", 1)[0] in str(cell).lower()
+            and normalise_heading(cell) == heading
+        ):
+            same += 1
+            if same >= needed:
+                return True
+        else:
+            misses_allowed -= 1
+            if misses_allowed < 0:
+                return False
+    return same >= needed

@@ -238,6 +238,10 @@ def clean_text(value: object) -> str:
     text = _sanitise(text.replace("\uf0b7", "•").replace("\uf0a7", "•"))
     if not text.strip():
         return ""
+    if "<" not in text and not _ENTITY.search(text):
+        # No markup and no entities (most multi-line cells): the parser would only turn line
+        # breaks into paragraph breaks, so do just that.
+        return _paragraphs(_PARA.join(re.split(r"\n+", text)))
     # Escaped angle brackets (&lt;new action&gt;) are text the author meant to show: park them
     # so that only real markup is stripped, then give them back as plain characters.
     text = _ESCAPED_LT.sub(_LT_MARK, _ESCAPED_GT.sub(_GT_MARK, text))
@@ -254,6 +258,7 @@ def clean_text(value: object) -> str:
     return _paragraphs(text).replace(_LT_MARK, "<").replace(_GT_MARK, ">")
 
 
+_ENTITY: Final = re.compile(r"&[#a-zA-Z]")
 _LT_MARK: Final = "\ue0f1"
 _GT_MARK: Final = "\ue0f2"
 _ESCAPED_LT: Final = re.compile(r"&(?:lt|#0*60|#x0*3c);", re.IGNORECASE)
