@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -29,8 +30,14 @@ from frameworks.reports import charts
 from frameworks.reports.data import DONE, NO_UPDATE, RAG_LABEL, RAG_ORDER, status_at
 
 
-def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
+def _as_of(updates: list[tuple[int, dt.date, str]], period) -> str:
     return status_at(updates, period)[0]
+
+
+def _light(period: ReportingPeriod) -> SimpleNamespace:
+    """The two attributes `status_at` reads, as plain attributes: it is called for every
+    milestone in every round, and a model's `pk` is a property."""
+    return SimpleNamespace(pk=period.pk, start_date=period.start_date)
 
 
 @dataclass
@@ -52,8 +59,11 @@ def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Da
     returns progress. Four queries whatever the size of the plan."""
     periods = list(framework.periods.order_by("start_date"))
     open_period = next((p for p in periods if p.state == PeriodState.OPEN), None)
+    # order_by(): without it the model's ordering joins in the milestones and the DISTINCT
+    # returns a row per update, not per round.
     with_updates = set(
         ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
+        .order_by()
         .values_list("period_id", flat=True)
         .distinct()
     )
@@ -61,7 +71,9 @@ def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Da
     wanted = set(milestone_ids)
     by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
     for milestone_id, period_id, start, rag in (
-        ProgressUpdate.objects.filter(milestone__framework=framework, state=UpdateState.APPROVED)
+        # By round (the index on period and state), not by milestone: every update of a
+        # framework's milestone is in one of the framework's rounds.
+        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
         .order_by("period__start_date")
         .values_list("milestone_id", "period_id", "period__start_date", "rag")
     ):
@@ -77,15 +89,16 @@ def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Da
     rounds = [
         {
             "label": period.label,
-            "counts": Counter(_as_of(by_milestone.get(m[0], []), period) for m in milestones),
+            "counts": Counter(_as_of(by_milestone.get(m[0], []), light) for m in milestones),
         }
-        for period in periods
+        for period, light in ((p, _light(p)) for p in periods)
         if period.pk in with_updates or period == open_period
     ]
     themes: dict[int, dict] = {}
     counts: Counter = Counter()
+    shown_light = _light(shown) if shown else None
     for pk, theme_id, theme_code, theme_name in milestones:
-        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_UPDATE
+        status = _as_of(by_milestone.get(pk, []), shown_light) if shown else NO_UPDATE
         theme = themes.setdefault(
             theme_id, {"code": theme_code, "name": theme_name, "counts": Counter()}
         )
