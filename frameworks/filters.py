@@ -201,11 +201,11 @@ class MilestoneFilter(django_filters.FilterSet):
         self.framework = framework
         self.user = user
         self.filters["theme"].queryset = framework.themes.order_by("order", "name")
+        # The leads of these milestones. An IN list, read once: as a correlated EXISTS, SQLite
+        # ran the milestone subquery again for every post (21 ms for a 250-milestone plan).
         self.filters["post"].queryset = Post.objects.filter(
-            Exists(
-                MilestonePost.objects.filter(
-                    post=OuterRef("pk"), milestone__in=self.queryset.values("pk")
-                )
+            pk__in=MilestonePost.objects.filter(milestone__in=self.queryset.values("pk")).values(
+                "post_id"
             )
         ).order_by("title")
 
