@@ -2,7 +2,13 @@ import pytest
 from django.urls import reverse
 
 from frameworks.models import PeriodState, UpdateState
-from tests.factories import MilestoneFactory, PeriodFactory, PostFactory, UpdateFactory
+from tests.factories import (
+    MilestoneFactory,
+    PeriodFactory,
+    PostFactory,
+    UpdateFactory,
+    UserFactory,
+)
 
 
 def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone):
@@ -96,3 +102,44 @@ def test_framework_page_query_count_does_not_grow(
             reverse("frameworks:framework-detail", args=[milestone.framework.slug])
         )
     assert response.status_code == 200
+
+
+def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, period):
+    """A post leading many milestones is one row, its holders named once each, by surname
+    (someone with no name, by username, comes first)."""
+    post = PostFactory(title="Divisional Director Democratic Services")
+    post.holders.add(
+        UserFactory(username="z", first_name="Zoe", last_name="Ward"),
+        UserFactory(username="a", first_name="Ann", last_name="Bell"),
+        UserFactory(username="nameless", first_name="", last_name=""),
+    )
+    for _ in range(3):
+        UpdateFactory(
+            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        )
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:period-detail", args=[period.pk])).content.decode()
+    assert page.count("nameless, Ann Bell, Zoe Ward") == 1
+    row = page.split("Divisional Director Democratic Services<br>")[1].split("</tr>")[0]
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
+
+
+def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
+    client, policy_user, period, django_assert_max_num_queries
+):
+    counts = []
+    for size in (3, 30):
+        for i in range(size):
+            UpdateFactory(
+                period=period,
+                milestone=MilestoneFactory(
+                    theme__framework=period.framework, lead=PostFactory(title=f"Head {size} {i}")
+                ),
+            )
+        client.force_login(policy_user)
+        with django_assert_max_num_queries(12) as dashboard:
+            client.get(reverse("frameworks:period-detail", args=[period.pk]))
+        with django_assert_max_num_queries(16) as overview:
+            client.get(reverse("frameworks:framework-detail", args=[period.framework.slug]))
+        counts.append((len(dashboard.captured_queries), len(overview.captured_queries)))
+    assert counts[0] == counts[1]
