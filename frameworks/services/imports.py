@@ -346,7 +346,7 @@ class _Importer:
             if milestone is None:
                 order_in_theme[theme.pk] += 1
                 milestone = Milestone(
-                    framework=framework,
+                    framework_id=framework.pk,
                     order=order_in_theme[theme.pk],
                     source_reference=(f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}")[
                         :255
@@ -404,7 +404,9 @@ class _Importer:
                 if post.pk not in done:
                     done.add(post.pk)
                     links.append(
-                        MilestonePost(milestone=result[i], post=post, role=role, order=order)
+                        MilestonePost(
+                            milestone_id=result[i].pk, post_id=post.pk, role=role, order=order
+                        )
                     )
         self.create(MilestonePost, links)
         return result
@@ -451,8 +453,8 @@ class _Importer:
                 update = existing.get((milestone.pk, period.pk))
                 if update is None:
                     update = ProgressUpdate(
-                        milestone=milestone,
-                        period=period,
+                        milestone_id=milestone.pk,
+                        period_id=period.pk,
                         previous_id=before.get(milestone.pk),
                         state=UpdateState.APPROVED,
                         submitted_at=stamp,
