@@ -56,29 +56,25 @@ class Dashboard:
 
 def framework_dashboard(*, framework: Framework, milestone_ids: list[int]) -> Dashboard:
     """RAG by theme for the open (or latest) round, the trend across rounds and the open round's
-    returns progress. Four queries whatever the size of the plan."""
+    returns progress. Four queries whatever the size of the plan (three without an open round)."""
     periods = list(framework.periods.order_by("start_date"))
     open_period = next((p for p in periods if p.state == PeriodState.OPEN), None)
-    # order_by(): without it the model's ordering joins in the milestones and the DISTINCT
-    # returns a row per update, not per round.
-    with_updates = set(
-        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
-        .order_by()
-        .values_list("period_id", flat=True)
-        .distinct()
-    )
-    shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
+    # Every approved update of the plan, by round (the index on period and state; every update
+    # of a framework's milestone is in one of the framework's rounds), in round order. The rounds'
+    # start dates come from `periods`, not converted again for each of thousands of rows.
+    starts = {period.pk: period.start_date for period in periods}
+    with_updates: set[int] = set()
     wanted = set(milestone_ids)
     by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
-    for milestone_id, period_id, start, rag in (
-        # By round (the index on period and state), not by milestone: every update of a
-        # framework's milestone is in one of the framework's rounds.
+    for milestone_id, period_id, rag in (
         ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
         .order_by("period__start_date")
-        .values_list("milestone_id", "period_id", "period__start_date", "rag")
+        .values_list("milestone_id", "period_id", "rag")
     ):
+        with_updates.add(period_id)
         if milestone_id in wanted:
-            by_milestone[milestone_id].append((period_id, start, rag))
+            by_milestone[milestone_id].append((period_id, starts[period_id], rag))
+    shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
     milestones = [
         row
         for row in Milestone.objects.filter(framework=framework)
