@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
+from django.utils.translation import pgettext
 
 from frameworks.models import (
     RAG,
@@ -40,14 +42,21 @@ def row_urls(name: str):
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def shorten(text: str, length: int) -> str:
-    """Django's `truncatechars`, without its character-by-character walk where it is not needed:
-    text that fits, and plain ASCII text (no combining characters to skip)."""
-    if len(text) <= length:
-        return text
-    if text.isascii():
-        return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
-    return Truncator(text).chars(length)
+def shortener(length: int) -> Callable[[str], str]:
+    """Django's `truncatechars:length` for the many rows of one page, without its walk through
+    each character where it is not needed (text that fits, or plain ASCII with no combining
+    characters to skip) and with the translated ellipsis looked up once, not per row."""
+    ellipsis = pgettext("String to return when truncating text", "%(truncated_text)s…")
+    keep = calculate_truncate_chars_length(length, ellipsis)
+
+    def shorten(text: str) -> str:
+        if len(text) <= length:
+            return text
+        if text.isascii():
+            return add_truncation_text(text[:keep], ellipsis)
+        return Truncator(text).chars(length, truncate=ellipsis)
+
+    return shorten
 
 
 LEADS_PREFETCH = Prefetch(
@@ -239,12 +248,13 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
     updates = list(updates)
     today = timezone.localdate()
     review_url = row_urls("frameworks:update-review")
+    short_title = shortener(120)
     for update in updates:
         update.period = period
         update.milestone.framework = period.framework
         update.is_overdue = update_is_overdue(update, today)
         update.review_url = review_url(update.pk)
-        update.milestone.short_title = shorten(update.milestone.title, 120)
+        update.milestone.short_title = short_title(update.milestone.title)
     return PeriodDashboard(
         period=period,
         posts=list(posts.values()),
@@ -330,13 +340,14 @@ def framework_overview(*, slug: str, user) -> FrameworkOverview:
     if not allowed(user, "frameworks.read_all_milestones", framework):
         milestones = milestones.filter(posts__holders=user).distinct()
     url = row_urls("frameworks:milestone-detail")
+    short_title, shorter_title = shortener(140), shortener(110)
     for milestone in milestones:
         milestone.theme = by_theme[milestone.theme_id].theme
         milestone.framework = framework
         milestone.is_overdue = milestone_is_overdue(milestone, today)
         milestone.url = url(milestone.pk)
-        milestone.short_title = shorten(milestone.title, 140)  # in the table
-        milestone.shorter_title = shorten(milestone.title, 110)  # in the lists above it
+        milestone.short_title = short_title(milestone.title)  # in the table
+        milestone.shorter_title = shorter_title(milestone.title)  # in the lists above it
         if milestone.is_overdue:
             overdue.append(milestone)
         counts[milestone.latest_rag or ""] += 1
