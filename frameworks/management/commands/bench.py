@@ -1,19 +1,41 @@
-"""`manage.py bench`: run the benchmarks and write bench/results.json (see `make bench`)."""
+"""`manage.py bench`: run the benchmarks and write bench/results.json (see `make bench`).
+
+Without `--database-url` this orchestrates: the page and import suites run once on SQLite
+(var/bench.sqlite3) and once on PostgreSQL (database `tracker_bench` on 127.0.0.1:5432) when it
+answers, each in a child process with its DATABASE_URL; the report suite (WeasyPrint, the same
+whatever the database) runs in the SQLite child; the load run makes its own PostgreSQL database.
+"""
 
 import json
+import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
 from frameworks.bench import imports, load, pages, reports
 
-SUITES = {"pages": pages, "import": imports, "report": reports, "load": load}
+SUITES = ("pages", "import", "report", "load")
+PER_DATABASE = ("pages", "import")
+PG_DATABASE = "tracker_bench"
+
+
+def _postgres_url() -> str | None:
+    """The bench database on the local PostgreSQL server (created if missing), or None."""
+    if not load._pg_reachable():
+        return None
+    with load._pg() as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE])
+        if exists.fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    return f"postgres://{load.PG_USER}@{load.HOST}:{load.PG_PORT}/{PG_DATABASE}"
 
 
 class Command(BaseCommand):
@@ -27,33 +49,45 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="Comma-separated suites: " + ", ".join(SUITES)
         )
+        parser.add_argument(
+            "--database-url",
+            default="",
+            help="Run the chosen suites here, on the database of this process, and write "
+            "their figures to --output (used by the orchestrating run).",
+        )
 
     def handle(self, *args, **options):
-        quick = options["quick"]
         chosen = [s for s in options["only"].split(",") if s] or list(SUITES)
+        unknown = sorted(set(chosen) - set(SUITES))
+        if unknown:
+            raise CommandError(
+                f"Unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}."
+            )
+        if options["database_url"]:
+            self._one_database(chosen, options)
+            return
+        quick = options["quick"]
+        started = time.perf_counter()
         results: dict = {
             "when": timezone.now().isoformat(timespec="seconds"),
-            "database": connection.vendor,
             "python": platform.python_version(),
             "quick": quick,
-            "suites": {},
+            "databases": {},
         }
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as workdir:
-            if "pages" in chosen:
-                self.stderr.write("pages: building council-scale data and timing the pages …")
-                results["suites"]["pages"] = pages.run(quick=quick)
-            if "import" in chosen:
-                rows = 2_000 if quick else 20_000
-                self.stderr.write(f"import: {rows:,}-row tracker workbook …")
-                results["suites"]["import"] = imports.run(workdir=Path(workdir), rows=rows)
-            if "report" in chosen:
-                sizes = (60, 200) if quick else (300, 1000)
-                self.stderr.write(f"report: board packs of {sizes} milestones …")
-                results["suites"]["report"] = reports.run(sizes=sizes, runs=1 if quick else 3)
-            if "load" in chosen:
-                self.stderr.write("load: officers saving returns via gunicorn and PostgreSQL …")
-                results["suites"]["load"] = load.run(quick=quick)
+        targets = [("sqlite", f"sqlite:///{Path(settings.BASE_DIR) / 'var' / 'bench.sqlite3'}")]
+        if set(chosen) & set(PER_DATABASE):
+            postgres = _postgres_url()
+            if postgres:
+                targets.append(("postgresql", postgres))
+            else:
+                results["postgresql_skipped"] = "PostgreSQL is not reachable on 127.0.0.1:5432"
+        for index, (name, url) in enumerate(targets):
+            here = [s for s in chosen if s in PER_DATABASE or (s == "report" and index == 0)]
+            if here:
+                results["databases"][name] = self._child(name, url, here, quick)
+        if "load" in chosen:
+            self.stderr.write("load: officers saving returns via gunicorn and PostgreSQL …")
+            results["load"] = load.run(quick=quick)
         results["seconds"] = round(time.perf_counter() - started, 1)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -61,47 +95,80 @@ class Command(BaseCommand):
         self._table(results)
         self.stdout.write(f"Wrote {output} in {results['seconds']} s.")
 
+    def _child(self, name: str, url: str, suites: list[str], quick: bool) -> dict:
+        """The suites in a child process whose settings point at `url`."""
+        env = {**os.environ, "DATABASE_URL": url}
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        self.stderr.write(f"{name}: migrating the bench database …")
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True)
+        with tempfile.TemporaryDirectory() as workdir:
+            output = Path(workdir) / "results.json"
+            command = [*manage, "bench", "--database-url", url, "--only", ",".join(suites)]
+            command += ["--output", str(output)] + (["--quick"] if quick else [])
+            subprocess.run(command, env=env, check=True)
+            return json.loads(output.read_text())
+
+    def _one_database(self, chosen: list[str], options) -> None:
+        quick = options["quick"]
+        suites: dict = {}
+        with tempfile.TemporaryDirectory() as workdir:
+            if "pages" in chosen:
+                self.stderr.write(f"{connection.vendor} pages: council-scale data, timing pages …")
+                suites["pages"] = pages.run(quick=quick)
+            if "import" in chosen:
+                rows = 2_000 if quick else 20_000
+                self.stderr.write(f"{connection.vendor} import: {rows:,}-row tracker workbook …")
+                suites["import"] = imports.run(workdir=Path(workdir), rows=rows)
+            if "report" in chosen:
+                sizes = (60, 200) if quick else (300, 1000)
+                self.stderr.write(f"report: board packs of {sizes} milestones …")
+                suites["report"] = reports.run(sizes=sizes, runs=1 if quick else 3)
+        output = Path(options["output"])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(suites, indent=2) + "\n")
+
     def _table(self, results: dict) -> None:
         out = self.stdout
-        out.write(
-            f"Benchmarks on {results['database']} ({'quick' if results['quick'] else 'full'})"
-        )
-        page_suite = results["suites"].get("pages")
-        if page_suite:
-            scale = page_suite["scale"]
-            out.write(
-                f"  pages   {scale['milestones_total']:,} milestones, {scale['updates']:,} updates "
-                "(p50 / p95 ms, queries; goal p95 < 100 ms)"
-            )
-            for name, r in page_suite["pages"].items():
+        out.write(f"Benchmarks ({'quick' if results['quick'] else 'full'}), {results['when']}")
+        for database, suites in results["databases"].items():
+            page_suite = suites.get("pages")
+            if page_suite:
+                scale = page_suite["scale"]
                 out.write(
-                    f"          {name:<30} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}  "
-                    f"{r['queries']:>3} queries"
+                    f"  pages on {database}: {scale['milestones_total']:,} milestones, "
+                    f"{scale['updates']:,} updates (p50 / p95 ms, queries; goal p95 < 100 ms)"
                 )
-        if "import" in results["suites"]:
-            r = results["suites"]["import"]
-            out.write(
-                f"  import  {r['rows']:>7,} rows  "
-                f"raw openpyxl {r['raw_rows_per_second']:>8,} rows/s  "
-                f"import {r['import_rows_per_second']:>8,} rows/s  "
-                f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})"
-            )
-        for r in results["suites"].get("report", {}).values():
-            out.write(
-                f"  report  {r['milestones']:>7,} milestones  {r['seconds']:>6.2f} s  "
-                f"{r['pages']:>4} pages  {r['pages_per_second']:>5.1f} pages/s  "
-                f"peak {r['peak_mb']:>6.1f} MB  floor {r['floor_seconds']:.2f} s "
-                f"({r['floor_pages']} pages)  ratio {r['ratio_to_floor']:.2f} "
-                f"(goal ≤ {r['goal_ratio']})"
-            )
-        if "load" in results["suites"]:
-            r = results["suites"]["load"]
+                for name, r in page_suite["pages"].items():
+                    out.write(
+                        f"          {name:<30} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}  "
+                        f"{r['queries']:>3} queries"
+                    )
+            if "import" in suites:
+                r = suites["import"]
+                out.write(
+                    f"  import on {database}: {r['rows']:,} rows  "
+                    f"raw openpyxl {r['raw_rows_per_second']:,} rows/s  "
+                    f"import {r['import_rows_per_second']:,} rows/s  "
+                    f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})"
+                )
+            for r in suites.get("report", {}).values():
+                out.write(
+                    f"  report  {r['milestones']:>5,} milestones  {r['seconds']:>6.2f} s  "
+                    f"{r['pages']:>4} pages  {r['pages_per_second']:>5.1f} pages/s  "
+                    f"peak {r['peak_mb']:>6.1f} MB  floor {r['floor_seconds']:.2f} s "
+                    f"({r['floor_pages']} pages)  ratio {r['ratio_to_floor']:.2f} "
+                    f"(goal ≤ {r['goal_ratio']})"
+                )
+        if "postgresql_skipped" in results:
+            out.write(f"  postgresql: skipped ({results['postgresql_skipped']})")
+        if "load" in results:
+            r = results["load"]
             out.write(
                 f"  load    skipped: {r['skipped']}"
                 if "skipped" in r
-                else f"  load    {r['officers']:>7,} officers (think {r['think_seconds']:g} s)  "
-                f"{r['requests']:>6,} requests "
-                f"{r['requests_per_second']:>5.1f}/s  errors {r['errors']}  "
+                else f"  load    {r['officers']:,} officers (think {r['think_seconds']:g} s)  "
+                f"{r['requests']:,} requests "
+                f"{r['requests_per_second']:.1f}/s  errors {r['errors']}  "
                 f"lost {r['lost_updates']}  duplicated {r['duplicated_updates']}  "
                 f"p50 {r['p50_ms']:.0f} ms  p95 {r['p95_ms']:.0f} ms "
                 f"(goal < {r['goals']['p95_ms']})"
