@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -359,6 +360,11 @@ _CONDITIONAL_RE: Final = re.compile(
 _LEADING_SEPARATOR_RE: Final = re.compile(r"\s*(?:[-–—:;,(]|\s)")
 
 
+# Short cells repeat down a sheet (a plan has a few dozen leads, deadline words and status words),
+# and reading them is a pure function of the cell: each distinct value is read once per process.
+_REPEATED_CELLS: Final = 4096
+
+
 @dataclass(frozen=True)
 class ParsedDeadline:
     """A deadline as written (`text`) and as understood (`date`, `precision`, `kind`)."""
@@ -474,6 +480,7 @@ def _last_explicit_date(low: str) -> tuple[dt.date, str] | None:
     return date, prec
 
 
+@functools.lru_cache(maxsize=_REPEATED_CELLS)
 def parse_deadline(
     value: str | dt.date | dt.datetime | None, *, default_year: int | None = None
 ) -> ParsedDeadline:
@@ -559,6 +566,7 @@ def _status_key(text: str) -> str:
     return text.lower().replace("_", " ").strip(" \t\n.,;:!-–—*()[]")
 
 
+@functools.lru_cache(maxsize=_REPEATED_CELLS)
 def parse_status(value: str | None) -> tuple[str, str]:
     """(RAG value, cleaned raw text) for a status cell; RAG is "" when blank or not understood.
 
@@ -670,6 +678,12 @@ POST_TITLE_MAX: Final = 255  # the Post.title column
 
 
 def split_leads(value: str | None) -> list[tuple[str, str]]:
+    """See `_split_leads`; a fresh list each time, so callers may change it."""
+    return list(_split_leads(value))
+
+
+@functools.lru_cache(maxsize=_REPEATED_CELLS)
+def _split_leads(value: str | None) -> tuple[tuple[str, str], ...]:
     """Split a Lead cell into [(post title, role), …]; the first post is LEAD.
 
     * Posts after "with support from", "with", "in conjunction with", "supported by" or inside
@@ -708,7 +722,7 @@ def split_leads(value: str | None) -> list[tuple[str, str]]:
                     result.append((title, role))
     if result and result[0][1] != PostRole.LEAD:
         result[0] = (result[0][0], PostRole.LEAD)
-    return result
+    return tuple(result)
 
 
 # Round labels --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Other database backends get Django's own `bulk_create_with_history`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
@@ -143,37 +144,41 @@ def _plain_text(value: Any) -> Any:
 def _insert(connection, model, fields, objects, constants: dict[str, Any]) -> None:
     """Insert one row per object: `fields` read from the object (by attname) unless the
     attname is in `constants`, which are the same for every row."""
-    getters: list[Callable[[Model], Any]] = []
-    names = []
-    for field in fields:
-        names.append(connection.ops.quote_name(field.column))
-        convert = _converter(field, connection)
-        if field.attname in constants:
-            value = constants[field.attname]
-            value = convert(value) if convert and value is not None else value
-            getters.append(lambda obj, value=value: value)
-        elif convert is None:
-            getters.append(lambda obj, name=field.attname: getattr(obj, name))
-        else:
-            getters.append(
-                lambda obj, name=field.attname, convert=convert: (
-                    None if (v := getattr(obj, name)) is None else convert(v)
-                )
-            )
+    read = [f for f in fields if f.attname not in constants]
+    fixed = [f for f in fields if f.attname in constants]
+    columns = [connection.ops.quote_name(f.column) for f in read + fixed]
+    tail = tuple(
+        None
+        if (value := constants[f.attname]) is None
+        else (convert(value) if (convert := _converter(f, connection)) else value)
+        for f in fixed
+    )
+    converters = [(i, c) for i, f in enumerate(read) if (c := _converter(f, connection))]
+    names = [f.attname for f in read]
+    getter = attrgetter(*names)  # all of them in one call: a tuple, or the value if just one
+    values = getter if len(names) > 1 else lambda obj: (getter(obj),)
+
+    def row(obj: Model) -> Sequence[Any]:
+        cells = values(obj)
+        if not converters:
+            return cells + tail
+        cells = list(cells)
+        for index, convert in converters:
+            if cells[index] is not None:
+                cells[index] = convert(cells[index])
+        cells.extend(tail)
+        return cells
+
     table = connection.ops.quote_name(model._meta.db_table)
-    rows = ([get(obj) for get in getters] for obj in objects)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for obj in objects:
+                    copy.write_row(row(obj))
             return
-        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})"
-        batch: list[list[Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == BATCH:
-                cursor.executemany(sql, batch)
-                batch = []
-        if batch:
-            cursor.executemany(sql, batch)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+        for start in range(0, len(objects), BATCH):
+            cursor.executemany(sql, [row(obj) for obj in objects[start : start + BATCH]])
