@@ -142,7 +142,7 @@ def _data_rows(
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
     """Rows after the header: blank rows and repeated header rows skipped."""
     header: tuple[str, ...] = ()
-    for number, cells in sheet.rows():
+    for number, cells in sheet.rows(read_ahead=True):
         if number < match.row:
             continue
         if number == match.row:

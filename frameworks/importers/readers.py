@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import multiprocessing
 import re
 import struct
 import zipfile
@@ -117,14 +118,20 @@ def _no_rows() -> Iterator[Row]:
 class Sheet:
     name: str
     _stream: Callable[[], Iterator[Row]] = field(default=_no_rows, repr=False, compare=False)
+    _ahead: Callable[[], Iterator[Row]] | None = field(default=None, repr=False, compare=False)
 
-    def rows(self) -> Iterator[Row]:
+    def rows(self, *, read_ahead: bool = False) -> Iterator[Row]:
         """(1-based row number, cell values) in order, streamed; trailing None cells trimmed.
 
         Raises ImportFileError(code="too_many_rows") when the sheet passes `Limits.max_rows`, and
         ImportFileError(code="unreadable") if the sheet turns out to be damaged part-way. May be
         called more than once: each call streams again from the start.
+
+        `read_ahead=True` is for a full pass over the rows: a large sheet is then read in a
+        second process while the caller works on the rows already read (same rows, same errors).
         """
+        if read_ahead and self._ahead is not None:
+            return self._ahead()
         return self._stream()
 
 
@@ -393,12 +400,81 @@ def _open_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
         ) from exc
     # `_timedelta_formats`: the cell styles openpyxl reads as timedelta; with none, no conversion.
     durations = bool(getattr(workbook, "_timedelta_formats", True))
+    sizes = {info.filename: info.file_size for info in infos}
     sheets = []
-    for worksheet in workbook.worksheets:  # worksheets only: chart sheets have no cells
+    for index, worksheet in enumerate(workbook.worksheets):  # chart sheets have no cells
         worksheet.reset_dimensions()  # the stored <dimension> may be wrong: never trust max_row
         stream = partial(_xlsx_rows, worksheet, limits.max_rows, durations)
-        sheets.append(Sheet(name=worksheet.title, _stream=stream))
+        ahead = None
+        if sizes.get(getattr(worksheet, "_worksheet_path", ""), 0) >= READ_AHEAD_BYTES:
+            ahead = partial(_xlsx_rows_ahead, data, index, limits.max_rows, durations)
+        sheets.append(Sheet(name=worksheet.title, _stream=stream, _ahead=ahead))
     return sheets
+
+
+# A sheet's XML at least this large (about 4,000 rows of a tracker) is read in a second process
+# on a full pass, so that openpyxl's parsing overlaps the importer's own work on a second core.
+READ_AHEAD_BYTES: Final = 2 * _MB
+_AHEAD_CHUNK: Final = 500  # rows per message
+
+
+def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) -> Iterator[Row]:
+    """`_xlsx_rows` of worksheet `index`, read by a child process and passed back in chunks."""
+    # forkserver: the child is forked from a clean single-threaded server, never from a web
+    # worker's threads or its open database connections.
+    context = multiprocessing.get_context("forkserver")
+    receiving, sending = context.Pipe(duplex=False)
+    reader = context.Process(
+        target=_read_sheet_into,
+        args=(sending, data, index, max_rows, durations),
+        name="action-tracker-sheet-reader",
+    )
+    reader.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                message = receiving.recv()
+            except EOFError:
+                raise ImportFileError(
+                    f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable"
+                ) from None
+            if message is None:
+                return
+            if isinstance(message, ImportFileError):
+                raise message
+            yield from message
+    finally:
+        receiving.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join()
+
+
+def _read_sheet_into(sending, data: bytes, index: int, max_rows: int, durations: bool) -> None:
+    """In the child: stream the sheet's rows down the pipe, then None (or the error)."""
+    chunk: list[Row] = []
+    end: ImportFileError | None = None
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        worksheet = workbook.worksheets[index]
+        worksheet.reset_dimensions()
+        for row in _xlsx_rows(worksheet, max_rows, durations):
+            chunk.append(row)
+            if len(chunk) == _AHEAD_CHUNK:
+                sending.send(chunk)
+                chunk = []
+    except ImportFileError as exc:
+        end = exc
+    except _XLSX_ERRORS:
+        end = ImportFileError(
+            f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable"
+        )
+    try:
+        sending.send(chunk)  # the rows before the end or the error, as reading in-process gives
+        sending.send(end)
+    finally:
+        sending.close()
 
 
 def _check_zip_bomb(infos: list[zipfile.ZipInfo], limits: Limits) -> None:

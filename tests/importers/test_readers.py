@@ -565,3 +565,50 @@ def test_import_file_error_checks_its_code_and_pickles():
     )
     with pytest.raises(ValueError, match="unknown"):
         ImportFileError("x", code="nope")
+
+
+# Reading ahead in a second process (large sheets, full passes) ---------------------------------
+@pytest.fixture
+def read_ahead_everything(monkeypatch):
+    """Every sheet counts as large, so `rows(read_ahead=True)` uses the second process."""
+    monkeypatch.setattr("frameworks.importers.readers.READ_AHEAD_BYTES", 0)
+
+
+def test_reading_ahead_gives_the_same_rows_as_reading_in_process(read_ahead_everything):
+    rows_in = [
+        ["Theme", "Key Milestone", "Deadline", "% complete"],
+        ["Members' Support", "Promote the Members Hub internally", dt.date(2020, 4, 30), 0.5],
+        [],
+        ["Planning", None, "Ongoing", 1],
+    ] + [["Housing", f"Milestone {n}", "TBC", n] for n in range(1, 1200)]
+    sheet = open_source(xlsx({"Tracker": rows_in}), filename="tracker.xlsx").sheets[0]
+
+    ahead = list(sheet.rows(read_ahead=True))
+
+    assert ahead == list(sheet.rows())
+    assert len(ahead) == 1203 and ahead[2] == (3, ())
+
+
+def test_reading_ahead_passes_on_the_same_refusal(read_ahead_everything):
+    data = xlsx({"Actions": [[f"A{i}"] for i in range(1, 21)]})
+    sheet = open_source(data, filename="plan.xlsx", limits=Limits(max_rows=10)).sheets[0]
+
+    streamed = []
+    with pytest.raises(ImportFileError) as caught:
+        for number, _ in sheet.rows(read_ahead=True):
+            streamed.append(number)
+
+    check_error(caught.value, "too_many_rows", '"Actions"', "more than 10 rows")
+    assert streamed == list(range(1, 11))
+
+
+def test_stopping_early_stops_the_reading_process(read_ahead_everything):
+    import multiprocessing
+
+    data = xlsx({"Actions": [[f"A{i}", i] for i in range(1, 5001)]})
+    rows_ahead = open_source(data, filename="plan.xlsx").sheets[0].rows(read_ahead=True)
+
+    assert next(rows_ahead) == (1, ("A1", 1))
+    rows_ahead.close()
+
+    assert not [p for p in multiprocessing.active_children() if "sheet-reader" in p.name]
