@@ -70,15 +70,15 @@ test: install browser lint check-migrations ## Everything: install, chromium, ru
 # Production-like settings (DEBUG off, no SSL redirect on plain HTTP in-process); each database's
 # suites run in a child process with its own DATABASE_URL (see frameworks/management/commands/bench.py).
 BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1 \
-	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_STATIC_MANIFEST=0 \
+	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_STATIC_MANIFEST=0 DJANGO_STATIC_ROOT=$(CURDIR)/var/bench-static \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3
 
 bench: install ## Benchmarks on SQLite and PostgreSQL (pages, import, report, load run): bench/results.json and a table
-	@mkdir -p var
+	@mkdir -p var/bench-static
 	$(BENCH_ENV) $(MANAGE) bench
 
 bench-quick: install ## The same benchmarks on smaller data (under a minute)
-	@mkdir -p var
+	@mkdir -p var/bench-static
 	$(BENCH_ENV) $(MANAGE) bench --quick
 
 clean: ## Remove the venv, node_modules and built assets

@@ -143,6 +143,9 @@ class Command(BaseCommand):
                         f"          {name:<30} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f}  "
                         f"{r['queries']:>3} queries"
                     )
+                if "queries_constant" in page_suite:
+                    same = "the same" if page_suite["queries_constant"] else "NOT the same"
+                    out.write(f"          query counts {same} on a smaller data set")
             if "import" in suites:
                 r = suites["import"]
                 out.write(
