@@ -12,6 +12,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import pgettext
 
@@ -32,6 +34,7 @@ from frameworks.models import (
 )
 from frameworks.roles import visible_updates
 from frameworks.rules import allowed
+from frameworks.templatetags.tracker import overdue_tag, rag_tag
 
 
 def row_urls(name: str):
@@ -308,6 +311,10 @@ class FrameworkOverview:
     counts: Counter
     overdue: list[Milestone]
     open_period: ReportingPeriod | None
+    # For `insight.framework_dashboard`, so it does not read them again: the rounds in start
+    # order and every approved update of the plan as (milestone id, round id, rag) in round order.
+    periods: list[ReportingPeriod] = field(default_factory=list)
+    approved: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
@@ -318,8 +325,52 @@ def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
     return rag == RAG.OVERDUE or milestone.deadline_passed(today=today)
 
 
+# What the overview's table and lists read of a milestone (the rest is not loaded).
+OVERVIEW_FIELDS = (
+    "theme_id",
+    "code",
+    "title",
+    "deadline_text",
+    "deadline_date",
+    "deadline_precision",
+    "deadline_kind",
+    "revised_deadline_text",
+    "revised_deadline_date",
+    "revised_deadline_precision",
+    "revised_deadline_kind",
+)
+
+
+def lead_cells(links) -> dict[int, str]:
+    """Each milestone's leads as the table cell shows them, from (milestone id, post title, role)
+    rows in lead order: escaped titles, " (supporting)" after supporting posts, one per line."""
+    cells: dict[int, list[str]] = {}
+    for milestone_id, title, role in links:
+        text = conditional_escape(title)
+        cells.setdefault(milestone_id, []).append(
+            f"{text} (supporting)" if role == PostRole.SUPPORTING else text
+        )
+    return {pk: mark_safe("<br>".join(texts)) for pk, texts in cells.items()}
+
+
+def status_cell(cache: dict, rag: str | None, is_overdue: bool) -> str:
+    """`{% rag_tag rag %}`, followed by `{% overdue_tag %}` when flagged overdue and not marked
+    Overdue: built once per combination, not per row."""
+    key = (rag, is_overdue)
+    if key not in cache:
+        html = rag_tag(rag)
+        if is_overdue and rag != RAG.OVERDUE:
+            html = mark_safe(f"{html} {overdue_tag()}")
+        cache[key] = html
+    return cache[key]
+
+
 def framework_overview(*, slug: str, user) -> FrameworkOverview:
-    """A framework's themes and milestones as this user may read them (404 if they may not)."""
+    """A framework's themes and milestones as this user may read them (404 if they may not).
+
+    Each milestone's `latest_rag` (its latest approved update's status) comes from one read of
+    the plan's approved updates, which `insight.framework_dashboard` uses too, not from a
+    correlated subquery per milestone (PostgreSQL joined every round of every plan for each)."""
     framework = get_object_or_404(Framework, slug=slug)
     if not allowed(user, "frameworks.read_framework", framework):
         raise Http404("No such framework.")
@@ -328,26 +379,47 @@ def framework_overview(*, slug: str, user) -> FrameworkOverview:
     themes = list(framework.themes.order_by("order", "name"))
     for theme in themes:
         by_theme[theme.pk] = ThemeMilestones(theme=theme, milestones=[])
+    periods = list(framework.periods.order_by("start_date"))
+    # Every update of a framework's milestone is in one of the framework's rounds.
+    approved = list(
+        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
+        .order_by("period__start_date")
+        .values_list("milestone_id", "period_id", "rag")
+    )
+    latest = {milestone_id: rag for milestone_id, _, rag in approved}  # the last in round order
     overdue = []
     counts: Counter = Counter()
     # The themes are read above: each milestone gets its own, not a copy joined per row.
     milestones = (
-        milestones_with_status(framework=framework, period_label=False)
-        .select_related(None)
-        .prefetch_related(None)
-        .prefetch_related(Prefetch("leads", LEAD_LINKS, to_attr="lead_links"))
+        Milestone.objects.filter(framework=framework)
+        .only(*OVERVIEW_FIELDS)
+        .order_by("theme__order", "order", "pk")
     )
     if not allowed(user, "frameworks.read_all_milestones", framework):
         milestones = milestones.filter(posts__holders=user).distinct()
+    leads = lead_cells(
+        MilestonePost.objects.filter(milestone__framework=framework)
+        .order_by("milestone_id", "order", "pk")
+        .values_list("milestone_id", "post__title", "role")
+    )
     url = row_urls("frameworks:milestone-detail")
     short_title, shorter_title = shortener(140), shortener(110)
+    statuses: dict = {}
     for milestone in milestones:
         milestone.theme = by_theme[milestone.theme_id].theme
         milestone.framework = framework
+        milestone.latest_rag = latest.get(milestone.pk)
         milestone.is_overdue = milestone_is_overdue(milestone, today)
         milestone.url = url(milestone.pk)
         milestone.short_title = short_title(milestone.title)  # in the table
         milestone.shorter_title = shorter_title(milestone.title)  # in the lists above it
+        milestone.lead_cell = leads.get(milestone.pk, "")
+        milestone.status_cell = status_cell(statuses, milestone.latest_rag, milestone.is_overdue)
+        # The deadline as the table and the lists show it: the revised one if set, else the
+        # original (each formatted once, not per use).
+        milestone.deadline_shown = milestone.deadline_display
+        milestone.revised_shown = milestone.revised_deadline_display
+        milestone.current_deadline = milestone.revised_shown or milestone.deadline_shown
         if milestone.is_overdue:
             overdue.append(milestone)
         counts[milestone.latest_rag or ""] += 1
@@ -357,7 +429,9 @@ def framework_overview(*, slug: str, user) -> FrameworkOverview:
         themes=[group for group in by_theme.values()],
         counts=counts,
         overdue=overdue,
-        open_period=framework.periods.filter(state=PeriodState.OPEN).first(),
+        open_period=next((p for p in periods if p.state == PeriodState.OPEN), None),
+        periods=periods,
+        approved=approved,
     )
 
 

@@ -22,12 +22,20 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
     overview = selectors.framework_overview(slug=slug, user=request.user)
-    ids = [m.pk for group in overview.themes for m in group.milestones]
-    dashboard = insight.framework_dashboard(framework=overview.framework, milestone_ids=ids)
+    milestones = [m for group in overview.themes for m in group.milestones]
+    dashboard = insight.framework_dashboard(
+        framework=overview.framework,
+        milestone_ids=[m.pk for m in milestones],
+        periods=overview.periods,
+        approved=overview.approved,
+        milestones=[
+            (m.pk, m.theme_id, m.theme.code, m.theme.name)
+            for m in milestones  # already in theme order
+        ],
+    )
     slipped = [
         m
-        for group in overview.themes
-        for m in group.milestones
+        for m in milestones
         if m.has_revised_deadline and m.revised_deadline_text != m.deadline_text
     ]
     return render(
