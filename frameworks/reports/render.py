@@ -42,8 +42,12 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
         }
         for key in keys
     ]
+    themes, exceptions, movements = _cross_referenced(snapshot)
     return {
         "s": snapshot,
+        "themes": themes,
+        "exceptions": exceptions,
+        "movements": movements,
         "count_rows": count_rows,
         "rag_label": RAG_LABEL,
         "theme_keys": [k for k in RAG_ORDER if any(t["counts"].get(k) for t in snapshot["themes"])],
@@ -54,6 +58,32 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
             charts.by_theme(snapshot["themes"], title=f"Milestones by theme, {snapshot['period']}")
         ),
     }
+
+
+def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
+    """The appendix rows numbered 1, 2, … and the exceptions and movements giving the number of
+    the row they are about: each update is printed once, in the appendix.
+
+    A number rather than a page (CSS target-counter) because the page is known only after the
+    appendix is laid out, and WeasyPrint would then lay out the report's body twice."""
+    numbers: dict[tuple, int] = {}
+    themes, number = [], 0
+    for theme in snapshot["themes"]:
+        rows = []
+        for row in theme["milestones"]:
+            number += 1
+            numbers.setdefault((row["theme"], row["code"], row["title"]), number)
+            rows.append({**row, "number": number})
+        themes.append({**theme, "milestones": rows})
+
+    def referring(items: list[dict]) -> list[dict]:
+        return [
+            {**item, "number": numbers.get((item["theme"], item["code"], item["title"]))}
+            for item in items
+        ]
+
+    exceptions = {key: referring(items) for key, items in snapshot["exceptions"].items()}
+    return themes, exceptions, referring(snapshot["movements"])
 
 
 def render_html(snapshot: dict[str, Any], *, preview_of=None) -> str:

@@ -6,11 +6,12 @@ import re
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 from pypdf import PdfReader
 
 from frameworks.models import Framework, Milestone, ProgressUpdate
 from frameworks.reports.data import build_snapshot
-from frameworks.reports.render import render_pdf
+from frameworks.reports.render import render_html, render_pdf
 from frameworks.services import reports
 from frameworks.services.demo import demo_data_load
 
@@ -151,3 +152,24 @@ def test_actions_plan_shows_percent_and_group_rollups(demo):
     text = " ".join(pages)
     assert "R9 & R10 Further break down silos" in text and "– 81%" in text
     assert re.search(r"R6\.16 .*100%", text)
+
+
+def test_exceptions_point_to_the_appendix_row_and_each_update_is_printed_once(report):
+    snapshot = build_snapshot(report=report)
+    page = render_html(snapshot)
+    overdue = snapshot["exceptions"]["overdue"]
+    assert overdue and snapshot["movements"]
+    appendix = page[page.index('<section class="appendix"') :]
+    for item in overdue + snapshot["exceptions"]["slipped"] + snapshot["movements"]:
+        number = re.search(rf'{re.escape(escape(item["title"]))}.*?<a href="#m(\d+)">\1</a>', page)
+        assert number, item["title"]
+        row = re.search(rf'<tr id="m{number[1]}">(.*?)</tr>', appendix, flags=re.S)
+        assert escape(item["title"]) in row[1], item["title"]
+    for row in overdue:
+        assert row["narrative"]
+        assert page.count(escape(row["narrative"][:60])) == 1, row["title"]
+    rows = [m for theme in snapshot["themes"] for m in theme["milestones"]]
+    _, pages = pdf_text(render_pdf(snapshot).content)
+    text = " ".join(pages).replace(" ", "")
+    for row in rows:  # every update, in full, in the appendix
+        assert row["narrative"].replace(" ", "").replace("\n", "") in text.replace("\n", "")
