@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -34,7 +34,7 @@ from frameworks.models import (
 )
 from frameworks.roles import visible_updates
 from frameworks.rules import allowed
-from frameworks.templatetags.tracker import overdue_tag, rag_tag
+from frameworks.templatetags.tracker import overdue_tag, rag_tag, state_tag
 
 
 def row_urls(name: str):
@@ -65,9 +65,6 @@ def shortener(length: int) -> Callable[[str], str]:
 LEADS_PREFETCH = Prefetch(
     "milestone__leads", queryset=MilestonePost.objects.select_related("post").order_by("order")
 )
-# For long tables: the leads as a plain list, `lead_links` (a prefetch into the related manager
-# builds a queryset per row).
-LEAD_LINKS = MilestonePost.objects.select_related("post").order_by("order", "pk")
 
 
 def _update_base() -> QuerySet[ProgressUpdate]:
@@ -203,6 +200,36 @@ class PeriodDashboard:
         return UpdateState(self.state_filter).label if self.state_filter else ""
 
 
+# What the returns table reads of each return's milestone (the rest is not loaded).
+DASHBOARD_FIELDS = (
+    "code",
+    "title",
+    "deadline_date",
+    "revised_deadline_text",
+    "revised_deadline_date",
+)
+
+
+def lead_only_cells(links) -> dict[int, str]:
+    """The returns table's Lead cell for each milestone, from (milestone id, post title, role)
+    rows in lead order: the lead posts' escaped titles, each followed by a line break unless it
+    is the milestone's last post (supporting posts are not shown)."""
+    rows: dict[int, list[tuple[str, str]]] = {}
+    for milestone_id, title, role in links:
+        rows.setdefault(milestone_id, []).append((title, role))
+    cells = {}
+    for milestone_id, posts in rows.items():
+        last = len(posts) - 1
+        cells[milestone_id] = mark_safe(
+            "".join(
+                f"{conditional_escape(title)}{'<br>' if i != last else ''}"
+                for i, (title, role) in enumerate(posts)
+                if role == PostRole.LEAD
+            )
+        )
+    return cells
+
+
 def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
     """Returns per lead post (not started, draft, submitted, returned, approved, late)."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
@@ -237,11 +264,14 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
             .values_list("state", "n")
         )
     )
-    # Every row is of this round: it is set on each, not joined and built again per row.
+    # Every row is of this round: it is set on each, not joined and built again per row. Only
+    # what the table shows is read: no theme object per row (its name is enough), the leads as
+    # text.
     updates = (
         ProgressUpdate.objects.filter(period=period)
-        .select_related("milestone__theme")
-        .prefetch_related(Prefetch("milestone__leads", LEAD_LINKS, to_attr="lead_links"))
+        .select_related("milestone")
+        .only("rag", "rag_text", "state", *(f"milestone__{name}" for name in DASHBOARD_FIELDS))
+        .annotate(theme_name=F("milestone__theme__name"))
         .order_by("milestone__theme__order", "milestone__order", "milestone__pk")
     )
     if state in UpdateState.values:
@@ -249,15 +279,31 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
     else:
         state = ""
     updates = list(updates)
+    leads = lead_only_cells(
+        MilestonePost.objects.filter(milestone__framework_id=period.framework_id)
+        .order_by("milestone_id", "order", "pk")
+        .values_list("milestone_id", "post__title", "role")
+    )
     today = timezone.localdate()
     review_url = row_urls("frameworks:update-review")
     short_title = shortener(120)
+    rags: dict = {}
+    states: dict = {}
     for update in updates:
         update.period = period
-        update.milestone.framework = period.framework
+        milestone = update.milestone
+        milestone.framework = period.framework
         update.is_overdue = update_is_overdue(update, today)
         update.review_url = review_url(update.pk)
-        update.milestone.short_title = short_title(update.milestone.title)
+        milestone.short_title = short_title(milestone.title)
+        update.lead_cell = leads.get(milestone.pk, "")
+        key = (update.rag, update.rag_text)
+        if key not in rags:
+            rags[key] = rag_tag(*key)
+        update.rag_cell = rags[key]
+        if update.state not in states:
+            states[update.state] = state_tag(update.state)
+        update.state_cell = states[update.state]
     return PeriodDashboard(
         period=period,
         posts=list(posts.values()),
