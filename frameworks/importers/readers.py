@@ -36,6 +36,12 @@ mode, and every `Sheet.rows()` call streams that sheet's XML again from the star
 reads from an in-memory copy of the bytes, so it holds no file handle; it is released with the
 `Source`. (Loading it again for each `rows()` call costs about a third of a 20,000-row sheet's
 streaming time, mostly the shared-strings table, so it is loaded once.)
+
+Reading ahead: `Sheet.rows(read_ahead=True)` (the importer's full pass over the data rows) reads a
+sheet whose XML is at least `READ_AHEAD_BYTES` in a second process, started from a forkserver (never
+forked from a web worker's threads), which sends the rows back in chunks while the importer cleans
+the rows already received. The rows and refusals are exactly those of reading in-process; closing
+the iterator early stops the reader.
 """
 
 from __future__ import annotations
