@@ -83,7 +83,27 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
         ]
 
     exceptions = {key: referring(items) for key, items in snapshot["exceptions"].items()}
-    return themes, exceptions, referring(snapshot["movements"])
+    return themes, exceptions, _movements(referring(snapshot["movements"]))
+
+
+def _movements(items: list[dict]) -> list[dict]:
+    """Changes of status as one row per change (from, to) with the appendix rows it covers: the
+    appendix already shows each milestone's status at both rounds."""
+    by_change: dict[tuple[str, str], list[int]] = {}
+    for item in items:
+        by_change.setdefault((item["from"], item["to"]), []).append(item["number"])
+    order = {key: index for index, key in enumerate(RAG_ORDER)}
+    return [
+        {
+            "from": before,
+            "to": after,
+            "count": len(numbers),
+            "numbers": sorted(filter(None, numbers)),
+        }
+        for (before, after), numbers in sorted(
+            by_change.items(), key=lambda kv: (order.get(kv[0][1], 99), order.get(kv[0][0], 99))
+        )
+    ]
 
 
 def render_html(snapshot: dict[str, Any], *, preview_of=None) -> str:
