@@ -65,16 +65,13 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
     the row they are about: each update is printed once, in the appendix.
 
     A number rather than a page (CSS target-counter) because the page is known only after the
-    appendix is laid out, and WeasyPrint would then lay out the report's body twice."""
+    appendix is laid out, and WeasyPrint would then lay out the report's body twice. Only the
+    rows an exception links to carry an anchor: each anchor costs WeasyPrint a destination."""
     numbers: dict[tuple, int] = {}
-    themes, number = [], 0
-    for theme in snapshot["themes"]:
-        rows = []
-        for row in theme["milestones"]:
-            number += 1
-            numbers.setdefault((row["theme"], row["code"], row["title"]), number)
-            rows.append({**row, "number": number})
-        themes.append({**theme, "milestones": rows})
+    for number, row in enumerate(
+        (row for theme in snapshot["themes"] for row in theme["milestones"]), start=1
+    ):
+        numbers.setdefault((row["theme"], row["code"], row["title"]), number)
 
     def referring(items: list[dict]) -> list[dict]:
         return [
@@ -83,6 +80,14 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
         ]
 
     exceptions = {key: referring(items) for key, items in snapshot["exceptions"].items()}
+    linked = {item["number"] for items in exceptions.values() for item in items}
+    themes, number = [], 0
+    for theme in snapshot["themes"]:
+        rows = []
+        for row in theme["milestones"]:
+            number += 1
+            rows.append({**row, "number": number, "anchor": number in linked})
+        themes.append({**theme, "milestones": rows})
     return themes, exceptions, _movements(referring(snapshot["movements"]))
 
 

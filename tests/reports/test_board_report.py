@@ -162,12 +162,14 @@ def test_exceptions_point_to_the_appendix_row_and_each_update_is_printed_once(re
     appendix = page[page.index('<section class="appendix"') :]
 
     def appendix_row(number: str) -> str:
-        return re.search(rf'<tr id="m{number}">(.*?)</tr>', appendix, flags=re.S)[1]
+        pattern = rf'<tr[^>]*>\s*<td class="num">{number}</td>(.*?)</tr>'
+        return re.search(pattern, appendix, flags=re.S)[1]
 
     for item in overdue + snapshot["exceptions"]["slipped"]:
         number = re.search(rf'{re.escape(escape(item["title"]))}.*?<a href="#m(\d+)">\1</a>', page)
         assert number, item["title"]
         assert escape(item["title"]) in appendix_row(number[1]), item["title"]
+        assert f'<tr id="m{number[1]}">' in appendix  # the link's target
     movements = page[page.index("<h2>3. Movements") : page.index("<h2>4. ")]
     changes = {
         (before, after): numbers.split(", ")
