@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from frameworks import exports
 from frameworks.reports import charts
-from frameworks.reports.data import RAG_LABEL, RAG_ORDER
+from frameworks.reports.data import NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
 
 PRINT_CSS_PATH = Path(__file__).resolve().parents[2] / "static" / "report" / "print.css"
 PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
@@ -86,9 +86,25 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
         rows = []
         for row in theme["milestones"]:
             number += 1
-            rows.append({**row, "number": number, "anchor": number in linked})
+            rows.append(
+                {
+                    **row,
+                    "number": number,
+                    "anchor": number in linked,
+                    "status": _status_cell(row["rag"], row["rag_text"]),
+                    "previous_status": _status_cell(row["previous_rag"], row["previous_rag_text"]),
+                }
+            )
         themes.append({**theme, "milestones": rows})
     return themes, exceptions, _movements(referring(snapshot["movements"]))
+
+
+def _status_cell(key: str, raw: str) -> dict[str, str]:
+    """A status in the appendix: the word (as the report_tag template tag words it) in a cell
+    tinted for the status, as in the council's trackers, rather than a tinted box in a cell."""
+    key = key or NO_UPDATE
+    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
+    return {"key": key, "word": raw if shows_raw else RAG_LABEL.get(key, raw or "No update")}
 
 
 def _movements(items: list[dict]) -> list[dict]:
