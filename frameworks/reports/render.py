@@ -49,6 +49,11 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
         "exceptions": exceptions,
         "movements": movements,
         "count_rows": count_rows,
+        # The appendix's update row spans every column after the row number.
+        "appendix_span": 4
+        + bool(snapshot.get("has_codes"))
+        + bool(snapshot.get("previous_period"))
+        + bool(snapshot.get("has_percent")),
         "rag_label": RAG_LABEL,
         "theme_keys": [k for k in RAG_ORDER if any(t["counts"].get(k) for t in snapshot["themes"])],
         "figure1": mark_safe(

@@ -162,7 +162,8 @@ def test_exceptions_point_to_the_appendix_row_and_each_update_is_printed_once(re
     appendix = page[page.index('<section class="appendix"') :]
 
     def appendix_row(number: str) -> str:
-        pattern = rf'<tr[^>]*>\s*<td class="num">{number}</td>(.*?)</tr>'
+        """The milestone's row and the row of its update under it."""
+        pattern = rf'<tr[^>]*>\s*<td class="num" rowspan="2">{number}</td>(.*?</tr>.*?)</tr>'
         return re.search(pattern, appendix, flags=re.S)[1]
 
     for item in overdue + snapshot["exceptions"]["slipped"]:
