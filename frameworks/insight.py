@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -27,13 +26,11 @@ from frameworks.models import (
     format_deadline,
 )
 from frameworks.reports import charts
-from frameworks.reports.data import DONE, NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
+from frameworks.reports.data import DONE, NO_UPDATE, RAG_LABEL, RAG_ORDER, status_at
 
 
-def _light(period: ReportingPeriod) -> SimpleNamespace:
-    """The two attributes `statuses_by_round` reads, as plain attributes: they are read for every
-    milestone in every round, and a model's `pk` is a property."""
-    return SimpleNamespace(pk=period.pk, start_date=period.start_date)
+def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
+    return status_at(updates, period)[0]
 
 
 @dataclass
@@ -48,27 +45,6 @@ class Dashboard:
     returns: dict[str, int] = field(default_factory=dict)
     theme_chart: str = ""
     trend_chart: str = ""
-
-
-def statuses_by_round(in_round: dict[int, str], periods: list[SimpleNamespace]) -> list[str]:
-    """`reports.data.status_at` at each of `periods` (the plan's rounds in start-date order) in one
-    pass, from a milestone's approved updates as {round id: rag}: its update in that round, else
-    a completion carried forward from the latest round before it with an update, else none."""
-    statuses = []
-    before = seen = None  # the latest status in a round starting before this one; so far
-    start = None
-    for period in periods:
-        if period.start_date != start:  # rounds that start on the same day do not carry over
-            before, start = seen, period.start_date
-        rag = in_round.get(period.pk)
-        if rag is not None:
-            statuses.append(rag or NO_STATUS)
-            seen = rag
-        elif before in DONE:
-            statuses.append(before)
-        else:
-            statuses.append(NO_UPDATE)
-    return statuses
 
 
 def framework_dashboard(
@@ -98,9 +74,10 @@ def framework_dashboard(
             .values_list("milestone_id", "period_id", "rag")
         )
     wanted = set(milestone_ids)
-    by_milestone: dict[int, dict[int, str]] = defaultdict(dict)
+    start_of = {period.pk: period.start_date for period in periods}
+    by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
     for milestone_id, period_id, rag in approved:
-        by_milestone[milestone_id][period_id] = rag  # one update per milestone and round
+        by_milestone[milestone_id].append((period_id, start_of[period_id], rag))
     with_updates = {period_id for _, period_id, _ in approved}
     shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
     if milestones is None:
@@ -110,29 +87,18 @@ def framework_dashboard(
             .values_list("pk", "theme_id", "theme__code", "theme__name")
         )
     milestones = [row for row in milestones if row[0] in wanted]
-    # Each milestone's status in every round, in one pass; the trend shows the rounds with
-    # approved updates and the open round, the table the shown round.
-    lights = [_light(p) for p in periods]
-    trend = [
-        i for i, period in enumerate(periods) if period.pk in with_updates or period == open_period
+    rounds = [
+        {
+            "label": period.label,
+            "counts": Counter(_as_of(by_milestone.get(m[0], []), period) for m in milestones),
+        }
+        for period in periods
+        if period.pk in with_updates or period == open_period
     ]
-    shown_index = periods.index(shown) if shown else None
-    no_updates = [NO_UPDATE] * len(periods)
-    table = [  # a row per milestone, a column per round
-        statuses_by_round(by_milestone[pk], lights) if pk in by_milestone else no_updates
-        for pk, *_ in milestones
-    ]
-    columns = list(zip(*table, strict=True)) if table else [() for _ in periods]
-    rounds = [{"label": periods[i].label, "counts": Counter(columns[i])} for i in trend]
-    shown_status = (
-        dict(zip((row[0] for row in milestones), columns[shown_index], strict=True))
-        if shown_index is not None
-        else {}
-    )
     themes: dict[int, dict] = {}
     counts: Counter = Counter()
     for pk, theme_id, theme_code, theme_name in milestones:
-        status = shown_status[pk] if shown else NO_UPDATE
+        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_UPDATE
         theme = themes.setdefault(
             theme_id, {"code": theme_code, "name": theme_name, "counts": Counter()}
         )
