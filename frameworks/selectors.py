@@ -331,21 +331,19 @@ def _latest_update(field_name: str, framework: Framework | None = None) -> Subqu
     )
 
 
-def milestones_with_status(
-    *, framework: Framework, period_label: bool = True
-) -> QuerySet[Milestone]:
-    """A framework's milestones in plan order with their leads and `latest_rag` (and, unless
-    `period_label` is false, `latest_period`: the label of the round it comes from)."""
-    milestones = (
+def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
+    """A framework's milestones in plan order with their leads, `latest_rag` and
+    `latest_period` (the label of the round that status comes from)."""
+    return (
         Milestone.objects.filter(framework=framework)
         .select_related("theme")
         .prefetch_related(Prefetch("leads", queryset=MilestonePost.objects.select_related("post")))
-        .annotate(latest_rag=_latest_update("rag", framework))
+        .annotate(
+            latest_rag=_latest_update("rag", framework),
+            latest_period=_latest_update("period__label", framework),
+        )
         .order_by("theme__order", "order", "pk")
     )
-    if period_label:
-        milestones = milestones.annotate(latest_period=_latest_update("period__label", framework))
-    return milestones
 
 
 @dataclass
