@@ -48,6 +48,14 @@ RAG_LABEL = {
 DONE = (RAG.COMPLETED, RAG.CANCELLED)
 
 
+def status_label(key: str, raw: str = "") -> tuple[str, str]:
+    """A status as a board report shows it: (its key, with no update for a blank one; its word,
+    the officer's own text when the status was not understood or left out)."""
+    key = key or NO_UPDATE
+    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
+    return key, raw if shows_raw else RAG_LABEL.get(key, raw or "No update")
+
+
 def _deadline(text: str, date: dt.date | None, precision: str, kind: str) -> str:
     return format_deadline(text=text, date=date, precision=precision, kind=kind or "DATE")
 

@@ -75,12 +75,9 @@ def person(user, default: str = "the command line") -> str:
 @register.simple_tag
 def report_tag(key: str, raw: str = ""):
     """A status in a board report: the word in a tinted box (colour is never the only signal)."""
-    from frameworks.reports.data import NO_STATUS, NO_UPDATE, RAG_LABEL
+    from frameworks.reports.data import status_label
 
-    key = key or NO_UPDATE
-    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
-    word = raw if shows_raw else RAG_LABEL.get(key, raw or "No update")
-    return format_html('<span class="tag tag-{}">{}</span>', key, word)
+    return format_html('<span class="tag tag-{}">{}</span>', *status_label(key, raw))
 
 
 @register.filter
