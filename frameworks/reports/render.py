@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from frameworks import exports
 from frameworks.reports import charts
-from frameworks.reports.data import NO_STATUS, NO_UPDATE, RAG_LABEL, RAG_ORDER
+from frameworks.reports.data import RAG_LABEL, RAG_ORDER, status_label
 
 PRINT_CSS_PATH = Path(__file__).resolve().parents[2] / "static" / "report" / "print.css"
 PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
@@ -73,10 +73,21 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
     appendix is laid out, and WeasyPrint would then lay out the report's body twice. Only the
     rows an exception links to carry an anchor: each anchor costs WeasyPrint a destination."""
     numbers: dict[tuple, int] = {}
-    for number, row in enumerate(
-        (row for theme in snapshot["themes"] for row in theme["milestones"]), start=1
-    ):
-        numbers.setdefault((row["theme"], row["code"], row["title"]), number)
+    themes, number = [], 0
+    for theme in snapshot["themes"]:
+        rows = []
+        for row in theme["milestones"]:
+            number += 1
+            numbers.setdefault((row["theme"], row["code"], row["title"]), number)
+            rows.append(
+                {
+                    **row,
+                    "number": number,
+                    "status": _status_cell(row["rag"], row["rag_text"]),
+                    "previous_status": _status_cell(row["previous_rag"], row["previous_rag_text"]),
+                }
+            )
+        themes.append({**theme, "milestones": rows})
 
     def referring(items: list[dict]) -> list[dict]:
         return [
@@ -86,30 +97,17 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
 
     exceptions = {key: referring(items) for key, items in snapshot["exceptions"].items()}
     linked = {item["number"] for items in exceptions.values() for item in items}
-    themes, number = [], 0
-    for theme in snapshot["themes"]:
-        rows = []
+    for theme in themes:
         for row in theme["milestones"]:
-            number += 1
-            rows.append(
-                {
-                    **row,
-                    "number": number,
-                    "anchor": number in linked,
-                    "status": _status_cell(row["rag"], row["rag_text"]),
-                    "previous_status": _status_cell(row["previous_rag"], row["previous_rag_text"]),
-                }
-            )
-        themes.append({**theme, "milestones": rows})
+            row["anchor"] = row["number"] in linked
     return themes, exceptions, _movements(referring(snapshot["movements"]))
 
 
 def _status_cell(key: str, raw: str) -> dict[str, str]:
-    """A status in the appendix: the word (as the report_tag template tag words it) in a cell
-    tinted for the status, as in the council's trackers, rather than a tinted box in a cell."""
-    key = key or NO_UPDATE
-    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
-    return {"key": key, "word": raw if shows_raw else RAG_LABEL.get(key, raw or "No update")}
+    """A status in the appendix: the word (as `report_tag` words it) in a cell tinted for the
+    status, as in the council's trackers, rather than a tinted box in a cell."""
+    key, word = status_label(key, raw)
+    return {"key": key, "word": word}
 
 
 def _movements(items: list[dict]) -> list[dict]:
