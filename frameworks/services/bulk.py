@@ -18,7 +18,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -53,9 +53,12 @@ def rows_create_with_history(
         return list(objects)
     connection = connections[router.db_for_write(model)]
     if connection.vendor not in ("postgresql", "sqlite"):
-        return bulk_create_with_history(
+        created = bulk_create_with_history(
             list(objects), model, default_user=user, default_change_reason=reason
         )
+        if created[0].pk is None:  # the importer links rows by id
+            raise DatabaseError(f"The database did not return the new {model.__name__} ids.")
+        return created
     now = timezone.now()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for field in fields:
