@@ -442,9 +442,7 @@ def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) ->
             try:
                 message = receiving.recv()
             except EOFError:
-                raise ImportFileError(
-                    f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable"
-                ) from None
+                raise _cut_short() from None
             if message is None:
                 return
             if isinstance(message, ImportFileError):
@@ -455,6 +453,10 @@ def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) ->
         if reader.is_alive():
             reader.terminate()
         reader.join()
+
+
+def _cut_short() -> ImportFileError:
+    return ImportFileError(f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable")
 
 
 def _read_sheet_into(sending, data: bytes, index: int, max_rows: int, durations: bool) -> None:
@@ -473,9 +475,7 @@ def _read_sheet_into(sending, data: bytes, index: int, max_rows: int, durations:
     except ImportFileError as exc:
         end = exc
     except _XLSX_ERRORS:
-        end = ImportFileError(
-            f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable"
-        )
+        end = _cut_short()
     try:
         sending.send(chunk)  # the rows before the end or the error, as reading in-process gives
         sending.send(end)
