@@ -34,6 +34,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from frameworks.bench import percentile
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -724,19 +726,11 @@ def _verify(database: str, period_id: int, officers: list[Officer], expected_row
 
 
 # Figures -------------------------------------------------------------------------------------
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return round(ordered[rank], 1)
-
-
 def _latency(values: list[float]) -> dict:
     return {
         "count": len(values),
-        "p50_ms": _percentile(values, 50),
-        "p95_ms": _percentile(values, 95),
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
         "max_ms": round(max(values), 1) if values else 0.0,
     }
 
@@ -868,9 +862,9 @@ def run(
         "version_mismatches": checks["version_mismatches"],
         "state_mismatches": checks["state_mismatches"],
         "unacknowledged_writes_applied": checks["unacknowledged_writes_applied"],
-        "p50_ms": _percentile(latencies, 50),
-        "p95_ms": _percentile(latencies, 95),
-        "p99_ms": _percentile(latencies, 99),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
         "max_ms": round(max(latencies), 1) if latencies else 0.0,
         "by_kind": {kind: _latency(values) for kind, values in sorted(by_kind.items())},
         "login": {**_latency([ms for _, _, ms, _ in logins]), "seconds": round(login_seconds, 1)},

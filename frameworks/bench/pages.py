@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from frameworks.bench import percentile
 from frameworks.models import (
     Framework,
     Milestone,
@@ -76,21 +77,18 @@ def _delete(prefix: str) -> None:
     ids = list(Framework.objects.filter(name__startswith=prefix).values_list("pk", flat=True))
     if not ids:
         return
-    for model, lookup in (
-        (ProgressUpdate.history.model, "period__in"),
-        (ProgressUpdate, "period__framework__in"),
-        (MilestonePost, "milestone__framework__in"),
-        (Milestone, "framework__in"),
-        (ReportingPeriod.history.model, "framework_id__in"),
-        (ReportingPeriod, "framework__in"),
-        (Theme, "framework__in"),
-        (Framework.history.model, "id__in"),
-        (Framework, "pk__in"),
+    periods = ReportingPeriod.objects.filter(framework__in=ids).values("pk")
+    for model, lookup, value in (
+        (ProgressUpdate.history.model, "period__in", periods),
+        (ProgressUpdate, "period__framework__in", ids),
+        (MilestonePost, "milestone__framework__in", ids),
+        (Milestone, "framework__in", ids),
+        (ReportingPeriod.history.model, "framework_id__in", ids),
+        (ReportingPeriod, "framework__in", ids),
+        (Theme, "framework__in", ids),
+        (Framework.history.model, "id__in", ids),
+        (Framework, "pk__in", ids),
     ):
-        if model is ProgressUpdate.history.model:
-            value = ReportingPeriod.objects.filter(framework__in=ids).values("pk")
-        else:
-            value = ids
         queryset = model.objects.filter(**{lookup: value})
         queryset._raw_delete(queryset.db)
 
@@ -230,16 +228,16 @@ def _time(client: Client, url: str, repeats: int) -> dict:
         started = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+    p95 = percentile(samples, 95)
     return {
         "url": url,
         "queries": queries,
         "p50_ms": round(statistics.median(samples), 1),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
-        "max_ms": round(samples[-1], 1),
+        "p95_ms": p95,
+        "max_ms": round(max(samples), 1),
         "requests": repeats,
         "goal_p95_ms": GOAL_P95_MS,
-        "meets_goal": samples[max(0, int(len(samples) * 0.95) - 1)] < GOAL_P95_MS,
+        "meets_goal": p95 < GOAL_P95_MS,
     }
 
 
