@@ -167,8 +167,9 @@ def _getter(match: layouts.HeaderMatch):
     return get
 
 
-def _label(layout: str, key: str) -> str:
-    return next(c.label for c in layouts.LAYOUTS[layout] if c.key == key)
+def _labels(layout: str) -> dict[str, str]:
+    """Column key -> the heading a message names it by, for one layout."""
+    return {c.key: c.label for c in layouts.LAYOUTS[layout]}
 
 
 def _deadline(plan, row, column, value, *, default_year=None) -> ParsedDeadline:
@@ -204,7 +205,7 @@ def _percent(plan, row, column, value) -> int | None:
 # Tracker -------------------------------------------------------------------------------------
 def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
-    label = lambda key: _label(layouts.TRACKER, key)  # noqa: E731
+    label = _labels(layouts.TRACKER).__getitem__
     themes: dict[str, ThemeSpec] = {}
     for row, cells in _data_rows(sheet, match):
         title = clean_text(get(cells, "title"))
@@ -259,7 +260,7 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
                 "no update is recorded for this round.",
             )
             progress = ""
-        percent = _percent(plan, row, _label(layouts.TRACKER, "percent"), get(cells, "percent"))
+        percent = _percent(plan, row, label("percent"), get(cells, "percent"))
         if progress or raw:
             spec.updates.append(UpdateSpec(CURRENT, progress, rag, raw, new_deadline, percent))
         elif new_deadline is not None:
@@ -308,7 +309,7 @@ def _split_actions(text: str) -> list[str]:
 
 def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
-    label = lambda key: _label(layouts.FRAMEWORK, key)  # noqa: E731
+    label = _labels(layouts.FRAMEWORK).__getitem__
     theme: str | None = None
     themes: dict[str, ThemeSpec] = {}
     for row, cells in _data_rows(sheet, match):
@@ -364,7 +365,7 @@ def _split_list(value: object) -> list[str]:
 
 def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
-    label = lambda key: _label(layouts.ACTIONS, key)  # noqa: E731
+    label = _labels(layouts.ACTIONS).__getitem__
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
     for row, cells in _data_rows(sheet, match):

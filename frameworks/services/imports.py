@@ -45,7 +45,7 @@ from frameworks.models import (
     Theme,
     UpdateState,
 )
-from frameworks.services.bulk import rows_create_with_history
+from frameworks.services.bulk import instance_factory, rows_create_with_history
 
 PREVIEW_ROWS = 10
 BATCH = 500
@@ -326,6 +326,7 @@ class _Importer:
         for m in existing:
             order_in_theme[m.theme_id] = max(order_in_theme[m.theme_id], m.order)
 
+        new_milestone = instance_factory(Milestone)
         result: list[Milestone] = []
         to_create: list[Milestone] = []
         to_update: list[Milestone] = []
@@ -345,14 +346,12 @@ class _Importer:
                 continue
             if milestone is None:
                 order_in_theme[theme.pk] += 1
-                milestone = Milestone(
-                    framework_id=framework.pk,
-                    order=order_in_theme[theme.pk],
-                    source_reference=(f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}")[
-                        :255
-                    ],
-                    **values,
-                )
+                values["framework_id"] = framework.pk
+                values["order"] = order_in_theme[theme.pk]
+                values["source_reference"] = (
+                    f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}"
+                )[:255]
+                milestone = new_milestone(values)
                 to_create.append(milestone)
                 result.append(milestone)
                 lead_links[index] = spec.leads
@@ -397,6 +396,7 @@ class _Importer:
         replace = [result[i].pk for i in lead_links if result[i].pk in lookup_existing]
         MilestonePost.objects.filter(milestone_id__in=replace).delete()
         links = []
+        new_link = instance_factory(MilestonePost)
         for i, leads in lead_links.items():
             done: set[int] = set()
             for order, (title, role) in enumerate(leads):
@@ -404,8 +404,13 @@ class _Importer:
                 if post.pk not in done:
                     done.add(post.pk)
                     links.append(
-                        MilestonePost(
-                            milestone_id=result[i].pk, post_id=post.pk, role=role, order=order
+                        new_link(
+                            {
+                                "milestone_id": result[i].pk,
+                                "post_id": post.pk,
+                                "role": role,
+                                "order": order,
+                            }
                         )
                     )
         self.create(MilestonePost, links)
@@ -434,6 +439,7 @@ class _Importer:
             )
         }
         now = timezone.now()
+        new_update = instance_factory(ProgressUpdate)
         to_update: list[ProgressUpdate] = []
         fields: set[str] = set()
         created_any = False
@@ -452,15 +458,12 @@ class _Importer:
                 values = self.update_values(update_spec)
                 update = existing.get((milestone.pk, period.pk))
                 if update is None:
-                    update = ProgressUpdate(
-                        milestone_id=milestone.pk,
-                        period_id=period.pk,
-                        previous_id=before.get(milestone.pk),
-                        state=UpdateState.APPROVED,
-                        submitted_at=stamp,
-                        reviewed_at=stamp,
-                        **values,
-                    )
+                    values["milestone_id"] = milestone.pk
+                    values["period_id"] = period.pk
+                    values["previous_id"] = before.get(milestone.pk)
+                    values["state"] = UpdateState.APPROVED
+                    values["submitted_at"] = values["reviewed_at"] = stamp
+                    update = new_update(values)
                     to_create.append(update)
                     existing[(milestone.pk, period.pk)] = update
                     self.report.created.updates += 1

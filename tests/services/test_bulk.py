@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.forms.models import model_to_dict
 
 from frameworks.models import RAG, DeadlineKind, Milestone, ProgressUpdate, UpdateState
-from frameworks.services.bulk import rows_create_with_history
+from frameworks.services.bulk import instance_factory, rows_create_with_history
 from tests.factories import FrameworkFactory, MilestoneFactory, PeriodFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,3 +90,23 @@ def test_ids_are_never_reused_and_the_orm_carries_on_after_them(policy_user):
     assert created[0].pk > deleted_id
     after = MilestoneFactory(framework=theme.framework, theme=theme)
     assert after.pk > created[0].pk
+
+
+def test_the_fast_constructor_gives_what_the_model_gives_and_refuses_unknown_fields():
+    theme = ThemeFactory(name="Members' Support")
+    values = {
+        "framework_id": theme.framework_id,
+        "theme_id": theme.pk,
+        "title": "Promote the Members Hub internally",
+        "deadline_text": "Ongoing",
+        "deadline_kind": DeadlineKind.ONGOING,
+    }
+    build = instance_factory(Milestone)
+    fast, slow = build(dict(values)), Milestone(**values)
+    assert model_to_dict(fast) == model_to_dict(slow)
+    assert fast._state.adding and fast.pk is None
+    # Defaults made by a callable are one per row, never shared between rows.
+    build(dict(values)).monitoring_groups.append("Ward Councillor Support Group")
+    assert build(dict(values)).monitoring_groups == []
+    with pytest.raises(TypeError, match="has no field"):
+        build({**values, "theme": theme})
