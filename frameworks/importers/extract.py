@@ -23,6 +23,7 @@ from frameworks.importers.parsing import (
 from frameworks.importers.readers import Sheet, Source
 
 THEME_NAME_MAX = 200  # the Theme.name column
+CHUNK = 500  # milestones added to the plan per step of `extract_steps`
 PREVIOUS = "previous"
 CURRENT = "current"
 
@@ -203,11 +204,15 @@ def _percent(plan, row, column, value) -> int | None:
 
 
 # Tracker -------------------------------------------------------------------------------------
-def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.TRACKER).__getitem__
     themes: dict[str, ThemeSpec] = {}
+    mark = CHUNK
     for row, cells in _data_rows(sheet, match):
+        if len(plan.milestones) >= mark:
+            mark = len(plan.milestones) + CHUNK
+            yield
         title = clean_text(get(cells, "title"))
         theme = one_line(get(cells, "theme"))[:THEME_NAME_MAX]
         if not title:
@@ -216,7 +221,7 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
         if not theme:
             plan.error(row, label("theme"), "This row has no theme.")
             continue
-        themes.setdefault(theme, ThemeSpec(name=theme))
+        _theme(plan, themes, theme)
         lead_text = one_line(get(cells, "lead"))
         if not lead_text:
             plan.warn(row, label("lead"), "No lead is given for this milestone.")
@@ -270,7 +275,13 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
                 "A new deadline is given but there is no current update; it is ignored.",
             )
         plan.milestones.append(spec)
-    plan.themes = list(themes.values())
+
+
+def _theme(plan: LegacyPlan, themes: dict[str, ThemeSpec], name: str) -> None:
+    """A theme heading, added to the plan where it first appears."""
+    if name not in themes:
+        themes[name] = ThemeSpec(name=name)
+        plan.themes.append(themes[name])
 
 
 # Framework -----------------------------------------------------------------------------------
@@ -307,19 +318,23 @@ def _split_actions(text: str) -> list[str]:
     return items
 
 
-def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.FRAMEWORK).__getitem__
     theme: str | None = None
     themes: dict[str, ThemeSpec] = {}
+    mark = CHUNK
     for row, cells in _data_rows(sheet, match):
+        if len(plan.milestones) >= mark:
+            mark = len(plan.milestones) + CHUNK
+            yield
         filled = [c for c in cells if c is not None and str(c).strip()]
         action = clean_text(get(cells, "action"))
         lead_text = one_line(get(cells, "lead"))
         activity = clean_text(get(cells, "activity"))
         if len(filled) == 1 and not lead_text and not get(cells, "timescale"):
             theme = one_line(filled[0])[:THEME_NAME_MAX]
-            themes.setdefault(theme, ThemeSpec(name=theme))
+            _theme(plan, themes, theme)
             continue
         if not action:
             if activity:
@@ -351,7 +366,6 @@ def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> No
                     deadline=_deadline(plan, row, label("timescale"), when),
                 )
             )
-    plan.themes = list(themes.values())
 
 
 # Actions -------------------------------------------------------------------------------------
@@ -363,12 +377,16 @@ def _split_list(value: object) -> list[str]:
     return [part for part in (one_line(p) for p in re.split(r"[;\n]", str(value or ""))) if part]
 
 
-def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.ACTIONS).__getitem__
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
+    mark = CHUNK
     for row, cells in _data_rows(sheet, match):
+        if len(plan.milestones) >= mark:
+            mark = len(plan.milestones) + CHUNK
+            yield
         code = one_line(get(cells, "code"))
         title = clean_text(get(cells, "title"))
         if not code:
@@ -425,15 +443,32 @@ EXTRACTORS = {
 def extract_plan(source: Source, *, layout: str = "auto", sheet: str | None = None) -> LegacyPlan:
     """Read a legacy file into a plan. Problems are collected, never raised (but for unreadable
     files, which `readers` refuses before this)."""
+    plan, steps = extract_steps(source, layout=layout, sheet=sheet)
+    for _ in steps:
+        pass
+    return plan
+
+
+def extract_steps(
+    source: Source, *, layout: str = "auto", sheet: str | None = None
+) -> tuple[LegacyPlan, Iterator[None]]:
+    """`extract_plan` a step at a time, so that the importer can write the first milestones
+    while the rest of the sheet is read. The header row is found at once; each step adds about
+    `CHUNK` milestones (their themes first) to `plan.milestones`. When the steps are done the
+    plan is complete and checked as `extract_plan` returns it; until then `plan.errors` may
+    still grow."""
     plan = LegacyPlan()
     found, match = _locate(source, layout, sheet, plan)
     if found is None or plan.errors:
-        return plan
-    EXTRACTORS[plan.layout](plan, found, match)
+        return plan, iter(())
+    return plan, _steps(plan, found, match)
+
+
+def _steps(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+    yield from EXTRACTORS[plan.layout](plan, sheet, match)
     if not plan.milestones and not plan.errors:
         plan.error(None, None, f"The sheet “{plan.sheet}” has a header row but no milestones.")
     _check_duplicates(plan)
-    return plan
 
 
 def _check_duplicates(plan: LegacyPlan) -> None:

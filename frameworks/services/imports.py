@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from frameworks.importers.extract import (
     MilestoneSpec,
     Problem,
     UpdateSpec,
-    extract_plan,
+    extract_steps,
 )
 from frameworks.importers.parsing import ParsedDeadline, quarter_dates
 from frameworks.models import (
@@ -139,6 +140,10 @@ def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, 
 
 
 class _Importer:
+    """Applies a plan to the database a chunk of milestones at a time, while the rest of the
+    file is still being read (`extract_steps`). What it matches against (the framework's
+    themes, milestones and updates, every post) is read once, before the first chunk."""
+
     def __init__(
         self,
         plan: LegacyPlan,
@@ -161,6 +166,12 @@ class _Importer:
         self.framework_name = " ".join(framework_name.split())
         self.labels = labels
         self.file_name = file_name
+        # Rounds found so far, with what each needs: its updates already stored and, for each
+        # milestone, the latest update before it as (round start, update id).
+        self.rounds: dict[str, ReportingPeriod] = {}
+        self.stored_updates: dict[tuple[int, int], ProgressUpdate] = {}
+        self.before: dict[str, dict[int, tuple[dt.date, int]]] = {}
+        self.created_updates = False
 
     def create(self, model, objects: list) -> list:
         """New rows and their "created" audit rows, in a few statements (`services.bulk`)."""
@@ -186,9 +197,9 @@ class _Importer:
             slug = f"{base}-{n}"
         return Framework.objects.create(name=self.framework_name, slug=slug)
 
-    def periods(self, framework: Framework) -> dict[str, ReportingPeriod]:
-        needed = {u.round for m in self.plan.milestones for u in m.updates}
-        found: dict[str, ReportingPeriod] = {}
+    def periods(self, framework: Framework, specs: list[MilestoneSpec]) -> None:
+        """Find (or create) the rounds these milestones have updates for, once each."""
+        needed = {u.round for m in specs for u in m.updates} - self.rounds.keys()
         for key in (PREVIOUS, CURRENT):
             if key not in needed:
                 continue
@@ -230,31 +241,45 @@ class _Importer:
                     "close it before importing updates into it."
                 )
                 continue
-            found[key] = period
-        if len(found) == 2 and found[PREVIOUS].start_date >= found[CURRENT].start_date:
+            self.rounds[key] = period
+            self.report.periods[key] = period.label
+            self.stored_updates.update(
+                ((u.milestone_id, u.period_id), u)
+                for u in ProgressUpdate.objects.filter(
+                    period=period, milestone__framework=framework
+                )
+            )
+            self.before[key] = self.latest_before(framework, period)
+        found = self.rounds
+        if needed and len(found) == 2 and found[PREVIOUS].start_date >= found[CURRENT].start_date:
             self.fail(
                 f"The previous round ({found[PREVIOUS].label}) must start before the current "
                 f"round ({found[CURRENT].label})."
             )
-        self.report.periods = {key: period.label for key, period in found.items()}
-        return found
 
-    def themes(self, framework: Framework) -> dict[str, Theme]:
-        """Themes by name as written in the file. A theme matches by code, else by its name
-        with case and punctuation ignored (so "Housing!" and "Housing?" are one theme)."""
-        existing = {_norm(t.name): t for t in framework.themes.all()}
-        by_code = {t.code: t for t in existing.values() if t.code}
-        order = (framework.themes.aggregate(m=Max("order"))["m"] or 0) + 1
-        result: dict[str, Theme] = {}
-        for spec in self.plan.themes:
+    def start_themes(self, framework: Framework) -> None:
+        self.theme_by_name = {_norm(t.name): t for t in framework.themes.all()}
+        self.theme_by_code = {t.code: t for t in self.theme_by_name.values() if t.code}
+        self.theme_order = (framework.themes.aggregate(m=Max("order"))["m"] or 0) + 1
+        self.themes_done = 0
+        self.theme_for: dict[str, Theme] = {}
+
+    def themes(self, framework: Framework) -> None:
+        """The plan's new themes, by name as written in the file. A theme matches by code, else
+        by its name with case and punctuation ignored (so "Housing!" and "Housing?" are one
+        theme)."""
+        existing, by_code = self.theme_by_name, self.theme_by_code
+        for spec in self.plan.themes[self.themes_done :]:
             coded = by_code.get(spec.code) if spec.code else None
             theme = coded or existing.get(_norm(spec.name))
             if theme is None:
-                theme = Theme(framework=framework, name=spec.name, code=spec.code, order=order)
+                theme = Theme(
+                    framework=framework, name=spec.name, code=spec.code, order=self.theme_order
+                )
                 theme._change_reason = self.history["default_change_reason"]
                 theme._history_user = self.user
                 theme.save()
-                order += 1
+                self.theme_order += 1
                 self.report.created.themes += 1
             elif coded is not None and theme.name != spec.name:
                 theme.name = spec.name  # renamed in the file: the code says it is the same
@@ -269,27 +294,34 @@ class _Importer:
             existing.setdefault(_norm(spec.name), theme)
             if theme.code:
                 by_code.setdefault(theme.code, theme)
-            result[spec.name] = theme
-        return result
+            self.theme_for[spec.name] = theme
+        self.themes_done = len(self.plan.themes)
 
-    def posts(self) -> dict[str, Post]:
-        """Posts by the title written in the file (any case): existing posts are reused by title
-        or former title, case-insensitively; the rest are created once."""
-        titles = {title for m in self.plan.milestones for title, _ in m.leads}
-        by_key: dict[str, Post] = {}
+    def start_posts(self) -> None:
+        self.post_by_key: dict[str, Post] = {}
         for post in Post.objects.all():
             for name in (post.title, *post.former_titles):
-                by_key.setdefault(name.casefold(), post)
+                self.post_by_key.setdefault(name.casefold(), post)
+        self.post_for: dict[str, Post] = {}
+        self.post_keys_seen: set[str] = set()
+
+    def posts(self, specs: list[MilestoneSpec]) -> None:
+        """Posts by the title written in the file (any case): existing posts are reused by title
+        or former title, case-insensitively; the rest are created once."""
+        titles = {title for m in specs for title, _ in m.leads} - self.post_for.keys()
         spellings: dict[str, str] = {}
         for title in sorted(titles):
-            spellings.setdefault(title.casefold(), title)
+            key = title.casefold()
+            if key not in self.post_keys_seen:
+                spellings.setdefault(key, title)
+        self.post_keys_seen.update(spellings)
+        by_key = self.post_by_key
         missing = [t for key, t in spellings.items() if key not in by_key]
-        created = self.create(Post, [Post(title=t) for t in missing])
-        for post in created:
+        for post in self.create(Post, [Post(title=t) for t in missing]):
             by_key[post.title.casefold()] = post
         self.report.created.posts += len(missing)
         self.report.unchanged.posts += len(spellings) - len(missing)
-        return {title: by_key[title.casefold()] for title in titles}
+        self.post_for.update((title, by_key[title.casefold()]) for title in titles)
 
     # Milestones -----------------------------------------------------------------------------
     def milestone_values(self, spec: MilestoneSpec, theme: Theme) -> dict[str, Any]:
@@ -310,36 +342,36 @@ class _Importer:
             values.update(_deadline_values("revised_deadline", latest_new_deadline))
         return values
 
-    def milestones(
-        self, framework: Framework, themes: dict[str, Theme], posts: dict[str, Post]
-    ) -> list[Milestone]:
-        existing = list(
+    def start_milestones(self, framework: Framework) -> None:
+        self.existing = list(
             Milestone.objects.filter(framework=framework)
             .select_related("theme")
             .prefetch_related("leads__post")
         )
-        by_code = {m.code: m for m in existing if m.code}
-        by_title: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
-        for m in sorted(existing, key=lambda m: (m.order, m.pk)):
-            by_title[(_norm(m.theme.name), _norm(m.title))].append(m)
-        order_in_theme: dict[int, int] = defaultdict(int)
-        for m in existing:
-            order_in_theme[m.theme_id] = max(order_in_theme[m.theme_id], m.order)
+        self.by_code = {m.code: m for m in self.existing if m.code}
+        self.by_title: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
+        for m in sorted(self.existing, key=lambda m: (m.order, m.pk)):
+            self.by_title[(_norm(m.theme.name), _norm(m.title))].append(m)
+        self.order_in_theme: dict[int, int] = defaultdict(int)
+        for m in self.existing:
+            self.order_in_theme[m.theme_id] = max(self.order_in_theme[m.theme_id], m.order)
+        self.seen: set[int] = set()
 
+    def milestones(self, framework: Framework, specs: list[MilestoneSpec]) -> list[Milestone]:
         new_milestone = instance_factory(Milestone)
+        posts, seen, order_in_theme = self.post_for, self.seen, self.order_in_theme
         result: list[Milestone] = []
         to_create: list[Milestone] = []
         to_update: list[Milestone] = []
         update_fields: set[str] = set()
         lead_links: dict[int, list[tuple[str, str]]] = {}
-        seen: set[int] = set()
-        for index, spec in enumerate(self.plan.milestones):
-            theme = themes[spec.theme]
+        for index, spec in enumerate(specs):
+            theme = self.theme_for[spec.theme]
             values = self.milestone_values(spec, theme)
-            milestone = by_code.get(spec.code) if spec.code else None
+            milestone = self.by_code.get(spec.code) if spec.code else None
             if milestone is None:
                 # Same theme and title: take the first one not yet matched, in plan order.
-                candidates = by_title.get((_norm(spec.theme), _norm(spec.title)), [])
+                candidates = self.by_title.get((_norm(spec.theme), _norm(spec.title)), [])
                 milestone = next((m for m in candidates if m.pk not in seen), None)
             elif milestone.pk in seen:
                 self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
@@ -391,9 +423,7 @@ class _Importer:
                 batch_size=BATCH,
                 **self.history,
             )
-        self.report.missing_milestones = [m.title[:120] for m in existing if m.pk not in seen][:200]
-        lookup_existing = {m.pk for m in existing}
-        replace = [result[i].pk for i in lead_links if result[i].pk in lookup_existing]
+        replace = [result[i].pk for i in lead_links if result[i].pk in seen]
         MilestonePost.objects.filter(milestone_id__in=replace).delete()
         links = []
         new_link = instance_factory(MilestonePost)
@@ -426,41 +456,32 @@ class _Importer:
             **_deadline_values("new_deadline", spec.new_deadline),
         }
 
-    def updates(
-        self,
-        framework: Framework,
-        milestones: list[Milestone],
-        periods: dict[str, ReportingPeriod],
-    ) -> None:
-        existing = {
-            (u.milestone_id, u.period_id): u
-            for u in ProgressUpdate.objects.filter(
-                period__in=periods.values(), milestone__framework=framework
-            )
-        }
+    def updates(self, specs: list[MilestoneSpec], milestones: list[Milestone]) -> None:
         now = timezone.now()
         new_update = instance_factory(ProgressUpdate)
+        existing = self.stored_updates
         to_update: list[ProgressUpdate] = []
         fields: set[str] = set()
-        created_any = False
         # The earlier round first, so each new update can point at the one before it.
         for round_key in (PREVIOUS, CURRENT):
-            period = periods.get(round_key)
+            period = self.rounds.get(round_key)
             if period is None:
                 continue
             stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), now)
-            before = self.latest_before(framework, period)
+            before = self.before[round_key]
+            later = self.before.get(CURRENT) if round_key == PREVIOUS else None
             to_create: list[ProgressUpdate] = []
-            for milestone, spec in zip(milestones, self.plan.milestones, strict=True):
+            for milestone, spec in zip(milestones, specs, strict=True):
                 update_spec = next((u for u in spec.updates if u.round == round_key), None)
                 if update_spec is None:
                     continue
                 values = self.update_values(update_spec)
                 update = existing.get((milestone.pk, period.pk))
                 if update is None:
+                    latest = before.get(milestone.pk)
                     values["milestone_id"] = milestone.pk
                     values["period_id"] = period.pk
-                    values["previous_id"] = before.get(milestone.pk)
+                    values["previous_id"] = latest[1] if latest else None
                     values["state"] = UpdateState.APPROVED
                     values["submitted_at"] = values["reviewed_at"] = stamp
                     update = new_update(values)
@@ -482,7 +503,13 @@ class _Importer:
                 else:
                     self.report.unchanged.updates += 1
             self.create(ProgressUpdate, to_create)
-            created_any = created_any or bool(to_create)
+            self.created_updates = self.created_updates or bool(to_create)
+            if later is not None:
+                # The current round's updates point at these unless a round in between has one.
+                for update in to_create:
+                    known = later.get(update.milestone_id)
+                    if known is None or known[0] < period.start_date:
+                        later[update.milestone_id] = (period.start_date, update.pk)
         if to_update:
             bulk_update_with_history(
                 to_update,
@@ -491,25 +518,20 @@ class _Importer:
                 batch_size=BATCH,
                 **self.history,
             )
-        latest = max(periods.values(), key=lambda p: p.start_date, default=None)
-        if (
-            created_any
-            and latest is not None
-            and framework.periods.filter(start_date__gt=latest.start_date).exists()
-        ):
-            # A round was filled in before later ones: relink those later updates too.
-            self.link_previous(framework)
 
-    def latest_before(self, framework: Framework, period: ReportingPeriod) -> dict[int, int]:
-        """Milestone id -> its latest update in a round before `period` (one query)."""
+    def latest_before(
+        self, framework: Framework, period: ReportingPeriod
+    ) -> dict[int, tuple[dt.date, int]]:
+        """Milestone id -> (round start, id) of its latest update in a round before `period`
+        (one query)."""
         rows = (
             ProgressUpdate.objects.filter(
                 milestone__framework=framework, period__start_date__lt=period.start_date
             )
             .order_by("milestone_id", "period__start_date")
-            .values_list("milestone_id", "pk")
+            .values_list("milestone_id", "period__start_date", "pk")
         )
-        return dict(rows)
+        return {milestone_id: (start, pk) for milestone_id, start, pk in rows}
 
     def link_previous(self, framework: Framework) -> None:
         """Each update points at the same milestone's update in the round before."""
@@ -529,10 +551,9 @@ class _Importer:
             changes, ProgressUpdate, ["previous"], batch_size=BATCH, **self.history
         )
 
-    def preview(self, milestones: list[Milestone]) -> None:
-        for milestone, spec in list(zip(milestones, self.plan.milestones, strict=True))[
-            :PREVIEW_ROWS
-        ]:
+    def preview(self, specs: list[MilestoneSpec], milestones: list[Milestone]) -> None:
+        room = PREVIEW_ROWS - len(self.report.preview)
+        for milestone, spec in list(zip(milestones, specs, strict=True))[:room]:
             self.report.preview.append(
                 {
                     "row": spec.row,
@@ -554,19 +575,53 @@ class _Importer:
                 }
             )
 
-    def run(self) -> Framework | None:
+    # The whole import -------------------------------------------------------------------------
+    def run(self, steps: Iterator[None]) -> Framework:
+        """Apply each chunk as the plan grows. After a problem nothing more is written, but
+        the file is read to the end so that every problem in it is reported; the caller rolls
+        back."""
         framework = self.framework()
-        periods = self.periods(framework)
-        if self.report.errors:
+        self.start_themes(framework)
+        self.start_posts()
+        self.start_milestones(framework)
+        done = 0
+        for _ in steps:
+            done = self.apply(framework, done)
+        self.apply(framework, done)
+        if self.report.errors or self.plan.errors:
             raise _Rollback
-        themes = self.themes(framework)
-        posts = self.posts()
-        milestones = self.milestones(framework, themes, posts)
-        if self.report.errors:
-            raise _Rollback
-        self.updates(framework, milestones, periods)
-        self.preview(milestones)
+        self.report.missing_milestones = [
+            m.title[:120] for m in self.existing if m.pk not in self.seen
+        ][:200]
+        latest = max(self.rounds.values(), key=lambda p: p.start_date, default=None)
+        if (
+            self.created_updates
+            and latest is not None
+            and framework.periods.filter(start_date__gt=latest.start_date).exists()
+        ):
+            # A round was filled in before later ones: relink those later updates too.
+            self.link_previous(framework)
         return framework
+
+    def apply(self, framework: Framework, done: int) -> int:
+        """Write the milestones the plan has gained since `done`; the new `done`."""
+        if self.report.errors or self.plan.errors:
+            return done
+        specs = self.plan.milestones[done:]
+        if not specs:
+            return done
+        self.periods(framework, specs)
+        if self.report.errors:
+            return done
+        self.themes(framework)
+        self.posts(specs)
+        milestones = self.milestones(framework, specs)
+        if self.report.errors:
+            return done
+        self.updates(specs, milestones)
+        if len(self.report.preview) < PREVIEW_ROWS:
+            self.preview(specs, milestones)
+        return done + len(specs)
 
 
 def legacy_import(
@@ -590,11 +645,13 @@ def legacy_import(
     if not " ".join(framework_name.split()):
         report.errors.append(Problem("", None, None, "Enter the framework's name."))
         return report
-    plan = extract_plan(source, layout=layout, sheet=sheet)
+    # The sheet is read as the importer writes (`extract_steps`), so a large file's reading
+    # and writing overlap; a problem anywhere in the file still rolls everything back.
+    plan, steps = extract_steps(source, layout=layout, sheet=sheet)
     report.framework = " ".join(framework_name.split())
     report.layout, report.sheet, report.header_row = plan.layout, plan.sheet, plan.header_row
-    report.warnings, report.errors = list(plan.warnings), list(plan.errors)
-    if report.errors:
+    if plan.errors:
+        report.warnings, report.errors = list(plan.warnings), list(plan.errors)
         return report
     importer = _Importer(
         plan,
@@ -607,7 +664,7 @@ def legacy_import(
     )
     try:
         with transaction.atomic():
-            framework = importer.run()
+            framework = importer.run(steps)
             if dry_run:
                 raise _Rollback
             _record_batch(
@@ -626,7 +683,31 @@ def legacy_import(
         report.errors.append(
             Problem(plan.sheet, None, None, f"The database refused the import: {exc}")
         )
+    finally:
+        close = getattr(steps, "close", None)
+        if close is not None:
+            close()  # stops reading (and any reader process) if the import stopped early
+    report.warnings = list(plan.warnings)
+    if plan.errors:
+        # The file's own problems: nothing was imported and the counts so far mean nothing.
+        _forget_progress(report)
+        report.errors = list(plan.errors)
     return report
+
+
+def _forget_progress(report: ImportReport) -> None:
+    fresh = ImportReport()
+    for name in (
+        "periods",
+        "created",
+        "updated",
+        "unchanged",
+        "new_milestones",
+        "missing_milestones",
+        "lead_changes",
+        "preview",
+    ):
+        setattr(report, name, getattr(fresh, name))
 
 
 def _record_batch(*, batch, report, framework, user, data, layout, sheet, labels) -> ImportBatch:

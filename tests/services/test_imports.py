@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings
 
+from frameworks.importers import extract
 from frameworks.models import (
     RAG,
     Framework,
@@ -196,3 +198,44 @@ def test_existing_posts_are_reused_by_title_and_former_title(db):
         Milestone.objects.get().posts.get().title
         == "Divisional Director, Strategy, Policy and Performance"
     )
+
+
+# A large file is written a chunk of milestones at a time while the rest is read ------------
+LEGACY_TRACKER = settings.BASE_DIR / "fixtures" / "legacy" / "tracker-ward-councillor-support.xlsx"
+
+
+def test_a_file_written_in_many_chunks_gives_what_one_chunk_gives(db, monkeypatch):
+    data = LEGACY_TRACKER.read_bytes()
+    whole = run(data, dry_run=True).as_dict()
+    monkeypatch.setattr(extract, "CHUNK", 2)
+    chunked = run(data)
+    assert chunked.ok, chunked.errors
+    assert {**chunked.as_dict(), "dry_run": True, "summary": ""} == {**whole, "summary": ""}
+    assert chunked.created.milestones == Milestone.objects.count() == 73
+    # Every current update points at the same milestone's update in the round before.
+    for update in ProgressUpdate.objects.filter(period__label="Q2 2020-21"):
+        expected = update.milestone.updates.filter(period__label="Q4 2019-20").first()
+        assert update.previous == expected
+
+
+def test_a_round_first_needed_in_a_later_chunk_is_still_linked(db, monkeypatch):
+    monkeypatch.setattr(extract, "CHUNK", 1)
+    hub_current_only = [*HUB[:4], "", "", *HUB[6:]]
+    report = run(tracker(hub_current_only, CCFA))
+    assert report.ok, report.errors
+    ccfa = Milestone.objects.get(title__startswith="Develop and promote")
+    q2 = ccfa.updates.get(period__label="Q2 2020-21")
+    assert q2.previous == ccfa.updates.get(period__label="Q4 2019-20")
+    hub = Milestone.objects.get(title__startswith="Promote the Members Hub")
+    assert hub.updates.get().previous is None
+
+
+def test_a_problem_in_a_later_chunk_leaves_nothing_written_and_no_counts(db, monkeypatch):
+    monkeypatch.setattr(extract, "CHUNK", 1)
+    no_title = ["Place Shaping", "", "Divisional Director SPP", "Apr-20"]
+    report = run(tracker(CCFA, HUB, VAWG, no_title))
+    assert not report.ok
+    assert [(p.row, p.column) for p in report.errors] == [(7, "Key Milestone")]
+    assert report.created.milestones == 0 and report.preview == []
+    assert report.summary.startswith("Nothing was imported")
+    assert table_counts() == (0,) * 7
