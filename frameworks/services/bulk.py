@@ -196,6 +196,12 @@ def _plain_text(value: Any) -> Any:
     return value if value is None or type(value) is str else str(value)
 
 
+def _converted(convert: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    if convert is _plain_text:  # most columns with converters: inline, no call per cell
+        return [v if v is None or v.__class__ is str else str(v) for v in column]
+    return [None if v is None else convert(v) for v in column]
+
+
 def _insert(connection, model, fields, objects, constants: dict[str, Any]) -> None:
     """Insert one row per object: `fields` read from the object (by attname) unless the
     attname is in `constants`, which are the same for every row."""
@@ -213,27 +219,28 @@ def _insert(connection, model, fields, objects, constants: dict[str, Any]) -> No
     getter = attrgetter(*names)  # all of them in one call: a tuple, or the value if just one
     values = getter if len(names) > 1 else lambda obj: (getter(obj),)
 
-    def row(obj: Model) -> Sequence[Any]:
-        cells = values(obj)
-        if not converters:
-            return cells + tail
-        cells = list(cells)
+    def rows(chunk: Sequence[Model]) -> list[Sequence[Any]]:
+        """The chunk's rows, converted a column at a time (a loop per column, not per cell)."""
+        cells = [values(obj) for obj in chunk]
+        if not converters and not tail:
+            return cells
+        columns: list[Sequence[Any]] = list(zip(*cells, strict=True))
         for index, convert in converters:
-            if cells[index] is not None:
-                cells[index] = convert(cells[index])
-        cells.extend(tail)
-        return cells
+            columns[index] = _converted(convert, columns[index])
+        columns.extend([value] * len(cells) for value in tail)
+        return list(zip(*columns, strict=True))
 
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for obj in objects:
-                    copy.write_row(row(obj))
+                for start in range(0, len(objects), BATCH):
+                    for row in rows(objects[start : start + BATCH]):
+                        copy.write_row(row)
             return
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
         for start in range(0, len(objects), BATCH):
-            cursor.executemany(sql, [row(obj) for obj in objects[start : start + BATCH]])
+            cursor.executemany(sql, rows(objects[start : start + BATCH]))
