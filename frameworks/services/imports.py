@@ -10,9 +10,11 @@ back, so the preview's counts are exactly what confirming will do.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -663,7 +665,7 @@ def legacy_import(
         sha256=source.sha256,
     )
     try:
-        with transaction.atomic():
+        with _collector_paused(), transaction.atomic():
             framework = importer.run(steps)
             if dry_run:
                 raise _Rollback
@@ -693,6 +695,20 @@ def legacy_import(
         _forget_progress(report)
         report.errors = list(plan.errors)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the import: a large file makes hundreds of
+    thousands of short-lived objects without cycles, and the collector's repeated passes over
+    them cost about a tenth of the import. Reference counting still frees them as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _forget_progress(report: ImportReport) -> None:
