@@ -429,6 +429,9 @@ def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) ->
     # forkserver: the child is forked from a clean single-threaded server, never from a web
     # worker's threads or its open database connections.
     context = multiprocessing.get_context("forkserver")
+    # The server imports this module (and openpyxl) once when it starts, so that each reader
+    # forked from it starts at once instead of importing them again while the importer waits.
+    context.set_forkserver_preload([__name__])
     receiving, sending = context.Pipe(duplex=False)
     reader = context.Process(
         target=_read_sheet_into,
