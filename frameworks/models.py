@@ -225,7 +225,10 @@ class MilestoneQuerySet(models.QuerySet):
 
 
 class Milestone(TimeStampedModel):
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="milestones")
+    # No index of its own: the (framework, order) index serves every lookup by framework.
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="milestones", db_index=False
+    )
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="milestones")
     code = models.CharField(max_length=40, blank=True, help_text="For example R6.19.")
     title = models.TextField()
@@ -259,7 +262,9 @@ class Milestone(TimeStampedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
     objects = MilestoneQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    # The audit trail is read by milestone (its `id`), never by framework or theme: no index on
+    # those in the history table, which makes every audited write (and an import) cheaper.
+    history = HistoricalRecords(no_db_index=["framework", "theme"])
 
     class Meta:
         ordering = ["framework", "theme__order", "order", "pk"]
@@ -329,12 +334,15 @@ class Milestone(TimeStampedModel):
 
 
 class MilestonePost(models.Model):
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="leads")
+    # No index of its own: the unique (milestone, post) index serves lookups by milestone.
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="leads", db_index=False
+    )
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="milestone_links")
     role = models.CharField(max_length=12, choices=PostRole.choices, default=PostRole.LEAD)
     order = models.PositiveSmallIntegerField(default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["post"])  # its history is read by milestone
 
     class Meta:
         ordering = ["milestone", "order", "pk"]
@@ -438,8 +446,14 @@ class ProgressUpdateQuerySet(models.QuerySet):
 class ProgressUpdate(TimeStampedModel):
     """One milestone's return for one round: the OBA narrative, a RAG status and the workflow."""
 
-    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="updates")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="updates")
+    # Neither has an index of its own: the unique (milestone, period) index serves lookups by
+    # milestone, and the (period, state) index lookups by round.
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="updates", db_index=False
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="updates", db_index=False
+    )
     previous = models.ForeignKey(
         "self",
         null=True,
@@ -482,7 +496,11 @@ class ProgressUpdate(TimeStampedModel):
 
     objects = ProgressUpdateQuerySet.as_manager()
 
-    history = HistoricalRecords()
+    # The audit trail is read by milestone and by update, never by round, previous update or
+    # the people who saved, submitted or reviewed it: no index on those in the history table.
+    history = HistoricalRecords(
+        no_db_index=["period", "previous", "saved_by", "submitted_by", "reviewed_by"]
+    )
 
     class Meta:
         ordering = ["period__start_date", "milestone__theme__order", "milestone__order"]
