@@ -1,10 +1,13 @@
 """Apply a legacy spreadsheet to the database: everything in one transaction, or nothing.
 
-`legacy_import` reads the file (`importers.readers`), turns it into a plan
-(`importers.extract`), then creates or updates themes, posts, milestones, rounds and updates,
-matching what is already there so that importing the same file twice changes nothing and
-importing the next round's tracker adds that round's updates. A dry run does all of it and rolls
-back, so the preview's counts are exactly what confirming will do.
+`legacy_import` reads the file (`importers.readers`) and turns it into a plan
+(`importers.extract`) a chunk of milestones at a time; as each chunk arrives it creates or
+updates themes, posts, milestones, rounds and updates, matching what is already there, so that
+importing the same file twice changes nothing and importing the next round's tracker adds that
+round's updates. A large sheet is read by a second process meanwhile. A problem anywhere in the
+file stops the writing, the rest is still read so that every problem is reported, and everything
+is rolled back. A dry run does all of it and rolls back, so the preview's counts are exactly
+what confirming will do.
 """
 
 from __future__ import annotations

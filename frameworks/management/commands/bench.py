@@ -153,7 +153,8 @@ class Command(BaseCommand):
                     f"  import on {database}: {r['rows']:,} rows  "
                     f"raw openpyxl {r['raw_rows_per_second']:,} rows/s  "
                     f"import {r['import_rows_per_second']:,} rows/s  "
-                    f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})"
+                    f"ratio {r['import_vs_raw']:.2f} (goal ≥ {r['goal_import_vs_raw']})  "
+                    f"importer busy {r['import_busy_share']:.0%} of the time"
                 )
             for r in suites.get("report", {}).values():
                 out.write(
