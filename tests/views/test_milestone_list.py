@@ -330,6 +330,25 @@ def test_the_filter_form_keeps_its_values(client, policy_user, plan):
     assert 'name="not_updated" value="90"' in page
 
 
+def test_the_lead_and_theme_lists_offer_the_plans_own_and_keep_the_choice(
+    client, policy_user, plan
+):
+    plan.planning_post.title = "Head of Policy & Strategy <interim>"
+    plan.planning_post.save()
+    client.force_login(policy_user)
+    page = client.get(plan.url, {"post": plan.planning_post.pk}).content.decode()
+    leads = page.split('name="post"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="">All leads</option>' in leads
+    assert (
+        f'<option value="{plan.planning_post.pk}" selected>'
+        "Head of Policy &amp; Strategy &lt;interim&gt;</option>"
+    ) in leads
+    assert leads.count("<option") == 3 and leads.count(" selected") == 1  # all, and two leads
+    themes = page.split('name="theme"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="" selected>All themes</option>' in themes
+    assert f'<option value="{plan.planning.pk}">Planning</option>' in themes
+
+
 # htmx -------------------------------------------------------------------------------------------
 def test_htmx_gets_only_the_table(client, policy_user, plan):
     client.force_login(policy_user)
