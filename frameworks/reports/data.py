@@ -78,10 +78,13 @@ def status_at(
     rag) in round order: its update in that round, else a completion carried forward from an
     earlier round, else no update. Returns (status, index of the update used, carried?)."""
     latest_before = None
+    # Read once: the overview asks this of every milestone at every round (3,500 calls for a
+    # 250-milestone plan), and `pk` is a property.
+    period_pk, period_start = period.pk, period.start_date
     for index, (period_id, start, rag) in enumerate(updates):
-        if period_id == period.pk:
+        if period_id == period_pk:
             return rag or NO_STATUS, index, False
-        if start < period.start_date:
+        if start < period_start:
             latest_before = index
     if latest_before is not None and updates[latest_before][2] in DONE:
         return updates[latest_before][2], latest_before, True
