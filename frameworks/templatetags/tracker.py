@@ -112,10 +112,10 @@ def select_options(field: BoundField) -> str:
     widget = field.field.widget
     if type(widget).create_option is not Select.create_option:
         return _options_from_subwidgets(field)
-    chosen = {str(v) for v in widget.format_value(field.value())}
+    chosen = widget.format_value(field.value())  # a list, or a str (NullBooleanSelect)
     found = False
     options = []
-    for value, label in field.field.choices:
+    for value, label in widget.choices:  # what the widget's own options come from
         if isinstance(label, (list, tuple)):
             return _options_from_subwidgets(field)  # optgroups
         selected = (not found or widget.allow_multiple_selected) and str(value) in chosen
