@@ -27,6 +27,7 @@ from frameworks.models import (
 )
 from frameworks.reports import charts
 from frameworks.reports.data import DONE, NO_UPDATE, RAG_LABEL, RAG_ORDER, status_at
+from frameworks.selectors import approved_update_rows
 
 
 def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
@@ -64,15 +65,10 @@ def framework_dashboard(
     if periods is None:
         periods = list(framework.periods.order_by("start_date"))
     open_period = next((p for p in periods if p.state == PeriodState.OPEN), None)
-    # Every approved update of the plan, by round (the index on period and state; every update
-    # of a framework's milestone is in one of the framework's rounds), in round order. The rounds'
-    # start dates come from `periods`, not converted again for each of thousands of rows.
+    # The rounds' start dates come from `periods`, not converted again for each of thousands
+    # of rows.
     if approved is None:
-        approved = list(
-            ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
-            .order_by("period__start_date")
-            .values_list("milestone_id", "period_id", "rag")
-        )
+        approved = approved_update_rows(framework=framework)
     wanted = set(milestone_ids)
     start_of = {period.pk: period.start_date for period in periods}
     by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)

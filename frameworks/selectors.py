@@ -210,6 +210,27 @@ DASHBOARD_FIELDS = (
 )
 
 
+def _lead_links(*, framework_id: int) -> QuerySet:
+    """(milestone id, post title, role) of every lead and supporting post of a framework's
+    milestones, each milestone's in lead order: what `lead_cells` and `lead_only_cells` read."""
+    return (
+        MilestonePost.objects.filter(milestone__framework_id=framework_id)
+        .order_by("milestone_id", "order", "pk")
+        .values_list("milestone_id", "post__title", "role")
+    )
+
+
+def approved_update_rows(*, framework: Framework) -> list[tuple[int, int, str]]:
+    """Every approved update of a framework's milestones as (milestone id, round id, rag), in
+    round order (one query, on the index on round and state: every update of a framework's
+    milestone is in one of the framework's rounds)."""
+    return list(
+        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
+        .order_by("period__start_date")
+        .values_list("milestone_id", "period_id", "rag")
+    )
+
+
 def lead_only_cells(links) -> dict[int, str]:
     """The returns table's Lead cell for each milestone, from (milestone id, post title, role)
     rows in lead order: the lead posts' escaped titles, each followed by a line break unless it
@@ -279,11 +300,7 @@ def period_dashboard(*, pk: int, state: str = "") -> PeriodDashboard:
     else:
         state = ""
     updates = list(updates)
-    leads = lead_only_cells(
-        MilestonePost.objects.filter(milestone__framework_id=period.framework_id)
-        .order_by("milestone_id", "order", "pk")
-        .values_list("milestone_id", "post__title", "role")
-    )
+    leads = lead_only_cells(_lead_links(framework_id=period.framework_id))
     today = timezone.localdate()
     review_url = row_urls("frameworks:update-review")
     short_title = shortener(120)
@@ -432,12 +449,7 @@ def framework_overview(*, slug: str, user) -> FrameworkOverview:
     for theme in themes:
         by_theme[theme.pk] = ThemeMilestones(theme=theme, milestones=[])
     periods = list(framework.periods.order_by("start_date"))
-    # Every update of a framework's milestone is in one of the framework's rounds.
-    approved = list(
-        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
-        .order_by("period__start_date")
-        .values_list("milestone_id", "period_id", "rag")
-    )
+    approved = approved_update_rows(framework=framework)
     latest = {milestone_id: rag for milestone_id, _, rag in approved}  # the last in round order
     overdue = []
     counts: Counter = Counter()
@@ -449,11 +461,7 @@ def framework_overview(*, slug: str, user) -> FrameworkOverview:
     )
     if not allowed(user, "frameworks.read_all_milestones", framework):
         milestones = milestones.filter(posts__holders=user).distinct()
-    leads = lead_cells(
-        MilestonePost.objects.filter(milestone__framework=framework)
-        .order_by("milestone_id", "order", "pk")
-        .values_list("milestone_id", "post__title", "role")
-    )
+    leads = lead_cells(_lead_links(framework_id=framework.pk))
     url = row_urls("frameworks:milestone-detail")
     short_title, shorter_title = shortener(140), shortener(110)
     statuses: dict = {}
