@@ -44,8 +44,6 @@ FLOOR_STYLE = (
     "@page { size: A4 portrait; margin: 22mm 18mm 20mm 18mm }"
     ' html { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; font-size: 10.5pt }'
 )
-# What render_pdf asks of WeasyPrint, so both sides pay for the same kind of PDF.
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 
 
 def _floor_html(snapshot: dict) -> str:
@@ -92,7 +90,7 @@ def _measure_unsafe(kind: str, report_id: int, queue) -> None:
 
     from frameworks.models import BoardReport
     from frameworks.reports.data import build_snapshot
-    from frameworks.reports.render import render_pdf
+    from frameworks.reports.render import PDF_VARIANT, render_pdf
 
     connections.close_all()
     report = BoardReport.objects.get(pk=report_id)
@@ -102,8 +100,9 @@ def _measure_unsafe(kind: str, report_id: int, queue) -> None:
         rendered = render_pdf(build_snapshot(report=report))
         pages = rendered.pages
     else:
-        document = HTML(string=_floor_html(snapshot)).render(**PDF_OPTIONS)
-        document.write_pdf(**PDF_OPTIONS)
+        # The kind of PDF render_pdf asks of WeasyPrint, so both sides pay for the same.
+        document = HTML(string=_floor_html(snapshot)).render(pdf_variant=PDF_VARIANT)
+        document.write_pdf(pdf_variant=PDF_VARIANT)
         pages = len(document.pages)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

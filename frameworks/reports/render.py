@@ -15,6 +15,7 @@ from frameworks.reports import charts
 from frameworks.reports.data import RAG_LABEL, RAG_ORDER, status_label
 
 PRINT_CSS_PATH = Path(__file__).resolve().parents[2] / "static" / "report" / "print.css"
+PDF_VARIANT = "pdf/ua-1"  # tagged PDF, which the council must publish
 PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
 
 
@@ -143,9 +144,9 @@ def render_pdf(snapshot: dict[str, Any]) -> RenderedPdf:
     from weasyprint import HTML
 
     document = HTML(string=render_html(snapshot), base_url=str(Path(__file__).parent)).render(
-        pdf_variant="pdf/ua-1"
+        pdf_variant=PDF_VARIANT
     )
-    content = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=_identifier(snapshot))
+    content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_identifier(snapshot))
     return RenderedPdf(content=content, pages=len(document.pages))
 
 
