@@ -20,7 +20,7 @@ from frameworks.importers.parsing import (
     parse_status,
     split_leads,
 )
-from frameworks.importers.readers import Sheet, Source
+from frameworks.importers.readers import Sheet, Source, read_ahead
 
 THEME_NAME_MAX = 200  # the Theme.name column
 CHUNK = 500  # milestones added to the plan per step of `extract_steps`
@@ -143,7 +143,7 @@ def _data_rows(
 ) -> Iterator[tuple[int, tuple[object, ...]]]:
     """Rows after the header: blank rows and repeated header rows skipped."""
     header: tuple[str, ...] = ()
-    for number, cells in sheet.rows(read_ahead=True):
+    for number, cells in sheet.rows():
         if number < match.row:
             continue
         if number == match.row:
@@ -204,14 +204,16 @@ def _percent(plan, row, column, value) -> int | None:
 
 
 # Tracker -------------------------------------------------------------------------------------
-def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _tracker(
+    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
+) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.TRACKER).__getitem__
     themes: dict[str, ThemeSpec] = {}
-    mark = CHUNK
+    mark = chunk
     for row, cells in _data_rows(sheet, match):
         if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + CHUNK
+            mark = len(plan.milestones) + chunk
             yield
         title = clean_text(get(cells, "title"))
         theme = one_line(get(cells, "theme"))[:THEME_NAME_MAX]
@@ -318,15 +320,17 @@ def _split_actions(text: str) -> list[str]:
     return items
 
 
-def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _framework(
+    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
+) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.FRAMEWORK).__getitem__
     theme: str | None = None
     themes: dict[str, ThemeSpec] = {}
-    mark = CHUNK
+    mark = chunk
     for row, cells in _data_rows(sheet, match):
         if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + CHUNK
+            mark = len(plan.milestones) + chunk
             yield
         filled = [c for c in cells if c is not None and str(c).strip()]
         action = clean_text(get(cells, "action"))
@@ -377,15 +381,17 @@ def _split_list(value: object) -> list[str]:
     return [part for part in (one_line(p) for p in re.split(r"[;\n]", str(value or ""))) if part]
 
 
-def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _actions(
+    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
+) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.ACTIONS).__getitem__
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
-    mark = CHUNK
+    mark = chunk
     for row, cells in _data_rows(sheet, match):
         if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + CHUNK
+            mark = len(plan.milestones) + chunk
             yield
         code = one_line(get(cells, "code"))
         title = clean_text(get(cells, "title"))
@@ -465,10 +471,46 @@ def extract_steps(
 
 
 def _steps(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
-    yield from EXTRACTORS[plan.layout](plan, sheet, match)
+    if sheet.reopen is None:
+        yield from EXTRACTORS[plan.layout](plan, sheet, match, CHUNK)
+    else:
+        # A large sheet is read and cleaned in a second process, which passes back each step's
+        # new themes, milestones and problems while the importer writes the steps before it.
+        for step in read_ahead(_extract_ahead, sheet.reopen, plan.layout, plan.sheet, match, CHUNK):
+            plan.themes += step.themes
+            plan.milestones += step.milestones
+            plan.warnings += step.warnings
+            plan.errors += step.errors
+            yield
     if not plan.milestones and not plan.errors:
         plan.error(None, None, f"The sheet “{plan.sheet}” has a header row but no milestones.")
     _check_duplicates(plan)
+
+
+def _extract_ahead(
+    reopen, layout: str, sheet_name: str, match: layouts.HeaderMatch, chunk: int
+) -> Iterator[LegacyPlan]:
+    """In the reading-ahead process: the extractor's steps over the sheet opened again, each as a
+    plan holding only what that step added (in order), the last one after the last step."""
+    plan = LegacyPlan(layout=layout, sheet=sheet_name)
+    sent = (0, 0, 0, 0)
+
+    def added() -> LegacyPlan:
+        nonlocal sent
+        themes, milestones, warnings, errors = sent
+        sent = (len(plan.themes), len(plan.milestones), len(plan.warnings), len(plan.errors))
+        return LegacyPlan(
+            layout=layout,
+            sheet=sheet_name,
+            themes=plan.themes[themes:],
+            milestones=plan.milestones[milestones:],
+            warnings=plan.warnings[warnings:],
+            errors=plan.errors[errors:],
+        )
+
+    for _ in EXTRACTORS[layout](plan, reopen(), match, chunk):
+        yield added()
+    yield added()
 
 
 def _check_duplicates(plan: LegacyPlan) -> None:

@@ -37,11 +37,17 @@ reads from an in-memory copy of the bytes, so it holds no file handle; it is rel
 `Source`. (Loading it again for each `rows()` call costs about a third of a 20,000-row sheet's
 streaming time, mostly the shared-strings table, so it is loaded once.)
 
-Reading ahead: `Sheet.rows(read_ahead=True)` (the importer's full pass over the data rows) reads a
-sheet whose XML is at least `READ_AHEAD_BYTES` in a second process, started from a forkserver (never
-forked from a web worker's threads), which sends the rows back in chunks while the importer cleans
-the rows already received. The rows and refusals are exactly those of reading in-process; closing
-the iterator early stops the reader.
+Reading ahead: a sheet whose XML is at least `READ_AHEAD_BYTES` has a `Sheet.reopen` recipe, with
+which `read_ahead` can work through it in a second process (started from a forkserver, never forked
+from a web worker's threads) and pass back what that work yields while this process goes on with
+what it has already received. The importer reads and cleans a large sheet that way
+(`extract.py`).
+
+openpyxl normally sizes each sheet as it opens the workbook, from the sheet's `<dimension>`; a sheet
+without one (files written by openpyxl's own write-only mode and by some exporters) is then parsed
+to the end just to look for it. The size is never used or trusted here, so sheets are opened
+unsized (`_UnsizedReader`): for such a file that saves a whole parse of the sheet, about a fifth
+of openpyxl's reading time, each time the workbook is opened.
 """
 
 from __future__ import annotations
@@ -53,8 +59,11 @@ import hashlib
 import io
 import itertools
 import multiprocessing
+import queue
 import re
 import struct
+import threading
+import traceback
 import zipfile
 import zlib
 from collections import Counter
@@ -62,14 +71,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Final, NoReturn
+from typing import Final, NoReturn, TypeVar
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source"]
+__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source", "read_ahead"]
 
 Row = tuple[int, tuple[object, ...]]
 
@@ -124,20 +134,18 @@ def _no_rows() -> Iterator[Row]:
 class Sheet:
     name: str
     _stream: Callable[[], Iterator[Row]] = field(default=_no_rows, repr=False, compare=False)
-    _ahead: Callable[[], Iterator[Row]] | None = field(default=None, repr=False, compare=False)
+    # A large sheet's picklable recipe for this same sheet, opened again in another process
+    # (see `read_ahead`); None for a small sheet, where a second process would cost more than
+    # it saves, and for a CSV.
+    reopen: Callable[[], Sheet] | None = field(default=None, repr=False, compare=False)
 
-    def rows(self, *, read_ahead: bool = False) -> Iterator[Row]:
+    def rows(self) -> Iterator[Row]:
         """(1-based row number, cell values) in order, streamed; trailing None cells trimmed.
 
         Raises ImportFileError(code="too_many_rows") when the sheet passes `Limits.max_rows`, and
         ImportFileError(code="unreadable") if the sheet turns out to be damaged part-way. May be
         called more than once: each call streams again from the start.
-
-        `read_ahead=True` is for a full pass over the rows: a large sheet is then read in a
-        second process while the caller works on the rows already read (same rows, same errors).
         """
-        if read_ahead and self._ahead is not None:
-            return self._ahead()
         return self._stream()
 
 
@@ -397,48 +405,97 @@ def _open_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
                 code="unreadable",
             )
 
+    workbook = _load_workbook(data)
+    # `_timedelta_formats`: the cell styles openpyxl reads as timedelta; with none, no conversion.
+    durations = bool(getattr(workbook, "_timedelta_formats", True))
+    sizes = {info.filename: info.file_size for info in infos}
+    sheets = []
+    for index, worksheet in enumerate(workbook.worksheets):
+        reopen = None
+        if sizes.get(worksheet._worksheet_path, 0) >= READ_AHEAD_BYTES:
+            reopen = partial(_reopen_sheet, data, index, limits.max_rows)
+        sheets.append(_sheet(worksheet, limits.max_rows, durations, reopen))
+    return sheets
+
+
+def _sheet(worksheet, max_rows: int, durations: bool, reopen=None) -> Sheet:
+    stream = partial(_xlsx_rows, worksheet, max_rows, durations)
+    return Sheet(name=worksheet.title, _stream=stream, reopen=reopen)
+
+
+def _load_workbook(data: bytes):
+    """The workbook in openpyxl's read-only, values-only mode, its sheets unsized."""
+    reader = _UnsizedReader(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read()
     except _XLSX_ERRORS as exc:
         raise ImportFileError(
             f"This Excel file is damaged or uses features that can't be read. {_DAMAGED}",
             code="unreadable",
         ) from exc
-    # `_timedelta_formats`: the cell styles openpyxl reads as timedelta; with none, no conversion.
-    durations = bool(getattr(workbook, "_timedelta_formats", True))
-    sizes = {info.filename: info.file_size for info in infos}
-    sheets = []
-    for index, worksheet in enumerate(workbook.worksheets):  # chart sheets have no cells
-        worksheet.reset_dimensions()  # the stored <dimension> may be wrong: never trust max_row
-        stream = partial(_xlsx_rows, worksheet, limits.max_rows, durations)
-        ahead = None
-        if sizes.get(getattr(worksheet, "_worksheet_path", ""), 0) >= READ_AHEAD_BYTES:
-            ahead = partial(_xlsx_rows_ahead, data, index, limits.max_rows, durations)
-        sheets.append(Sheet(name=worksheet.title, _stream=stream, _ahead=ahead))
-    return sheets
+    return reader.wb
 
 
-# A sheet's XML at least this large (about 4,000 rows of a tracker) is read in a second process
-# on a full pass, so that openpyxl's parsing overlaps the importer's own work on a second core.
+class _UnsizedWorksheet(ReadOnlyWorksheet):
+    def _get_size(self) -> None:
+        """Not sized: openpyxl would parse a sheet with no `<dimension>` to the end to size it,
+        and the stored size may be wrong anyway. Unsized, `iter_rows` reads every row there
+        is, and no row is padded beyond its last cell."""
+
+
+class _UnsizedReader(ExcelReader):
+    """openpyxl's `load_workbook(read_only=True)`, but with unsized worksheets.
+
+    `read_worksheets` is openpyxl's (3.1) read-only branch with `_UnsizedWorksheet`; chart
+    sheets, which have no cells, are left out (openpyxl's `worksheets` leaves them out too).
+    """
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _UnsizedWorksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+# A sheet's XML at least this large (about 4,000 rows of a tracker) is worked through in a second
+# process on a full pass (`read_ahead`), so that reading it overlaps the importer's own work.
 READ_AHEAD_BYTES: Final = 2 * _MB
-_AHEAD_CHUNK: Final = 500  # rows per message
 
 
-def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) -> Iterator[Row]:
-    """`_xlsx_rows` of worksheet `index`, read by a child process and passed back in chunks."""
+def _reopen_sheet(data: bytes, index: int, max_rows: int) -> Sheet:
+    """Sheet `index` of the workbook `data`, opened again (in the reading-ahead process)."""
+    workbook = _load_workbook(data)
+    durations = bool(getattr(workbook, "_timedelta_formats", True))
+    return _sheet(workbook.worksheets[index], max_rows, durations)
+
+
+T = TypeVar("T")
+
+
+def read_ahead(work: Callable[..., Iterator[T]], *args: object) -> Iterator[T]:
+    """What `work(*args)` yields, worked out in a second process and passed back one item at a
+    time as soon as it is yielded, while this process works on the items before it.
+
+    `work` and `args` must pickle (a module-level function, a `Sheet.reopen` recipe). An
+    ImportFileError that `work` raises is raised here as it was; any other exception is raised
+    here with the second process's traceback as its cause. If the process dies, the sheet is
+    refused as cut short. Closing the iterator early stops the process.
+    """
     # forkserver: the child is forked from a clean single-threaded server, never from a web
     # worker's threads or its open database connections.
     context = multiprocessing.get_context("forkserver")
-    # The server imports this module (and openpyxl) once when it starts, so that each reader
-    # forked from it starts at once instead of importing them again while the importer waits.
-    context.set_forkserver_preload([__name__])
+    # The server imports `work`'s module (with openpyxl) once when it starts, so that each
+    # process forked from it starts at once instead of importing them while the caller waits.
+    context.set_forkserver_preload([work.__module__])
     receiving, sending = context.Pipe(duplex=False)
-    reader = context.Process(
-        target=_read_sheet_into,
-        args=(sending, data, index, max_rows, durations),
+    process = context.Process(
+        target=_work_into,
+        args=(sending, work, args),
         name="action-tracker-sheet-reader",
     )
-    reader.start()
+    process.start()
     sending.close()
     try:
         while True:
@@ -446,42 +503,66 @@ def _xlsx_rows_ahead(data: bytes, index: int, max_rows: int, durations: bool) ->
                 message = receiving.recv()
             except EOFError:
                 raise _cut_short() from None
-            if message is None:
+            if isinstance(message, _Ended):
+                if message.error is not None:
+                    if message.traceback:
+                        message.error.__cause__ = _RemoteTraceback(message.traceback)
+                    raise message.error
                 return
-            if isinstance(message, ImportFileError):
-                raise message
-            yield from message
+            yield message
     finally:
         receiving.close()
-        if reader.is_alive():
-            reader.terminate()
-        reader.join()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+@dataclass(frozen=True)
+class _Ended:
+    error: BaseException | None = None
+    traceback: str = ""  # the second process's, for an error that is not an ImportFileError
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an error in the reading-ahead process (as concurrent.futures does)."""
+
+    def __str__(self) -> str:
+        return f"\n\nIn the reading-ahead process:\n{self.args[0]}"
 
 
 def _cut_short() -> ImportFileError:
     return ImportFileError(f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable")
 
 
-def _read_sheet_into(sending, data: bytes, index: int, max_rows: int, durations: bool) -> None:
-    """In the child: stream the sheet's rows down the pipe, then None (or the error)."""
-    chunk: list[Row] = []
-    end: ImportFileError | None = None
+def _work_into(sending, work: Callable[..., Iterator[object]], args: tuple) -> None:
+    """In the second process: send each item `work` yields, then how it ended.
+
+    A thread sends, so that the work goes on while a send waits for the caller to take the item
+    before (a pipe holds only 64 KB, far less than an item)."""
+    outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_each, args=(sending, outbox), daemon=True)
+    sender.start()
+    ended = _Ended()
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        worksheet = workbook.worksheets[index]
-        worksheet.reset_dimensions()
-        for row in _xlsx_rows(worksheet, max_rows, durations):
-            chunk.append(row)
-            if len(chunk) == _AHEAD_CHUNK:
-                sending.send(chunk)
-                chunk = []
+        for item in work(*args):
+            outbox.put(item)
     except ImportFileError as exc:
-        end = exc
-    except _XLSX_ERRORS:
-        end = _cut_short()
+        ended = _Ended(exc)
+    except Exception as exc:  # passed on to the caller, with its traceback
+        ended = _Ended(RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc())
+    outbox.put(ended)
+    sender.join()
+
+
+def _send_each(sending, outbox: queue.SimpleQueue[object]) -> None:
     try:
-        sending.send(chunk)  # the rows before the end or the error, as reading in-process gives
-        sending.send(end)
+        while True:
+            item = outbox.get()
+            sending.send(item)
+            if isinstance(item, _Ended):
+                return
+    except OSError:  # the caller stopped reading and closed its end
+        return
     finally:
         sending.close()
 

@@ -9,6 +9,7 @@ import codecs
 import datetime as dt
 import hashlib
 import io
+import itertools
 import pickle
 import pyexpat
 import random
@@ -19,7 +20,14 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from frameworks.importers.readers import ImportFileError, Limits, Sheet, Source, open_source
+from frameworks.importers.readers import (
+    ImportFileError,
+    Limits,
+    Sheet,
+    Source,
+    open_source,
+    read_ahead,
+)
 
 MB = 1024 * 1024
 
@@ -506,7 +514,7 @@ def test_unreadable_damaged_sheet_is_reported_while_streaming():
         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         b'<dimension ref="A1:A2"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>y</t>'
         b"</is></c></row><row"
-    )  # cut off: the dimension is read when the workbook opens, the rest only when streamed
+    )  # cut off: opening reads up to the first value, the rest is read only when streamed
     data = rezip(data, replace={"xl/worksheets/sheet2.xml": broken_xml})
     source = open_source(data, filename="plan.xlsx")
 
@@ -570,8 +578,23 @@ def test_import_file_error_checks_its_code_and_pickles():
 # Reading ahead in a second process (large sheets, full passes) ---------------------------------
 @pytest.fixture
 def read_ahead_everything(monkeypatch):
-    """Every sheet counts as large, so `rows(read_ahead=True)` uses the second process."""
+    """Every sheet counts as large, so it has a `reopen` recipe for a second process."""
     monkeypatch.setattr("frameworks.importers.readers.READ_AHEAD_BYTES", 0)
+
+
+def rows_of(reopen):
+    """Work for the second process: the rows of the sheet opened there."""
+    yield from reopen().rows()
+
+
+def fails_after_one_row(reopen):
+    yield from itertools.islice(reopen().rows(), 1)
+    raise ValueError("a bug in the work")
+
+
+def test_a_small_sheet_or_a_csv_is_read_in_this_process():
+    assert open_source(xlsx({"Tracker": [["a"]]}), filename="t.xlsx").sheets[0].reopen is None
+    assert open_source(b"a,b\n1,2\n", filename="t.csv").sheets[0].reopen is None
 
 
 def test_reading_ahead_gives_the_same_rows_as_reading_in_process(read_ahead_everything):
@@ -581,9 +604,9 @@ def test_reading_ahead_gives_the_same_rows_as_reading_in_process(read_ahead_ever
         [],
         ["Planning", None, "Ongoing", 1],
     ] + [["Housing", f"Milestone {n}", "TBC", n] for n in range(1, 1200)]
-    sheet = open_source(xlsx({"Tracker": rows_in}), filename="tracker.xlsx").sheets[0]
+    sheet = open_source(xlsx({"Notes": [["x"]], "Tracker": rows_in}), filename="t.xlsx").sheets[1]
 
-    ahead = list(sheet.rows(read_ahead=True))
+    ahead = list(read_ahead(rows_of, sheet.reopen))
 
     assert ahead == list(sheet.rows())
     assert len(ahead) == 1203 and ahead[2] == (3, ())
@@ -595,18 +618,30 @@ def test_reading_ahead_passes_on_the_same_refusal(read_ahead_everything):
 
     streamed = []
     with pytest.raises(ImportFileError) as caught:
-        for number, _ in sheet.rows(read_ahead=True):
+        for number, _ in read_ahead(rows_of, sheet.reopen):
             streamed.append(number)
 
     check_error(caught.value, "too_many_rows", '"Actions"', "more than 10 rows")
     assert streamed == list(range(1, 11))
 
 
+def test_an_error_in_the_second_process_is_raised_with_its_traceback(read_ahead_everything):
+    sheet = open_source(xlsx({"Actions": [["A1"], ["A2"]]}), filename="plan.xlsx").sheets[0]
+
+    streamed = []
+    with pytest.raises(RuntimeError, match="ValueError: a bug in the work") as caught:
+        for row in read_ahead(fails_after_one_row, sheet.reopen):
+            streamed.append(row)
+
+    assert streamed == [(1, ("A1",))]
+    assert "fails_after_one_row" in str(caught.value.__cause__)
+
+
 def test_stopping_early_stops_the_reading_process(read_ahead_everything):
     import multiprocessing
 
     data = xlsx({"Actions": [[f"A{i}", i] for i in range(1, 5001)]})
-    rows_ahead = open_source(data, filename="plan.xlsx").sheets[0].rows(read_ahead=True)
+    rows_ahead = read_ahead(rows_of, open_source(data, filename="plan.xlsx").sheets[0].reopen)
 
     assert next(rows_ahead) == (1, ("A1", 1))
     rows_ahead.close()
