@@ -374,13 +374,13 @@ class _Importer:
             theme = self.theme_for[spec.theme]
             values = self.milestone_values(spec, theme)
             milestone = self.by_code.get(spec.code) if spec.code else None
-            if milestone is None:
+            if milestone is not None and milestone.pk in seen:
+                self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
+                continue
+            if milestone is None and self.by_title:  # (a new plan has nothing to match)
                 # Same theme and title: take the first one not yet matched, in plan order.
                 candidates = self.by_title.get((_norm(spec.theme), _norm(spec.title)), [])
                 milestone = next((m for m in candidates if m.pk not in seen), None)
-            elif milestone.pk in seen:
-                self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
-                continue
             if milestone is None:
                 order_in_theme[theme.pk] += 1
                 values["framework_id"] = framework.pk
