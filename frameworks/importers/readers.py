@@ -59,10 +59,8 @@ import hashlib
 import io
 import itertools
 import multiprocessing
-import queue
 import re
 import struct
-import threading
 import traceback
 import zipfile
 import zlib
@@ -535,34 +533,17 @@ def _cut_short() -> ImportFileError:
 
 
 def _work_into(sending, work: Callable[..., Iterator[object]], args: tuple) -> None:
-    """In the second process: send each item `work` yields, then how it ended.
-
-    A thread sends, so that the work goes on while a send waits for the caller to take the item
-    before (a pipe holds only 64 KB, far less than an item)."""
-    outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
-    sender = threading.Thread(target=_send_each, args=(sending, outbox), daemon=True)
-    sender.start()
+    """In the second process: send each item `work` yields, then how it ended."""
     ended = _Ended()
     try:
         for item in work(*args):
-            outbox.put(item)
+            sending.send(item)
     except ImportFileError as exc:
         ended = _Ended(exc)
     except Exception as exc:  # passed on to the caller, with its traceback
         ended = _Ended(RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc())
-    outbox.put(ended)
-    sender.join()
-
-
-def _send_each(sending, outbox: queue.SimpleQueue[object]) -> None:
     try:
-        while True:
-            item = outbox.get()
-            sending.send(item)
-            if isinstance(item, _Ended):
-                return
-    except OSError:  # the caller stopped reading and closed its end
-        return
+        sending.send(ended)
     finally:
         sending.close()
 
