@@ -1,9 +1,16 @@
-"""The benchmark's workbooks: the Excel-saved copy holds the same rows, written as Excel does."""
+"""The import benchmark's tools: the Excel-saved copy of a workbook, and the write floor."""
 
 import zipfile
 
-from frameworks.bench.imports import build_tracker_workbook, excel_saved_copy
+from frameworks.bench.imports import (
+    _captured_writes,
+    _import,
+    build_tracker_workbook,
+    excel_saved_copy,
+    write_seconds,
+)
 from frameworks.importers.readers import open_source
+from frameworks.models import Milestone, ProgressUpdate
 
 
 def test_the_excel_saved_copy_has_the_same_rows_in_a_shared_string_table(tmp_path):
@@ -21,3 +28,17 @@ def test_the_excel_saved_copy_has_the_same_rows_in_a_shared_string_table(tmp_pat
         assert b"inlineStr" not in sheet and b't="s"' in sheet
         assert b'<dimension ref="A1:I103"/>' in sheet
         assert b"(copy 2)" in archive.read("xl/sharedStrings.xml")
+
+
+def test_the_write_floor_writes_the_imports_rows_again_and_leaves_nothing(db, tmp_path):
+    written = build_tracker_workbook(tmp_path / "tracker.xlsx", 30)
+    with _captured_writes() as writes:
+        _import(written)
+    counts = {model.__name__: len(objects) for model, _, objects, _ in writes}
+
+    seconds = write_seconds(writes)
+
+    assert counts["Milestone"] == counts["HistoricalMilestone"] == 30
+    assert counts["ProgressUpdate"] == counts["HistoricalProgressUpdate"] > 0
+    assert seconds > 0
+    assert not Milestone.objects.exists() and not ProgressUpdate.history.exists()

@@ -9,6 +9,7 @@ whatever the database) runs in the SQLite child; the load run makes its own Post
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,11 @@ class Command(BaseCommand):
                         f"import {r['import_rows_per_second']:>6,} rows/s  "
                         f"ratio {r['import_vs_raw']:.2f}  "
                         f"importer busy {r['import_busy_share']:.0%} of the time"
+                    )
+                    out.write(
+                        f"{'':<28}beside reading it and writing its {r['rows_written']:,} rows "
+                        f"({statistics.median(r['write_seconds']):.2f} s) one after the other: "
+                        f"{r['import_vs_read_and_write']:.2f}"
                     )
             for r in suites.get("report", {}).values():
                 out.write(
