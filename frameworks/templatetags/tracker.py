@@ -2,7 +2,6 @@
 
 from django import template
 from django.forms import BoundField, Select
-from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -128,15 +127,29 @@ def select_options(field: BoundField) -> str:
     return _joined(options)
 
 
-# Attributes `govuk/_attrs.html` leaves out because the GOV.UK templates write them themselves.
+# Attributes the GOV.UK templates write themselves, so `govuk_attrs` leaves them out.
 _SET_BY_TEMPLATE = frozenset(["class", "aria-describedby", "data-label-size"])
+
+
+@register.filter
+def govuk_attrs(attrs: dict) -> str:
+    """Widget attrs written as django/forms/widgets/attrs.html writes them (in order, `True` as
+    a bare name, `False` and None left out), minus those in `_SET_BY_TEMPLATE`
+    (`govuk/_attrs.html`)."""
+    return mark_safe(  # each part escaped by format_html
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value))
+            for name, value in attrs.items()
+            if name not in _SET_BY_TEMPLATE and value is not False and value is not None
+        )
+    )
 
 
 def _options_from_subwidgets(field: BoundField) -> str:
     options = []
     for option in field.subwidgets:
         data = option.data
-        attrs = flatatt({k: v for k, v in data["attrs"].items() if k not in _SET_BY_TEMPLATE})
+        attrs = govuk_attrs(data["attrs"])
         options.append(format_html('<option value="{}"{}>{}</option>', data["value"], attrs,
                                    data["label"]))  # fmt: skip
     return _joined(options)
