@@ -204,17 +204,12 @@ def _percent(plan, row, column, value) -> int | None:
 
 
 # Tracker -------------------------------------------------------------------------------------
-def _tracker(
-    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
-) -> Iterator[None]:
+def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.TRACKER).__getitem__
     themes: dict[str, ThemeSpec] = {}
-    mark = chunk
     for row, cells in _data_rows(sheet, match):
-        if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + chunk
-            yield
+        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         title = clean_text(get(cells, "title"))
         theme = one_line(get(cells, "theme"))[:THEME_NAME_MAX]
         if not title:
@@ -320,18 +315,13 @@ def _split_actions(text: str) -> list[str]:
     return items
 
 
-def _framework(
-    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
-) -> Iterator[None]:
+def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.FRAMEWORK).__getitem__
     theme: str | None = None
     themes: dict[str, ThemeSpec] = {}
-    mark = chunk
     for row, cells in _data_rows(sheet, match):
-        if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + chunk
-            yield
+        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         filled = [c for c in cells if c is not None and str(c).strip()]
         action = clean_text(get(cells, "action"))
         lead_text = one_line(get(cells, "lead"))
@@ -381,18 +371,13 @@ def _split_list(value: object) -> list[str]:
     return [part for part in (one_line(p) for p in re.split(r"[;\n]", str(value or ""))) if part]
 
 
-def _actions(
-    plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch, chunk: int
-) -> Iterator[None]:
+def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     get = _getter(match)
     label = _labels(layouts.ACTIONS).__getitem__
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
-    mark = chunk
     for row, cells in _data_rows(sheet, match):
-        if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + chunk
-            yield
+        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         code = one_line(get(cells, "code"))
         title = clean_text(get(cells, "title"))
         if not code:
@@ -472,7 +457,7 @@ def extract_steps(
 
 def _steps(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
     if sheet.reopen is None:
-        yield from EXTRACTORS[plan.layout](plan, sheet, match, CHUNK)
+        yield from _chunks(plan, EXTRACTORS[plan.layout](plan, sheet, match), CHUNK)
     else:
         # A large sheet is read and cleaned in a second process, which passes back each step's
         # new themes, milestones and problems while the importer writes the steps before it.
@@ -508,9 +493,19 @@ def _extract_ahead(
             errors=plan.errors[errors:],
         )
 
-    for _ in EXTRACTORS[layout](plan, reopen(), match, chunk):
+    for _ in _chunks(plan, EXTRACTORS[layout](plan, reopen(), match), chunk):
         yield added()
     yield added()
+
+
+def _chunks(plan: LegacyPlan, rows: Iterator[None], chunk: int) -> Iterator[None]:
+    """A step each time the extractor, which pauses before each row, has added `chunk` more
+    milestones to the plan."""
+    mark = chunk
+    for _ in rows:
+        if len(plan.milestones) >= mark:
+            mark = len(plan.milestones) + chunk
+            yield
 
 
 def _check_duplicates(plan: LegacyPlan) -> None:
