@@ -177,6 +177,10 @@ class _Importer:
         self.stored_updates: dict[tuple[int, int], ProgressUpdate] = {}
         self.before: dict[str, dict[int, tuple[dt.date, int]]] = {}
         self.created_updates = False
+        # Constructors of new rows, made once for the whole import (`services.bulk`).
+        self.new_milestone = instance_factory(Milestone)
+        self.new_link = instance_factory(MilestonePost)
+        self.new_update = instance_factory(ProgressUpdate)
 
     def create(self, model, objects: list) -> list:
         """New rows and their "created" audit rows, in a few statements (`services.bulk`)."""
@@ -363,7 +367,6 @@ class _Importer:
         self.seen: set[int] = set()
 
     def milestones(self, framework: Framework, specs: list[MilestoneSpec]) -> list[Milestone]:
-        new_milestone = instance_factory(Milestone)
         posts, seen, order_in_theme = self.post_for, self.seen, self.order_in_theme
         result: list[Milestone] = []
         to_create: list[Milestone] = []
@@ -388,7 +391,7 @@ class _Importer:
                 values["source_reference"] = (
                     f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}"
                 )[:255]
-                milestone = new_milestone(values)
+                milestone = self.new_milestone(values)
                 to_create.append(milestone)
                 result.append(milestone)
                 lead_links[index] = spec.leads
@@ -431,7 +434,6 @@ class _Importer:
         replace = [result[i].pk for i in lead_links if result[i].pk in seen]
         MilestonePost.objects.filter(milestone_id__in=replace).delete()
         links = []
-        new_link = instance_factory(MilestonePost)
         for i, leads in lead_links.items():
             done: set[int] = set()
             for order, (title, role) in enumerate(leads):
@@ -439,7 +441,7 @@ class _Importer:
                 if post.pk not in done:
                     done.add(post.pk)
                     links.append(
-                        new_link(
+                        self.new_link(
                             {
                                 "milestone_id": result[i].pk,
                                 "post_id": post.pk,
@@ -463,7 +465,6 @@ class _Importer:
 
     def updates(self, specs: list[MilestoneSpec], milestones: list[Milestone]) -> None:
         now = timezone.now()
-        new_update = instance_factory(ProgressUpdate)
         existing = self.stored_updates
         to_update: list[ProgressUpdate] = []
         fields: set[str] = set()
@@ -489,7 +490,7 @@ class _Importer:
                     values["previous_id"] = latest[1] if latest else None
                     values["state"] = UpdateState.APPROVED
                     values["submitted_at"] = values["reviewed_at"] = stamp
-                    update = new_update(values)
+                    update = self.new_update(values)
                     to_create.append(update)
                     existing[(milestone.pk, period.pk)] = update
                     self.report.created.updates += 1
