@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 
 from frameworks.models import (
     RAG,
+    DeadlineKind,
     Framework,
     Milestone,
     MilestonePost,
@@ -561,8 +562,24 @@ def update_is_overdue(update: ProgressUpdate, today: dt.date) -> bool:
 
 
 # Exports ------------------------------------------------------------------------------------
+def _deadline_data(obj, prefix: str) -> dict | None:
+    """A deadline as exported: {text, date, precision, kind}; None if there is none."""
+    text, date = getattr(obj, f"{prefix}_text"), getattr(obj, f"{prefix}_date")
+    kind = getattr(obj, f"{prefix}_kind")
+    if not (text or date) and kind in ("", DeadlineKind.NOT_SET) and prefix != "deadline":
+        return None
+    return {
+        "text": text,
+        "date": date.isoformat() if date else None,
+        "precision": getattr(obj, f"{prefix}_precision"),
+        "kind": kind,
+    }
+
+
 def framework_export_data(*, framework: Framework) -> dict:
-    """Everything about a framework as plain data, in plan order (four queries)."""
+    """The whole plan as plain data, in plan order (five queries): the framework, its rounds,
+    themes, milestones with every field, and each milestone's approved updates (returns still in
+    progress are not the plan's record). The README documents the schema."""
     milestones = (
         Milestone.objects.filter(framework=framework)
         .select_related("theme")
@@ -570,9 +587,9 @@ def framework_export_data(*, framework: Framework) -> dict:
             Prefetch("leads", queryset=MilestonePost.objects.select_related("post")),
             Prefetch(
                 "updates",
-                queryset=ProgressUpdate.objects.select_related("period").order_by(
-                    "period__start_date"
-                ),
+                queryset=ProgressUpdate.objects.filter(state=UpdateState.APPROVED)
+                .select_related("period")
+                .order_by("period__start_date"),
             ),
         )
         .order_by("theme__order", "order", "pk")
@@ -586,16 +603,15 @@ def framework_export_data(*, framework: Framework) -> dict:
             {
                 "code": milestone.code,
                 "title": milestone.title,
+                "existing_activity": milestone.existing_activity,
+                "source_reference": milestone.source_reference,
                 "leads": [
                     {"post": link.post.title, "role": link.role} for link in milestone.leads.all()
                 ],
-                "deadline": {
-                    "text": milestone.deadline_text,
-                    "date": milestone.deadline_date.isoformat()
-                    if milestone.deadline_date
-                    else None,
-                    "kind": milestone.deadline_kind,
-                },
+                "deadline": _deadline_data(milestone, "deadline"),
+                "revised_deadline": _deadline_data(milestone, "revised_deadline"),
+                "monitoring_groups": milestone.monitoring_groups,
+                "risk": milestone.risk,
                 "updates": [
                     {
                         "period": update.period.label,
@@ -607,11 +623,25 @@ def framework_export_data(*, framework: Framework) -> dict:
                         "state": update.state,
                     }
                     for update in milestone.updates.all()
-                    if update.state != UpdateState.NOT_STARTED
                 ],
             }
         )
-    return {"framework": framework.name, "themes": list(themes.values())}
+    return {
+        "framework": framework.name,
+        "description": framework.description,
+        "owner": framework.owner,
+        "periods": [
+            {
+                "label": period.label,
+                "start_date": period.start_date.isoformat(),
+                "end_date": period.end_date.isoformat(),
+                "due_date": period.due_date.isoformat(),
+                "state": period.state,
+            }
+            for period in framework.periods.order_by("start_date")
+        ],
+        "themes": list(themes.values()),
+    }
 
 
 def export_periods(*, framework: Framework, period: str = "") -> tuple[str, str]:

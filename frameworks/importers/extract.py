@@ -1,9 +1,17 @@
-"""From a sheet's rows to a `LegacyPlan`: themes, milestones and their updates, as they will be
-stored, with every problem located by sheet, row and column. Nothing here touches the database.
+"""From a file to a `LegacyPlan`: themes, milestones and their updates as they will be stored,
+which fields the file carries, and every problem located by sheet, row and column. Nothing here
+touches the database.
+
+A spreadsheet is read in one pass (`extract_plan`); a JSON export of a framework is read by
+`extract_json`. Each plan says which fields its layout carries (`LegacyPlan.carries` and
+`UpdateSpec.carries`): the importer compares and writes only those, so a column that is not in
+the file changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,12 +28,26 @@ from frameworks.importers.parsing import (
     parse_status,
     split_leads,
 )
-from frameworks.importers.readers import Sheet, Source, read_ahead
+from frameworks.importers.readers import Sheet, Source
 
 THEME_NAME_MAX = 200  # the Theme.name column
-CHUNK = 500  # milestones added to the plan per step of `extract_steps`
 PREVIOUS = "previous"
 CURRENT = "current"
+JSON = "json"
+
+# The fields a file can carry, by the names the importer compares and writes.
+THEME, TITLE, CODE, ACTIVITY, LEADS, DEADLINE = (
+    "theme",
+    "title",
+    "code",
+    "existing_activity",
+    "leads",
+    "deadline",
+)
+REVISED, GROUPS, RISK, SOURCE = "revised_deadline", "monitoring_groups", "risk", "source_reference"
+NARRATIVE, STATUS, NEW_DEADLINE, PERCENT = "narrative", "rag", "new_deadline", "percent_complete"
+MILESTONE_FIELDS = (THEME, CODE, TITLE, ACTIVITY, LEADS, DEADLINE, REVISED, GROUPS, RISK, SOURCE)
+UPDATE_FIELDS = (NARRATIVE, STATUS, NEW_DEADLINE, PERCENT)
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,7 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    field: str | None = None  # the import option it is about (`period`, `framework`…), if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,17 +64,19 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "message": self.message,
+            "field": self.field,
         }
 
 
 @dataclass
 class UpdateSpec:
-    round: str  # PREVIOUS or CURRENT
+    round: str  # PREVIOUS or CURRENT for a spreadsheet; the round's label in a JSON export
     narrative: str = ""
     rag: str = ""
     rag_text: str = ""
     new_deadline: ParsedDeadline | None = None
     percent_complete: int | None = None
+    carries: frozenset[str] = frozenset(UPDATE_FIELDS)
 
 
 @dataclass
@@ -65,8 +90,10 @@ class MilestoneSpec:
     lead_text: str = ""
     leads: list[tuple[str, str]] = field(default_factory=list)
     deadline: ParsedDeadline = field(default_factory=lambda: parse_deadline(None))
+    revised_deadline: ParsedDeadline | None = None
     monitoring_groups: list[str] = field(default_factory=list)
     risk: str = ""
+    source_reference: str = ""
     updates: list[UpdateSpec] = field(default_factory=list)
 
 
@@ -78,20 +105,34 @@ class ThemeSpec:
 
 
 @dataclass
+class PeriodSpec:
+    """A round as a JSON export describes it."""
+
+    label: str
+    start_date: dt.date
+    end_date: dt.date
+    due_date: dt.date
+    closed: bool = True
+
+
+@dataclass
 class LegacyPlan:
     layout: str = ""
     sheet: str = ""
     header_row: int | None = None
+    carries: frozenset[str] = frozenset()  # the milestone fields this file carries
     themes: list[ThemeSpec] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
+    periods: list[PeriodSpec] = field(default_factory=list)
+    about: dict[str, str] = field(default_factory=dict)  # a new framework's description, owner
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
 
     def warn(self, row: int | None, column: str | None, message: str) -> None:
         self.warnings.append(Problem(self.sheet, row, column, message))
 
-    def error(self, row: int | None, column: str | None, message: str) -> None:
-        self.errors.append(Problem(self.sheet, row, column, message))
+    def error(self, row: int | None, column: str | None, message: str, field=None) -> None:
+        self.errors.append(Problem(self.sheet, row, column, message, field))
 
 
 def _expected(layout: str) -> str:
@@ -104,7 +145,9 @@ def _locate(source: Source, layout: str, sheet_name: str | None, plan: LegacyPla
         sheets = [s for s in source.sheets if s.name == sheet_name]
         if not sheets:
             names = ", ".join(f"“{s.name}”" for s in source.sheets)
-            plan.error(None, None, f"There is no sheet called “{sheet_name}”. Sheets: {names}.")
+            plan.error(
+                None, None, f"There is no sheet called “{sheet_name}”. Sheets: {names}.", "sheet"
+            )
             return None, None
     candidates = layouts.LAYOUT_NAMES if layout == "auto" else (layout,)
     best: tuple[Sheet, layouts.HeaderMatch] | None = None
@@ -125,6 +168,7 @@ def _locate(source: Source, layout: str, sheet_name: str | None, plan: LegacyPla
             None,
             f"No recognisable header row in the first {layouts.HEADER_SEARCH_ROWS} rows of "
             f"{where}. Expected the headings {wanted}.",
+            None if layout == "auto" else "layout",
         )
         return None, None
     sheet, match = best
@@ -173,6 +217,11 @@ def _labels(layout: str) -> dict[str, str]:
     return {c.key: c.label for c in layouts.LAYOUTS[layout]}
 
 
+def _present(match: layouts.HeaderMatch, pairs: dict[str, str]) -> frozenset[str]:
+    """The fields whose columns (key -> field) are in the header row."""
+    return frozenset(name for key, name in pairs.items() if key in match.columns)
+
+
 def _deadline(plan, row, column, value, *, default_year=None) -> ParsedDeadline:
     parsed = parse_deadline(value, default_year=default_year)
     if parsed.text and parsed.kind == "DATE" and parsed.date is None:
@@ -204,12 +253,16 @@ def _percent(plan, row, column, value) -> int | None:
 
 
 # Tracker -------------------------------------------------------------------------------------
-def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
     label = _labels(layouts.TRACKER).__getitem__
+    plan.carries = frozenset({THEME, TITLE, LEADS, DEADLINE}) | _present(match, {"code": CODE})
+    previous_carries = frozenset({NARRATIVE, STATUS})
+    current_carries = previous_carries | _present(
+        match, {"new_deadline": NEW_DEADLINE, "percent": PERCENT}
+    )
     themes: dict[str, ThemeSpec] = {}
     for row, cells in _data_rows(sheet, match):
-        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         title = clean_text(get(cells, "title"))
         theme = one_line(get(cells, "theme"))[:THEME_NAME_MAX]
         if not title:
@@ -236,7 +289,11 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iter
             plan, row, label("previous_rag"), get(cells, "previous_rag")
         )
         if previous_text or previous_raw:
-            spec.updates.append(UpdateSpec(PREVIOUS, previous_text, previous_rag, previous_raw))
+            spec.updates.append(
+                UpdateSpec(
+                    PREVIOUS, previous_text, previous_rag, previous_raw, carries=previous_carries
+                )
+            )
         new_deadline_value = get(cells, "new_deadline")
         new_deadline = None
         if new_deadline_value is not None and str(new_deadline_value).strip():
@@ -264,7 +321,9 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iter
             progress = ""
         percent = _percent(plan, row, label("percent"), get(cells, "percent"))
         if progress or raw:
-            spec.updates.append(UpdateSpec(CURRENT, progress, rag, raw, new_deadline, percent))
+            spec.updates.append(
+                UpdateSpec(CURRENT, progress, rag, raw, new_deadline, percent, current_carries)
+            )
         elif new_deadline is not None:
             plan.warn(
                 row,
@@ -315,13 +374,15 @@ def _split_actions(text: str) -> list[str]:
     return items
 
 
-def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
     label = _labels(layouts.FRAMEWORK).__getitem__
+    plan.carries = frozenset({THEME, TITLE, LEADS}) | _present(
+        match, {"activity": ACTIVITY, "timescale": DEADLINE}
+    )
     theme: str | None = None
     themes: dict[str, ThemeSpec] = {}
     for row, cells in _data_rows(sheet, match):
-        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         filled = [c for c in cells if c is not None and str(c).strip()]
         action = clean_text(get(cells, "action"))
         lead_text = one_line(get(cells, "lead"))
@@ -371,13 +432,16 @@ def _split_list(value: object) -> list[str]:
     return [part for part in (one_line(p) for p in re.split(r"[;\n]", str(value or ""))) if part]
 
 
-def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
+def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
     get = _getter(match)
     label = _labels(layouts.ACTIONS).__getitem__
+    plan.carries = frozenset({THEME, TITLE, CODE}) | _present(
+        match, {"owners": LEADS, "groups": GROUPS, "risk": RISK}
+    )
+    update_carries = frozenset({STATUS, PERCENT}) | _present(match, {"note": NARRATIVE})
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
     for row, cells in _data_rows(sheet, match):
-        yield  # before each row: `_chunks` makes a step of each chunk of milestones
         code = one_line(get(cells, "code"))
         title = clean_text(get(cells, "title"))
         if not code:
@@ -420,8 +484,109 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iter
             risk=clean_text(get(cells, "risk")),
         )
         if note or raw or percent is not None:
-            spec.updates.append(UpdateSpec(CURRENT, note, rag, raw, None, percent))
+            spec.updates.append(UpdateSpec(CURRENT, note, rag, raw, None, percent, update_carries))
         plan.milestones.append(spec)
+
+
+# JSON export (`export_framework --format json`) -----------------------------------------------
+def _json_deadline(value: Any) -> ParsedDeadline | None:
+    """A deadline object of the export ({text, date, precision, kind}), or None."""
+    if not value:
+        return None
+    if isinstance(value, str):  # a new deadline is written as its text
+        return parse_deadline(value)
+    text = one_line(value.get("text"))
+    date = dt.date.fromisoformat(value["date"]) if value.get("date") else None
+    parsed = parse_deadline(text or date)
+    if date is None and not text:
+        return None
+    return ParsedDeadline(
+        text=text or parsed.text,
+        date=date,
+        precision=value.get("precision") or (parsed.precision if date else ""),
+        kind=value.get("kind") or parsed.kind,
+    )
+
+
+def extract_json(data: bytes, plan: LegacyPlan | None = None) -> LegacyPlan:
+    """A framework exported as JSON, read back into a plan that carries every field."""
+    plan = plan or LegacyPlan(layout=JSON, sheet="JSON")
+    plan.layout, plan.sheet = JSON, plan.sheet or "JSON"
+    plan.carries = frozenset(MILESTONE_FIELDS)
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+        if not isinstance(document, dict) or not isinstance(document.get("themes"), list):
+            raise ValueError("it has no list of themes")
+        plan.about = {k: str(document.get(k) or "") for k in ("description", "owner")}
+        for period in document.get("periods") or []:
+            plan.periods.append(
+                PeriodSpec(
+                    label=one_line(period["label"]),
+                    start_date=dt.date.fromisoformat(period["start_date"]),
+                    end_date=dt.date.fromisoformat(period["end_date"]),
+                    due_date=dt.date.fromisoformat(period["due_date"]),
+                    closed=period.get("state", "CLOSED") == "CLOSED",
+                )
+            )
+        number = 0
+        for theme in document["themes"]:
+            name = one_line(theme["name"])[:THEME_NAME_MAX]
+            plan.themes.append(ThemeSpec(name=name, code=one_line(theme.get("code"))))
+            for item in theme["milestones"]:
+                number += 1
+                plan.milestones.append(_json_milestone(plan, number, name, theme, item))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        plan.error(
+            None,
+            None,
+            f"This JSON file is not a framework exported by Action Tracker ({_reason(exc)}). "
+            "Export the framework again (Export > JSON) and upload that file.",
+        )
+    return plan
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"the field {exc.args[0]!r} is missing"
+    return str(exc).split("\n")[0][:200]
+
+
+def _json_milestone(plan, number, theme_name, theme, item) -> MilestoneSpec:
+    spec = MilestoneSpec(
+        row=number,
+        theme=theme_name,
+        theme_code=one_line(theme.get("code")),
+        title=clean_text(item["title"]),
+        code=one_line(item.get("code")),
+        existing_activity=clean_text(item.get("existing_activity")),
+        lead_text=" / ".join(one_line(lead["post"]) for lead in item.get("leads", [])),
+        leads=[(one_line(lead["post"]), lead.get("role") or "LEAD") for lead in item["leads"]],
+        deadline=_json_deadline(item.get("deadline")) or parse_deadline(None),
+        revised_deadline=_json_deadline(item.get("revised_deadline")),
+        monitoring_groups=[one_line(g) for g in item.get("monitoring_groups", []) if g],
+        risk=clean_text(item.get("risk")),
+        source_reference=one_line(item.get("source_reference")),
+    )
+    if not spec.title:
+        plan.error(number, "title", "This milestone has no title.")
+    for update in item.get("updates", []):
+        if update.get("state", "APPROVED") != "APPROVED":
+            continue  # only approved updates are the plan's record
+        spec.updates.append(
+            UpdateSpec(
+                round=one_line(update["period"]),
+                narrative=clean_text(update.get("narrative")),
+                rag=update.get("rag") or "",
+                rag_text=one_line(update.get("rag_text")),
+                new_deadline=_json_deadline(update.get("new_deadline")),
+                percent_complete=update.get("percent_complete"),
+            )
+        )
+    return spec
+
+
+def looks_like_json(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
 EXTRACTORS = {
@@ -432,80 +597,17 @@ EXTRACTORS = {
 
 
 def extract_plan(source: Source, *, layout: str = "auto", sheet: str | None = None) -> LegacyPlan:
-    """Read a legacy file into a plan. Problems are collected, never raised (but for unreadable
-    files, which `readers` refuses before this)."""
-    plan, steps = extract_steps(source, layout=layout, sheet=sheet)
-    for _ in steps:
-        pass
-    return plan
-
-
-def extract_steps(
-    source: Source, *, layout: str = "auto", sheet: str | None = None
-) -> tuple[LegacyPlan, Iterator[None]]:
-    """`extract_plan` a step at a time, so that the importer can write the first milestones
-    while the rest of the sheet is read. The header row is found at once; each step adds about
-    `CHUNK` milestones (their themes first) to `plan.milestones`. When the steps are done the
-    plan is complete and checked as `extract_plan` returns it; until then `plan.errors` may
-    still grow."""
+    """Read a legacy spreadsheet into a plan. Problems are collected, never raised (but for
+    unreadable files, which `readers` refuses before this)."""
     plan = LegacyPlan()
     found, match = _locate(source, layout, sheet, plan)
     if found is None or plan.errors:
-        return plan, iter(())
-    return plan, _steps(plan, found, match)
-
-
-def _steps(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> Iterator[None]:
-    if sheet.reopen is None:
-        yield from _chunks(plan, EXTRACTORS[plan.layout](plan, sheet, match), CHUNK)
-    else:
-        # A large sheet is read and cleaned in a second process, which passes back each step's
-        # new themes, milestones and problems while the importer writes the steps before it.
-        for step in read_ahead(_extract_ahead, sheet.reopen, plan.layout, plan.sheet, match, CHUNK):
-            plan.themes += step.themes
-            plan.milestones += step.milestones
-            plan.warnings += step.warnings
-            plan.errors += step.errors
-            yield
+        return plan
+    EXTRACTORS[plan.layout](plan, found, match)
     if not plan.milestones and not plan.errors:
         plan.error(None, None, f"The sheet “{plan.sheet}” has a header row but no milestones.")
     _check_duplicates(plan)
-
-
-def _extract_ahead(
-    reopen, layout: str, sheet_name: str, match: layouts.HeaderMatch, chunk: int
-) -> Iterator[LegacyPlan]:
-    """In the reading-ahead process: the extractor's steps over the sheet opened again, each as a
-    plan holding only what that step added (in order), the last one after the last step."""
-    plan = LegacyPlan(layout=layout, sheet=sheet_name)
-    sent = (0, 0, 0, 0)
-
-    def added() -> LegacyPlan:
-        nonlocal sent
-        themes, milestones, warnings, errors = sent
-        sent = (len(plan.themes), len(plan.milestones), len(plan.warnings), len(plan.errors))
-        return LegacyPlan(
-            layout=layout,
-            sheet=sheet_name,
-            themes=plan.themes[themes:],
-            milestones=plan.milestones[milestones:],
-            warnings=plan.warnings[warnings:],
-            errors=plan.errors[errors:],
-        )
-
-    for _ in _chunks(plan, EXTRACTORS[layout](plan, reopen(), match), chunk):
-        yield added()
-    yield added()
-
-
-def _chunks(plan: LegacyPlan, rows: Iterator[None], chunk: int) -> Iterator[None]:
-    """A step each time the extractor, which pauses before each row, has added `chunk` more
-    milestones to the plan."""
-    mark = chunk
-    for _ in rows:
-        if len(plan.milestones) >= mark:
-            mark = len(plan.milestones) + chunk
-            yield
+    return plan
 
 
 def _check_duplicates(plan: LegacyPlan) -> None:

@@ -1,44 +1,41 @@
-"""Apply a legacy spreadsheet to the database: everything in one transaction, or nothing.
+"""Apply a legacy spreadsheet (or a JSON export) to a framework: one transaction, or nothing.
 
-`legacy_import` reads the file (`importers.readers`) and turns it into a plan
-(`importers.extract`) a chunk of milestones at a time; as each chunk arrives it creates or
-updates themes, posts, milestones, rounds and updates, matching what is already there, so that
-importing the same file twice changes nothing and importing the next round's tracker adds that
-round's updates. A large sheet is read by a second process meanwhile. A problem anywhere in the
-file stops the writing, the rest is still read so that every problem is reported, and everything
-is rolled back. A dry run does all of it and rolls back, so the preview's counts are exactly
-what confirming will do.
+One simple path: the file is read into a plan (`importers`), the plan is compared with the
+framework as it is, and the differences are written. The same comparison is the preview (a dry
+run writes nothing) and the import, which locks the rows it compares first and, when it is given
+the preview the person saw, refuses to write anything if the comparison has changed since.
+
+What an import never does:
+- change a field the file does not carry (a column that is not in the file changes nothing),
+  or clear a field because its cell is blank;
+- overwrite newer information: a file for an earlier round than a milestone's latest approved
+  update leaves that milestone's own fields as they are ("newer in the tracker, kept");
+- change a return a person has worked on (saved, submitted, returned or reviewed): a difference
+  there is reported as a conflict; nor write into a round that is open for returns.
+Every row it writes gets `version` + 1 and an audit row under "Import of <file> (SHA-256 …)".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
+import hashlib
+import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from frameworks.importers import extract as ex
 from frameworks.importers import readers
-from frameworks.importers.extract import (
-    CURRENT,
-    PREVIOUS,
-    LegacyPlan,
-    MilestoneSpec,
-    Problem,
-    UpdateSpec,
-    extract_steps,
-)
 from frameworks.importers.parsing import ParsedDeadline, quarter_dates
 from frameworks.models import (
+    RAG,
     DeadlineKind,
     Framework,
     ImportBatch,
@@ -50,11 +47,32 @@ from frameworks.models import (
     ReportingPeriod,
     Theme,
     UpdateState,
+    format_deadline,
 )
-from frameworks.services.bulk import instance_factory, rows_create_with_history
 
 PREVIEW_ROWS = 10
-BATCH = 500
+LISTED = 200  # names listed in new_milestones / missing_milestones
+BATCH = 1000
+
+FIELD_LABELS = {
+    ex.THEME: "Theme",
+    ex.CODE: "Code",
+    ex.TITLE: "Title",
+    ex.ACTIVITY: "Existing activity",
+    ex.LEADS: "Lead",
+    ex.DEADLINE: "Deadline",
+    ex.REVISED: "Revised deadline",
+    ex.GROUPS: "Monitoring groups",
+    ex.RISK: "Risk",
+    ex.SOURCE: "Source",
+    ex.NARRATIVE: "Progress update",
+    ex.STATUS: "RAG status",
+    ex.NEW_DEADLINE: "New deadline",
+    ex.PERCENT: "% complete",
+}
+DEADLINES = (ex.DEADLINE, ex.REVISED, ex.NEW_DEADLINE)
+_OPEN = "the round is open, and its returns are written by their leads in the app"
+NEWER = "Newer in the tracker, kept: a later round's approved update is there."
 
 
 @dataclass
@@ -85,9 +103,16 @@ class ImportReport:
     new_milestones: list[str] = field(default_factory=list)
     missing_milestones: list[str] = field(default_factory=list)
     lead_changes: list[str] = field(default_factory=list)
+    # Field by field: {milestone, code, round, field, before, after, version}.
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    # Returns people have worked on that the file differs from: {milestone, code, round, message}.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # Differences left alone because the tracker holds newer information.
+    kept: list[dict[str, Any]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
+    stale: bool = False  # the tracker changed since the preview: this is the new preview
+    warnings: list[ex.Problem] = field(default_factory=list)
+    errors: list[ex.Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -101,15 +126,18 @@ class ImportReport:
     def summary(self) -> str:
         if self.errors:
             return f"Nothing was imported: {len(self.errors)} problem(s) must be fixed first."
+        left = ""
+        if self.conflicts or self.kept:
+            left = f" {len(self.conflicts)} conflict(s) and {len(self.kept)} newer value(s) kept."
         if not self.changed:
-            return "Nothing changed: everything in this file is already in the tracker."
+            return "Nothing changed: everything in this file is already in the tracker." + left
         verb = "would create" if self.dry_run else "created"
         verb_updated = "would update" if self.dry_run else "updated"
         c, u = self.created, self.updated
         return (
             f"{verb.capitalize()} {c.themes} themes, {c.milestones} milestones, {c.posts} posts "
             f"and {c.updates} updates; {verb_updated} {u.milestones} milestones and "
-            f"{u.updates} updates."
+            f"{u.updates} updates.{left}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,22 +147,48 @@ class ImportReport:
         data["summary"] = self.summary
         return data
 
+    def comparison(self) -> str:
+        """What a confirmation must find again, exactly as previewed."""
+        return json.dumps([self.changes, self.conflicts, self.kept, asdict(self.created)])
+
 
 class _Rollback(Exception):
-    pass
+    """Leave the transaction without writing (a dry run, or a problem)."""
+
+
+class _Changed(Exception):
+    """The comparison is not the one the person previewed."""
 
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+class _When(tuple):
+    """A deadline, for comparing: the same words, or the same date at the same precision
+    (01/07/2019 and 01-Jul-19 are the same; 31/03/2020 and Mar-20 are not)."""
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _When) and (
+            self[0] == other[0] or (self[1] is not None and self[1:] == other[1:])
+        )
+
+    __hash__ = tuple.__hash__
+
+
+def _when(text: str, date: dt.date | None, precision: str) -> _When:
+    return _When((_text(text), date, precision if date else ""))
+
+
 def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, Any]:
     if deadline is None:
-        return {
-            f"{prefix}_text": "",
-            f"{prefix}_date": None,
-            f"{prefix}_precision": "",
-            f"{prefix}_kind": "" if prefix != "deadline" else DeadlineKind.NOT_SET,
+        kind = DeadlineKind.NOT_SET if prefix == ex.DEADLINE else ""
+        return {f"{prefix}_text": "", f"{prefix}_date": None, f"{prefix}_precision": ""} | {
+            f"{prefix}_kind": kind
         }
     return {
         f"{prefix}_text": deadline.text[:255],
@@ -144,490 +198,664 @@ def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, 
     }
 
 
-class _Importer:
-    """Applies a plan to the database a chunk of milestones at a time, while the rest of the
-    file is still being read (`extract_steps`). What it matches against (the framework's
-    themes, milestones and updates, every post) is read once, before the first chunk."""
+def _deadline_shown(obj, prefix: str) -> str:
+    text, date = getattr(obj, f"{prefix}_text"), getattr(obj, f"{prefix}_date")
+    if not text and not date:
+        return ""
+    return text or format_deadline(
+        text=text,
+        date=date,
+        precision=getattr(obj, f"{prefix}_precision"),
+        kind=getattr(obj, f"{prefix}_kind") or DeadlineKind.DATE,
+    )
 
-    def __init__(
-        self,
-        plan: LegacyPlan,
-        report: ImportReport,
-        *,
-        framework_name: str,
-        labels: dict[str, str],
-        file_name: str,
-        user=None,
-        sha256: str = "",
-    ) -> None:
-        self.user = user
-        # Every row an import writes is in the audit trail under this reason.
-        self.history = {
-            "default_user": user,
-            "default_change_reason": f"Import of {file_name} (SHA-256 {sha256[:12]})",
-        }
-        self.plan = plan
-        self.report = report
-        self.framework_name = " ".join(framework_name.split())
-        self.labels = labels
-        self.file_name = file_name
-        # Rounds found so far, with what each needs: its updates already stored and, for each
-        # milestone, the latest update before it as (round start, update id).
-        self.rounds: dict[str, ReportingPeriod] = {}
-        self.stored_updates: dict[tuple[int, int], ProgressUpdate] = {}
-        self.before: dict[str, dict[int, tuple[dt.date, int]]] = {}
-        self.created_updates = False
-        # Constructors of new rows, made once for the whole import (`services.bulk`).
-        self.new_milestone = instance_factory(Milestone)
-        self.new_link = instance_factory(MilestonePost)
-        self.new_update = instance_factory(ProgressUpdate)
 
-    def create(self, model, objects: list) -> list:
-        """New rows and their "created" audit rows, in a few statements (`services.bulk`)."""
-        return rows_create_with_history(
-            objects=objects,
-            model=model,
-            user=self.user,
-            reason=self.history["default_change_reason"],
-        )
+def _leads_text(leads: list[tuple[str, str]]) -> str:
+    lead = [t for t, r in leads if r != "SUPPORTING"]
+    support = [t for t, r in leads if r == "SUPPORTING"]
+    return " / ".join(lead) + (" with support from " + " / ".join(support) if support else "")
 
-    def fail(self, message: str, row: int | None = None, column: str | None = None) -> None:
-        self.report.errors.append(Problem(self.plan.sheet, row, column, message))
 
-    # Framework, rounds, themes, posts ---------------------------------------------------------
-    def framework(self) -> Framework:
-        existing = Framework.objects.filter(name__iexact=self.framework_name).first()
-        if existing:
-            return existing
-        base = slugify(self.framework_name)[:180] or "framework"
-        slug, n = base, 1
-        while Framework.objects.filter(slug=slug).exists():
-            n += 1
-            slug = f"{base}-{n}"
-        return Framework.objects.create(name=self.framework_name, slug=slug)
+def _status_text(rag: str, rag_text: str) -> str:
+    return rag_text or (RAG(rag).label if rag else "")
 
-    def periods(self, framework: Framework, specs: list[MilestoneSpec]) -> None:
-        """Find (or create) the rounds these milestones have updates for, once each."""
-        needed = {u.round for m in specs for u in m.updates} - self.rounds.keys()
-        for key in (PREVIOUS, CURRENT):
-            if key not in needed:
+
+def _worked_on(update: ProgressUpdate) -> str:
+    """Why people own this return ("" if nobody has touched it: imported or never started)."""
+    if update.state in (UpdateState.DRAFT, UpdateState.SUBMITTED, UpdateState.RETURNED):
+        return f"its return is {UpdateState(update.state).label.lower()} in the app"
+    if update.reviewed_by_id or update.submitted_by_id or update.saved_by_id:
+        return "its return was written and reviewed in the app"
+    return ""
+
+
+def _differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> list[tuple]:
+    """(field, the file's value, before, after) for each carried field the file gives that
+    differs from the stored update (every given field if there is none)."""
+    changes = []
+    status = (update.rag, update.rag_text) if update and (update.rag or update.rag_text) else None
+    for name in ex.UPDATE_FIELDS:
+        if name not in spec.carries:
+            continue
+        if name == ex.STATUS:
+            new = (spec.rag, spec.rag_text)
+            if not any(new):
                 continue
-            label = " ".join(self.labels.get(key, "").split())
+            same = status is not None and (
+                new[0] == status[0] if new[0] else _text(new[1]) == _text(status[1])
+            )
+            before, after = _status_text(*status) if status else "", _status_text(*new)
+        elif name == ex.NEW_DEADLINE:
+            new = spec.new_deadline
+            if new is None:
+                continue
+            stored = (
+                _when(
+                    update.new_deadline_text,
+                    update.new_deadline_date,
+                    update.new_deadline_precision,
+                )
+                if update
+                else ""
+            )
+            same = _when(new.text, new.date, new.precision) == stored
+            before, after = update.new_deadline_display if update else "", new.text
+        elif name == ex.NARRATIVE:
+            new = spec.narrative
+            stored = update.narrative if update else ""
+            same, before, after = _text(new) == _text(stored), stored, new
+        else:
+            new = spec.percent_complete
+            stored = update.percent_complete if update else None
+            same, before, after = new == stored, "" if stored is None else str(stored), str(new)
+        if new in (None, "") or same:
+            continue
+        changes.append((name, new, before, after))
+    return changes
+
+
+class _Import:
+    """Compares a plan with the framework and, unless it is a dry run, writes the differences."""
+
+    def __init__(self, plan: ex.LegacyPlan, report: ImportReport, *, options: dict, dry_run: bool):
+        self.plan, self.report, self.lock = plan, report, not dry_run
+        self.user = options["user"]
+        self.file_name = options["file_name"]
+        self.framework_name = " ".join(options["framework_name"].split())
+        self.labels = {ex.CURRENT: options["period_label"], ex.PREVIOUS: options["previous_label"]}
+        self.history = {
+            "default_user": self.user,
+            "default_change_reason": f"Import of {self.file_name} (SHA-256 {report.sha256[:12]})",
+        }
+        self.now = timezone.now()
+
+    def fail(self, message: str, row=None, column=None, field=None) -> None:
+        self.report.errors.append(ex.Problem(self.plan.sheet, row, column, message, field))
+
+    def _locked(self, queryset):
+        return queryset.select_for_update(of=("self",)) if self.lock else queryset
+
+    def _audited(self, obj):
+        obj._change_reason = self.history["default_change_reason"]
+        obj._history_user = self.user
+        obj.save()
+        return obj
+
+    # Reading what is there ------------------------------------------------------------------
+    def run(self, expected: str | None) -> Framework | None:
+        """Compare (on rows locked until the transaction ends), then write unless it is a dry
+        run, there is a problem, or the comparison is not the `expected` one."""
+        framework = self._locked(Framework.objects.filter(name__iexact=self.framework_name))
+        self.framework = framework.first() or Framework(name=self.framework_name)
+        self.rounds = self.resolve_rounds()
+        if self.report.errors:
+            return None
+        self.load()
+        self.compare()
+        if self.report.errors or not self.lock:
+            return self.framework
+        if expected is not None and self.report.comparison() != expected:
+            raise _Changed
+        self.write()
+        return self.framework
+
+    def resolve_rounds(self) -> dict[str, ReportingPeriod]:
+        """The rounds the file's updates are for, by the key the plan uses (found or new)."""
+        existing = {}
+        if self.framework.pk:
+            existing = {
+                p.label.casefold(): p
+                for p in self._locked(ReportingPeriod.objects.filter(framework=self.framework))
+            }
+        described = {p.label.casefold(): p for p in self.plan.periods}
+        # A JSON export lists the plan's rounds: each is made, with or without updates.
+        needed = {u.round for m in self.plan.milestones for u in m.updates} | {
+            p.label for p in self.plan.periods
+        }
+        rounds: dict[str, ReportingPeriod] = {}
+        for key in sorted(needed, key=lambda k: (k != ex.PREVIOUS, k != ex.CURRENT, k)):
+            label = " ".join((self.labels.get(key) or "" if key in self.labels else key).split())
             if not label:
-                option = "--period" if key == CURRENT else "--previous-period"
-                which = "current" if key == CURRENT else "previous"
+                which, option = (
+                    ("current", "period") if key == ex.CURRENT else ("previous", "previous_period")
+                )
                 self.fail(
-                    f"This file holds updates for the {which} round: give its label ({option}, "
-                    "for example Q2 2020-21)."
+                    f"This file holds updates for the {which} round: give its label, for "
+                    "example Q2 2020-21.",
+                    field=option,
                 )
                 continue
-            period = ReportingPeriod.objects.filter(
-                framework=framework, label__iexact=label
-            ).first()
+            option = "previous_period" if key == ex.PREVIOUS else "period"
+            period = existing.get(label.casefold())
             if period is None:
-                dates = quarter_dates(label)
+                spec = described.get(label.casefold())
+                dates = (spec.start_date, spec.end_date) if spec else quarter_dates(label)
                 if dates is None:
                     self.fail(
-                        f"There is no round “{label}” in {framework.name}, and the label is not "
-                        "a financial-year quarter like Q2 2020-21. Create the round first, or "
-                        "use a quarter label."
+                        f"There is no round “{label}” in {self.framework_name}, and the label is "
+                        "not a financial-year quarter like Q2 2020-21. Create the round first, "
+                        "or use a quarter label.",
+                        field=option,
                     )
                     continue
-                period = ReportingPeriod.objects.create(
-                    framework=framework,
+                period = ReportingPeriod(
                     label=label,
                     start_date=dates[0],
                     end_date=dates[1],
-                    due_date=dates[1],
-                    state=PeriodState.CLOSED,
+                    due_date=spec.due_date if spec else dates[1],
+                    # Never open: opening a round for returns is done in the app.
+                    state=PeriodState.CLOSED if spec is None or spec.closed else PeriodState.DRAFT,
                 )
-            elif (
-                period.state == PeriodState.OPEN
-                and period.updates.exclude(state=UpdateState.NOT_STARTED).exists()
-            ):
-                self.fail(
-                    f"The round {period.label} is open and officers have started their returns; "
-                    "close it before importing updates into it."
-                )
-                continue
-            self.rounds[key] = period
+                existing[label.casefold()] = period
+            rounds[key] = period
             self.report.periods[key] = period.label
-            self.stored_updates.update(
-                ((u.milestone_id, u.period_id), u)
-                for u in ProgressUpdate.objects.filter(
-                    period=period, milestone__framework=framework
-                )
-            )
-            self.before[key] = self.latest_before(framework, period)
-        found = self.rounds
-        if needed and len(found) == 2 and found[PREVIOUS].start_date >= found[CURRENT].start_date:
+        found = rounds
+        if (
+            ex.PREVIOUS in found
+            and ex.CURRENT in found
+            and found[ex.PREVIOUS].start_date >= found[ex.CURRENT].start_date
+        ):
             self.fail(
-                f"The previous round ({found[PREVIOUS].label}) must start before the current "
-                f"round ({found[CURRENT].label})."
+                f"The previous round ({found[ex.PREVIOUS].label}) must start before the current "
+                f"round ({found[ex.CURRENT].label}).",
+                field="previous_period",
             )
+        return rounds
 
-    def start_themes(self, framework: Framework) -> None:
-        self.theme_by_name = {_norm(t.name): t for t in framework.themes.all()}
-        self.theme_by_code = {t.code: t for t in self.theme_by_name.values() if t.code}
-        self.theme_order = (framework.themes.aggregate(m=Max("order"))["m"] or 0) + 1
-        self.themes_done = 0
-        self.theme_for: dict[str, Theme] = {}
-
-    def themes(self, framework: Framework) -> None:
-        """The plan's new themes, by name as written in the file. A theme matches by code, else
-        by its name with case and punctuation ignored (so "Housing!" and "Housing?" are one
-        theme)."""
-        existing, by_code = self.theme_by_name, self.theme_by_code
-        for spec in self.plan.themes[self.themes_done :]:
-            coded = by_code.get(spec.code) if spec.code else None
-            theme = coded or existing.get(_norm(spec.name))
-            if theme is None:
-                theme = Theme(
-                    framework=framework, name=spec.name, code=spec.code, order=self.theme_order
-                )
-                theme._change_reason = self.history["default_change_reason"]
-                theme._history_user = self.user
-                theme.save()
-                self.theme_order += 1
-                self.report.created.themes += 1
-            elif coded is not None and theme.name != spec.name:
-                theme.name = spec.name  # renamed in the file: the code says it is the same
-                theme.save(update_fields=["name"])
-                self.report.updated.themes += 1
-            elif spec.code and not theme.code:
-                theme.code = spec.code
-                theme.save(update_fields=["code"])
-                self.report.updated.themes += 1
-            else:
-                self.report.unchanged.themes += 1
-            existing.setdefault(_norm(spec.name), theme)
-            if theme.code:
-                by_code.setdefault(theme.code, theme)
-            self.theme_for[spec.name] = theme
-        self.themes_done = len(self.plan.themes)
-
-    def start_posts(self) -> None:
+    def load(self) -> None:
+        """What the comparison needs, a fixed number of queries whatever the file's size."""
+        framework = self.framework
+        known = framework.pk is not None
+        self.themes = list(framework.themes.all()) if known else []
+        self.theme_by_name = {_norm(t.name): t for t in self.themes}
+        self.theme_by_code = {t.code: t for t in self.themes if t.code}
         self.post_by_key: dict[str, Post] = {}
         for post in Post.objects.all():
             for name in (post.title, *post.former_titles):
                 self.post_by_key.setdefault(name.casefold(), post)
-        self.post_for: dict[str, Post] = {}
-        self.post_keys_seen: set[str] = set()
-
-    def posts(self, specs: list[MilestoneSpec]) -> None:
-        """Posts by the title written in the file (any case): existing posts are reused by title
-        or former title, case-insensitively; the rest are created once."""
-        titles = {title for m in specs for title, _ in m.leads} - self.post_for.keys()
-        spellings: dict[str, str] = {}
-        for title in sorted(titles):
-            key = title.casefold()
-            if key not in self.post_keys_seen:
-                spellings.setdefault(key, title)
-        self.post_keys_seen.update(spellings)
-        by_key = self.post_by_key
-        missing = [t for key, t in spellings.items() if key not in by_key]
-        for post in self.create(Post, [Post(title=t) for t in missing]):
-            by_key[post.title.casefold()] = post
-        self.report.created.posts += len(missing)
-        self.report.unchanged.posts += len(spellings) - len(missing)
-        self.post_for.update((title, by_key[title.casefold()]) for title in titles)
-
-    # Milestones -----------------------------------------------------------------------------
-    def milestone_values(self, spec: MilestoneSpec, theme: Theme) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "theme_id": theme.pk,
-            "title": spec.title,
-            "existing_activity": spec.existing_activity,
-            "monitoring_groups": spec.monitoring_groups,
-            "risk": spec.risk,
-            **_deadline_values("deadline", spec.deadline),
-        }
-        if spec.code:
-            values["code"] = spec.code[:40]
-        latest_new_deadline = next(
-            (u.new_deadline for u in reversed(spec.updates) if u.new_deadline), None
+        milestones = Milestone.objects.filter(framework=framework) if known else Milestone.objects
+        self.milestones = list(self._locked(milestones.none() if not known else milestones))
+        self.links: dict[int, list[MilestonePost]] = defaultdict(list)
+        self.updates: dict[tuple[int, int], ProgressUpdate] = {}
+        self.latest_approved: dict[int, dt.date] = {}
+        # Each milestone's updates as (round start, id or new update), to link new ones.
+        self.timeline: dict[Any, list[tuple[dt.date, Any]]] = defaultdict(list)
+        self.relink = False
+        if not known:
+            return
+        for link in MilestonePost.objects.filter(milestone__framework=framework).order_by(
+            "milestone_id", "order", "pk"
+        ):
+            self.links[link.milestone_id].append(link)
+        round_ids = [p.pk for p in self.rounds.values() if p.pk]
+        updates = ProgressUpdate.objects.filter(
+            milestone__framework=framework, period_id__in=round_ids
         )
-        if latest_new_deadline is not None:
-            values.update(_deadline_values("revised_deadline", latest_new_deadline))
-        return values
-
-    def start_milestones(self, framework: Framework) -> None:
-        self.existing = list(
-            Milestone.objects.filter(framework=framework)
-            .select_related("theme")
-            .prefetch_related("leads__post")
+        for update in self._locked(updates):
+            self.updates[(update.milestone_id, update.period_id)] = update
+        every = ProgressUpdate.objects.filter(milestone__framework=framework).values_list(
+            "milestone_id", "period__start_date", "pk", "state"
         )
-        self.by_code = {m.code: m for m in self.existing if m.code}
-        self.by_title: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
-        for m in sorted(self.existing, key=lambda m: (m.order, m.pk)):
-            self.by_title[(_norm(m.theme.name), _norm(m.title))].append(m)
-        self.order_in_theme: dict[int, int] = defaultdict(int)
-        for m in self.existing:
-            self.order_in_theme[m.theme_id] = max(self.order_in_theme[m.theme_id], m.order)
-        self.seen: set[int] = set()
+        for milestone_id, start, pk, state in every:
+            self.timeline[milestone_id].append((start, pk))
+            if state == UpdateState.APPROVED:
+                latest = self.latest_approved.get(milestone_id, start)
+                self.latest_approved[milestone_id] = max(latest, start)
 
-    def milestones(self, framework: Framework, specs: list[MilestoneSpec]) -> list[Milestone]:
-        posts, seen, order_in_theme = self.post_for, self.seen, self.order_in_theme
-        result: list[Milestone] = []
-        to_create: list[Milestone] = []
-        to_update: list[Milestone] = []
-        update_fields: set[str] = set()
-        lead_links: dict[int, list[tuple[str, str]]] = {}
-        for index, spec in enumerate(specs):
+    # Comparing ------------------------------------------------------------------------------
+    def compare(self) -> None:
+        report = self.report
+        self.new_themes: list[Theme] = []
+        self.changed_themes: list[Theme] = []
+        self.theme_for: dict[str, Theme] = {}
+        for spec in self.plan.themes:
+            self.theme_for[spec.name] = self.match_theme(spec)
+        self.new_posts: dict[str, Post] = {}
+        self.new_milestones: list[Milestone] = []
+        self.changed_milestones: dict[int, set[str]] = {}
+        self.new_links: list[tuple[Milestone, list[tuple[Post, str]]]] = []
+        self.replace_links: list[int] = []
+        self.new_updates: list[ProgressUpdate] = []
+        self.changed_updates: dict[int, tuple[ProgressUpdate, set[str]]] = {}
+        starts = [p.start_date for p in self.rounds.values()]
+        self.file_round = max(starts, default=None)
+        by_code = {m.code: m for m in self.milestones if m.code}
+        by_title: dict[tuple[int, str], list[Milestone]] = defaultdict(list)
+        for m in sorted(self.milestones, key=lambda m: (m.order, m.pk)):
+            by_title[(m.theme_id, _norm(m.title))].append(m)
+        order = defaultdict(int)
+        for m in self.milestones:
+            order[m.theme_id] = max(order[m.theme_id], m.order)
+        seen: set[int] = set()
+        for spec in self.plan.milestones:
             theme = self.theme_for[spec.theme]
-            values = self.milestone_values(spec, theme)
-            milestone = self.by_code.get(spec.code) if spec.code else None
+            milestone = by_code.get(spec.code) if spec.code else None
             if milestone is not None and milestone.pk in seen:
                 self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
                 continue
-            if milestone is None and self.by_title:  # (a new plan has nothing to match)
-                # Same theme and title: take the first one not yet matched, in plan order.
-                candidates = self.by_title.get((_norm(spec.theme), _norm(spec.title)), [])
+            if milestone is None and theme.pk:
+                candidates = by_title.get((theme.pk, _norm(spec.title)), [])
                 milestone = next((m for m in candidates if m.pk not in seen), None)
             if milestone is None:
-                order_in_theme[theme.pk] += 1
-                values["framework_id"] = framework.pk
-                values["order"] = order_in_theme[theme.pk]
-                values["source_reference"] = (
-                    f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}"
-                )[:255]
-                milestone = self.new_milestone(values)
-                to_create.append(milestone)
-                result.append(milestone)
-                lead_links[index] = spec.leads
-                self.report.created.milestones += 1
-                if len(self.report.new_milestones) < 200:
-                    self.report.new_milestones.append(spec.title[:120])
-                continue
-            seen.add(milestone.pk)
-            result.append(milestone)
-            changed = [k for k, v in values.items() if getattr(milestone, k) != v]
-            for key in changed:
-                setattr(milestone, key, values[key])
-            update_fields.update(changed)
-            current = [(link.post.title, link.role) for link in milestone.leads.all()]
-            wanted = [(posts[t].title, r) for t, r in spec.leads]
-            leads_changed = bool(spec.leads) and current != wanted
-            if leads_changed:
-                lead_links[index] = spec.leads
-                self.report.lead_changes.append(
-                    f"{spec.title[:80]}: {', '.join(t for t, _ in current) or 'none'} → "
-                    f"{', '.join(t for t, _ in wanted)}"
-                )
-            if changed:
-                to_update.append(milestone)
-            if changed or leads_changed:
-                self.report.updated.milestones += 1
+                key = theme.pk or id(theme)
+                order[key] += 1
+                milestone = self.create_milestone(spec, theme, order[key])
             else:
-                self.report.unchanged.milestones += 1
-        if self.report.errors:
-            return result
-        self.create(Milestone, to_create)
-        if to_update:
-            bulk_update_with_history(
-                to_update,
-                Milestone,
-                sorted(update_fields | {"updated_at"}),
-                batch_size=BATCH,
-                **self.history,
+                seen.add(milestone.pk)
+                self.compare_milestone(spec, milestone, theme)
+            self.compare_updates(spec, milestone)
+            if len(report.preview) < PREVIEW_ROWS:
+                report.preview.append(self.preview_row(spec, milestone))
+        report.missing_milestones = [m.title[:120] for m in self.milestones if m.pk not in seen][
+            :LISTED
+        ]
+        report.created.posts = len(self.new_posts)
+        report.unchanged.posts = len(
+            {t.casefold() for m in self.plan.milestones for t, _ in m.leads}
+        ) - len(self.new_posts)
+
+    def match_theme(self, spec: ex.ThemeSpec) -> Theme:
+        coded = self.theme_by_code.get(spec.code) if spec.code else None
+        theme = coded or self.theme_by_name.get(_norm(spec.name))
+        if theme is None:
+            theme = Theme(name=spec.name, code=spec.code)
+            self.new_themes.append(theme)
+            self.theme_by_name[_norm(spec.name)] = theme
+            if spec.code:
+                self.theme_by_code[spec.code] = theme
+            self.report.created.themes += 1
+        elif (coded is not None and theme.name != spec.name) or (spec.code and not theme.code):
+            before = theme.name
+            theme.name, theme.code = spec.name, theme.code or spec.code
+            if theme not in self.changed_themes:
+                self.changed_themes.append(theme)
+                self.report.updated.themes += 1
+                self.change(None, "", ex.THEME, before, theme.name, theme.version)
+        else:
+            self.report.unchanged.themes += 1
+        return theme
+
+    def post(self, title: str) -> Post:
+        key = title.casefold()
+        post = self.post_by_key.get(key)
+        if post is None:
+            post = self.post_by_key[key] = self.new_posts[key] = Post(title=title)
+        return post
+
+    def file_values(self, spec: ex.MilestoneSpec, theme: Theme) -> dict[str, Any]:
+        """The milestone fields this file carries, as the file gives them (blank = not given)."""
+        latest_new = next(
+            (
+                u.new_deadline
+                for u in reversed(spec.updates)
+                if u.new_deadline and ex.NEW_DEADLINE in u.carries
+            ),
+            None,
+        )
+        values = {
+            ex.THEME: theme,
+            ex.CODE: spec.code[:40],
+            ex.TITLE: spec.title,
+            ex.ACTIVITY: spec.existing_activity,
+            ex.LEADS: [(self.post(t), r) for t, r in spec.leads],
+            ex.DEADLINE: spec.deadline if spec.deadline.text or spec.deadline.date else None,
+            ex.REVISED: spec.revised_deadline or latest_new,
+            ex.GROUPS: spec.monitoring_groups,
+            ex.RISK: spec.risk,
+            ex.SOURCE: spec.source_reference[:255],
+        }
+        carried = self.plan.carries | ({ex.REVISED} if latest_new else set())
+        return {k: v for k, v in values.items() if k in carried and v}
+
+    def create_milestone(self, spec: ex.MilestoneSpec, theme: Theme, order: int) -> Milestone:
+        values = self.file_values(spec, theme)
+        milestone = Milestone(
+            framework=self.framework,
+            theme=theme,
+            code=values.get(ex.CODE, ""),
+            title=spec.title,
+            existing_activity=values.get(ex.ACTIVITY, ""),
+            order=order,
+            source_reference=values.get(ex.SOURCE)
+            or f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}"[:255],
+            monitoring_groups=values.get(ex.GROUPS, []),
+            risk=values.get(ex.RISK, ""),
+            **_deadline_values(ex.DEADLINE, values.get(ex.DEADLINE)),
+            **_deadline_values(ex.REVISED, values.get(ex.REVISED)),
+        )
+        self.new_milestones.append(milestone)
+        if values.get(ex.LEADS):
+            self.new_links.append((milestone, values[ex.LEADS]))
+        self.report.created.milestones += 1
+        if len(self.report.new_milestones) < LISTED:
+            self.report.new_milestones.append(spec.title[:120])
+        return milestone
+
+    def stored(self, milestone: Milestone, name: str) -> Any:
+        if name == ex.THEME:
+            return milestone.theme_id
+        if name == ex.LEADS:
+            links = sorted(self.links[milestone.pk], key=lambda k: k.role != "LEAD")
+            return [(link.post_id, link.role) for link in links]
+        if name in DEADLINES:
+            return _when(
+                getattr(milestone, f"{name}_text"),
+                getattr(milestone, f"{name}_date"),
+                getattr(milestone, f"{name}_precision"),
             )
-        replace = [result[i].pk for i in lead_links if result[i].pk in seen]
-        MilestonePost.objects.filter(milestone_id__in=replace).delete()
+        if name == ex.GROUPS:
+            return milestone.monitoring_groups
+        return _text(getattr(milestone, name))
+
+    def comparable(self, name: str, value: Any) -> Any:
+        if name == ex.THEME:
+            return value.pk
+        if name == ex.LEADS:
+            ordered = sorted(value, key=lambda pair: pair[1] != "LEAD")
+            return [(post.pk, role) for post, role in ordered]
+        if name in DEADLINES:
+            return _when(value.text, value.date, value.precision)
+        if name == ex.GROUPS:
+            return value
+        return _text(value)
+
+    def shown(self, milestone: Milestone, name: str, value: Any = None) -> str:
+        """A field's value as a person reads it: stored (value None) or from the file."""
+        if value is None:
+            if name == ex.THEME:
+                return next((t.name for t in self.themes if t.pk == milestone.theme_id), "")
+            if name == ex.LEADS:
+                return _leads_text([(k.post.title, k.role) for k in self.links[milestone.pk]])
+            if name in DEADLINES:
+                return _deadline_shown(milestone, name)
+            value = getattr(milestone, name)
+        elif name == ex.THEME:
+            return value.name
+        elif name == ex.LEADS:
+            return _leads_text([(p.title, r) for p, r in value])
+        elif name in DEADLINES:
+            return value.text
+        return "; ".join(value) if isinstance(value, list) else str(value)
+
+    def compare_milestone(self, spec: ex.MilestoneSpec, milestone: Milestone, theme: Theme):
+        changed: set[str] = set()
+        newer = (
+            self.file_round is not None
+            and self.latest_approved.get(milestone.pk, dt.date.min) > self.file_round
+        )
+        for name, value in self.file_values(spec, theme).items():
+            if self.comparable(name, value) == self.stored(milestone, name):
+                continue
+            before, after = self.shown(milestone, name), self.shown(milestone, name, value)
+            if newer:
+                self.report.kept.append(
+                    self.item(milestone, "", name, before=before, after=after, message=NEWER)
+                )
+                continue
+            changed.add(name)
+            self.change(milestone, "", name, before, after, milestone.version)
+            if name == ex.LEADS:
+                self.replace_links.append(milestone.pk)
+                self.new_links.append((milestone, value))
+                self.report.lead_changes.append(f"{spec.title[:80]}: {before or 'none'} → {after}")
+            elif name == ex.THEME:
+                milestone.theme = value
+            elif name in DEADLINES:
+                for key, new in _deadline_values(name, value).items():
+                    setattr(milestone, key, new)
+            else:
+                setattr(milestone, name, value)
+        if changed:
+            self.changed_milestones[milestone.pk] = changed
+            self.report.updated.milestones += 1
+        else:
+            self.report.unchanged.milestones += 1
+
+    def compare_updates(self, spec: ex.MilestoneSpec, milestone: Milestone) -> None:
+        for update_spec in spec.updates:
+            period = self.rounds.get(update_spec.round)
+            if period is None:
+                continue
+            update = self.updates.get((milestone.pk, period.pk)) if milestone.pk else None
+            is_open = period.state == PeriodState.OPEN
+            if update is None and not is_open:
+                self.create_update(update_spec, milestone, period)
+                continue
+            changes = _differences(update_spec, update)
+            if not changes:
+                self.report.unchanged.updates += 1
+                continue
+            owner = _OPEN if is_open else _worked_on(update)
+            if owner:
+                fields = ", ".join(FIELD_LABELS[name].lower() for name, *_ in changes)
+                self.report.conflicts.append(
+                    self.item(
+                        milestone,
+                        period.label,
+                        None,
+                        message=f"Not changed: {owner}. The file differs in {fields}.",
+                    )
+                )
+                continue
+            for name, new, before, after in changes:
+                self.change(milestone, period.label, name, before, after, update.version)
+                if name == ex.STATUS:
+                    update.rag, update.rag_text = new[0], new[1][:500]
+                elif name == ex.NEW_DEADLINE:
+                    for key, value in _deadline_values(name, new).items():
+                        setattr(update, key, value)
+                else:
+                    setattr(update, name, new)
+            update.state = (
+                UpdateState.APPROVED
+            )  # (a return nobody started: the file's is the record)
+            self.changed_updates[update.pk] = (update, {name for name, *_ in changes})
+            self.report.updated.updates += 1
+
+    def create_update(self, spec: ex.UpdateSpec, milestone: Milestone, period: ReportingPeriod):
+        stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), self.now)
+        carried = spec.carries
+        update = ProgressUpdate(
+            milestone=milestone,
+            period=period,
+            narrative=spec.narrative if ex.NARRATIVE in carried else "",
+            rag=spec.rag,
+            rag_text=spec.rag_text[:500],
+            percent_complete=spec.percent_complete if ex.PERCENT in carried else None,
+            state=UpdateState.APPROVED,
+            submitted_at=stamp,
+            reviewed_at=stamp,
+            **_deadline_values(
+                ex.NEW_DEADLINE, spec.new_deadline if ex.NEW_DEADLINE in carried else None
+            ),
+        )
+        timeline = self.timeline[milestone.pk or id(milestone)]
+        earlier = [(start, u) for start, u in timeline if start < period.start_date]
+        if earlier:
+            previous = max(earlier, key=lambda pair: pair[0])[1]
+            if isinstance(previous, int):
+                update.previous_id = previous
+            else:
+                update.previous = previous
+        self.relink = self.relink or len(earlier) < len(timeline)  # a later one exists
+        timeline.append((period.start_date, update))
+        self.new_updates.append(update)
+        self.report.created.updates += 1
+        if milestone.pk:
+            summary = _status_text(update.rag, update.rag_text)
+            after = f"{summary}: {update.narrative}" if summary else update.narrative
+            self.change(milestone, period.label, None, "", after[:300], None)
+
+    def item(self, milestone, round_label, name, **extra) -> dict[str, Any]:
+        is_theme = milestone is None
+        return {
+            "milestone": "" if is_theme else milestone.title[:120],
+            "code": "" if is_theme else milestone.code,
+            "round": round_label,
+            "field": FIELD_LABELS.get(name, "New update"),
+            **extra,
+        }
+
+    def change(self, milestone, round_label, name, before, after, version) -> None:
+        self.report.changes.append(
+            self.item(milestone, round_label, name, before=before, after=after, version=version)
+        )
+
+    def preview_row(self, spec: ex.MilestoneSpec, milestone: Milestone) -> dict[str, Any]:
+        return {
+            "row": spec.row,
+            "theme": spec.theme,
+            "code": spec.code,
+            "title": spec.title,
+            "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
+            "deadline": milestone.deadline_display,
+            "updates": [
+                {
+                    "round": self.report.periods.get(u.round, u.round),
+                    "rag": u.rag,
+                    "rag_text": u.rag_text,
+                    "narrative": u.narrative[:300],
+                    "percent_complete": u.percent_complete,
+                }
+                for u in spec.updates
+            ],
+        }
+
+    # Writing --------------------------------------------------------------------------------
+    def write(self) -> None:
+        history = self.history
+        framework = self.framework
+        if framework.pk is None:
+            framework.slug = _free_slug(framework.name)
+            framework.description = self.plan.about.get("description", "")
+            framework.owner = self.plan.about.get("owner", "")[:200]
+            self._audited(framework)
+        for period in self.rounds.values():
+            if period.pk is None:
+                period.framework = framework
+                self._audited(period)
+        start = (max((t.order for t in self.themes), default=0)) + 1
+        for number, theme in enumerate(self.new_themes):
+            theme.framework, theme.order = framework, start + number
+        bulk_create_with_history(self.new_themes, Theme, batch_size=BATCH, **history)
+        self._bump(self.changed_themes, Theme, {"name", "code"})
+        bulk_create_with_history(list(self.new_posts.values()), Post, batch_size=BATCH, **history)
+        bulk_create_with_history(self.new_milestones, Milestone, batch_size=BATCH, **history)
+        changed = [m for m in self.milestones if m.pk in self.changed_milestones]
+        fields = set().union(*self.changed_milestones.values()) if changed else set()
+        columns = set()
+        for name in fields - {ex.LEADS}:
+            if name in DEADLINES:
+                columns |= set(_deadline_values(name, None))
+            else:
+                columns.add("theme" if name == ex.THEME else name)
+        self._bump(changed, Milestone, columns | {"updated_at"})
+        if self.replace_links:
+            MilestonePost.objects.filter(milestone_id__in=self.replace_links).delete()
         links = []
-        for i, leads in lead_links.items():
+        for milestone, leads in self.new_links:
             done: set[int] = set()
-            for order, (title, role) in enumerate(leads):
-                post = posts[title]
+            for order, (post, role) in enumerate(leads):
                 if post.pk not in done:
                     done.add(post.pk)
                     links.append(
-                        self.new_link(
-                            {
-                                "milestone_id": result[i].pk,
-                                "post_id": post.pk,
-                                "role": role,
-                                "order": order,
-                            }
-                        )
+                        MilestonePost(milestone=milestone, post=post, role=role, order=order)
                     )
-        self.create(MilestonePost, links)
-        return result
-
-    # Updates --------------------------------------------------------------------------------
-    def update_values(self, spec: UpdateSpec) -> dict[str, Any]:
-        return {
-            "narrative": spec.narrative,
-            "rag": spec.rag,
-            "rag_text": spec.rag_text[:500],
-            "percent_complete": spec.percent_complete,
-            **_deadline_values("new_deadline", spec.new_deadline),
-        }
-
-    def updates(self, specs: list[MilestoneSpec], milestones: list[Milestone]) -> None:
-        now = timezone.now()
-        existing = self.stored_updates
-        to_update: list[ProgressUpdate] = []
-        fields: set[str] = set()
-        # The earlier round first, so each new update can point at the one before it.
-        for round_key in (PREVIOUS, CURRENT):
-            period = self.rounds.get(round_key)
-            if period is None:
-                continue
-            stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), now)
-            before = self.before[round_key]
-            later = self.before.get(CURRENT) if round_key == PREVIOUS else None
-            to_create: list[ProgressUpdate] = []
-            for milestone, spec in zip(milestones, specs, strict=True):
-                update_spec = next((u for u in spec.updates if u.round == round_key), None)
-                if update_spec is None:
-                    continue
-                values = self.update_values(update_spec)
-                update = existing.get((milestone.pk, period.pk))
-                if update is None:
-                    latest = before.get(milestone.pk)
-                    values["milestone_id"] = milestone.pk
-                    values["period_id"] = period.pk
-                    values["previous_id"] = latest[1] if latest else None
-                    values["state"] = UpdateState.APPROVED
-                    values["submitted_at"] = values["reviewed_at"] = stamp
-                    update = self.new_update(values)
-                    to_create.append(update)
-                    existing[(milestone.pk, period.pk)] = update
-                    self.report.created.updates += 1
-                    continue
-                changed = [k for k, v in values.items() if getattr(update, k) != v]
-                if update.state != UpdateState.APPROVED:
-                    changed.append("state")
-                    update.state = UpdateState.APPROVED
-                for key in changed:
-                    if key != "state":
-                        setattr(update, key, values[key])
-                if changed:
-                    fields.update(changed)
-                    to_update.append(update)
-                    self.report.updated.updates += 1
+        bulk_create_with_history(links, MilestonePost, batch_size=BATCH, **history)
+        by_round = defaultdict(list)  # earlier rounds first: later updates point at them
+        for update in self.new_updates:
+            by_round[update.period.start_date].append(update)
+        for start in sorted(by_round):
+            bulk_create_with_history(by_round[start], ProgressUpdate, batch_size=BATCH, **history)
+        updates = [u for u, _ in self.changed_updates.values()]
+        columns = {"state"}
+        for _, names in self.changed_updates.values():
+            for name in names:
+                if name == ex.NEW_DEADLINE:
+                    columns |= set(_deadline_values(name, None))
+                elif name == ex.STATUS:
+                    columns |= {"rag", "rag_text"}
                 else:
-                    self.report.unchanged.updates += 1
-            self.create(ProgressUpdate, to_create)
-            self.created_updates = self.created_updates or bool(to_create)
-            if later is not None:
-                # The current round's updates point at these unless a round in between has one.
-                for update in to_create:
-                    known = later.get(update.milestone_id)
-                    if known is None or known[0] < period.start_date:
-                        later[update.milestone_id] = (period.start_date, update.pk)
-        if to_update:
-            bulk_update_with_history(
-                to_update,
-                ProgressUpdate,
-                sorted(fields | {"updated_at"}),
-                batch_size=BATCH,
-                **self.history,
-            )
+                    columns.add(name)
+        self._bump(updates, ProgressUpdate, columns | {"updated_at"})
+        if self.relink:  # an update was added before a later one, which now points at it
+            self.link_previous()
 
-    def latest_before(
-        self, framework: Framework, period: ReportingPeriod
-    ) -> dict[int, tuple[dt.date, int]]:
-        """Milestone id -> (round start, id) of its latest update in a round before `period`
-        (one query)."""
-        rows = (
-            ProgressUpdate.objects.filter(
-                milestone__framework=framework, period__start_date__lt=period.start_date
-            )
-            .order_by("milestone_id", "period__start_date")
-            .values_list("milestone_id", "period__start_date", "pk")
+    def _bump(self, objects: list, model, columns: set[str]) -> None:
+        """Write these columns of changed rows, each a version on, with their audit rows."""
+        if not objects:
+            return
+        for obj in objects:
+            obj.version += 1
+            if hasattr(obj, "updated_at"):
+                obj.updated_at = self.now
+        bulk_update_with_history(
+            objects, model, sorted(columns | {"version"}), batch_size=BATCH, **self.history
         )
-        return {milestone_id: (start, pk) for milestone_id, start, pk in rows}
 
-    def link_previous(self, framework: Framework) -> None:
+    def link_previous(self) -> None:
         """Each update points at the same milestone's update in the round before."""
         rows = (
-            ProgressUpdate.objects.filter(milestone__framework=framework)
+            ProgressUpdate.objects.filter(milestone__framework=self.framework)
             .order_by("milestone_id", "period__start_date")
             .values_list("pk", "milestone_id", "previous_id")
         )
-        changes = []
+        wanted: dict[int, int | None] = {}
         last: tuple[int, int] | None = None
         for pk, milestone_id, previous_id in rows:
             expected = last[0] if last and last[1] == milestone_id else None
             if previous_id != expected:
-                changes.append(ProgressUpdate(pk=pk, previous_id=expected))
+                wanted[pk] = expected
             last = (pk, milestone_id)
+        changes = list(ProgressUpdate.objects.filter(pk__in=wanted))
+        for update in changes:
+            update.previous_id = wanted[update.pk]
         bulk_update_with_history(
             changes, ProgressUpdate, ["previous"], batch_size=BATCH, **self.history
         )
 
-    def preview(self, specs: list[MilestoneSpec], milestones: list[Milestone]) -> None:
-        room = PREVIEW_ROWS - len(self.report.preview)
-        for milestone, spec in list(zip(milestones, specs, strict=True))[:room]:
-            self.report.preview.append(
-                {
-                    "row": spec.row,
-                    "theme": spec.theme,
-                    "code": spec.code,
-                    "title": spec.title,
-                    "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
-                    "deadline": milestone.deadline_display,
-                    "updates": [
-                        {
-                            "round": self.report.periods.get(u.round, u.round),
-                            "rag": u.rag,
-                            "rag_text": u.rag_text,
-                            "narrative": u.narrative[:300],
-                            "percent_complete": u.percent_complete,
-                        }
-                        for u in spec.updates
-                    ],
-                }
-            )
 
-    # The whole import -------------------------------------------------------------------------
-    def run(self, steps: Iterator[None]) -> Framework:
-        """Apply each chunk as the plan grows. After a problem nothing more is written, but
-        the file is read to the end so that every problem in it is reported; the caller rolls
-        back."""
-        framework = self.framework()
-        self.start_themes(framework)
-        self.start_posts()
-        self.start_milestones(framework)
-        done = 0
-        for _ in steps:
-            done = self.apply(framework, done)
-        self.apply(framework, done)
-        if self.report.errors or self.plan.errors:
-            raise _Rollback
-        self.report.missing_milestones = [
-            m.title[:120] for m in self.existing if m.pk not in self.seen
-        ][:200]
-        latest = max(self.rounds.values(), key=lambda p: p.start_date, default=None)
-        if (
-            self.created_updates
-            and latest is not None
-            and framework.periods.filter(start_date__gt=latest.start_date).exists()
-        ):
-            # A round was filled in before later ones: relink those later updates too.
-            self.link_previous(framework)
-        return framework
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:180] or "framework"
+    taken = set(Framework.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
-    def apply(self, framework: Framework, done: int) -> int:
-        """Write the milestones the plan has gained since `done`; the new `done`."""
-        if self.report.errors or self.plan.errors:
-            return done
-        specs = self.plan.milestones[done:]
-        if not specs:
-            return done
-        self.periods(framework, specs)
-        if self.report.errors:
-            return done
-        self.themes(framework)
-        self.posts(specs)
-        milestones = self.milestones(framework, specs)
-        if self.report.errors:
-            return done
-        self.updates(specs, milestones)
-        if len(self.report.preview) < PREVIEW_ROWS:
-            self.preview(specs, milestones)
-        return done + len(specs)
+
+def read_plan(
+    data: bytes, *, file_name: str, layout: str, sheet: str | None, limits: readers.Limits
+) -> tuple[ex.LegacyPlan, str]:
+    """The file as a plan, and its SHA-256. Raises `readers.ImportFileError` when the file
+    cannot be read at all."""
+    if ex.looks_like_json(data) and layout in ("auto", ex.JSON):
+        if len(data) > limits.max_bytes:
+            readers.open_source(data, filename=file_name, limits=limits)  # the size refusal
+        return ex.extract_json(data), hashlib.sha256(data).hexdigest()
+    source = readers.open_source(data, filename=file_name, limits=limits)
+    return ex.extract_plan(source, layout=layout, sheet=sheet), source.sha256
 
 
 def legacy_import(
@@ -643,35 +871,39 @@ def legacy_import(
     user=None,
     batch: ImportBatch | None = None,
     limits: readers.Limits | None = None,
+    expected: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import a legacy file. Raises `readers.ImportFileError` when the file cannot be read at all;
-    every other problem is in the report's errors, and then nothing is written."""
-    source = readers.open_source(data, filename=file_name, limits=limits or readers.Limits())
-    report = ImportReport(file_name=file_name, sha256=source.sha256, dry_run=dry_run)
-    if not " ".join(framework_name.split()):
-        report.errors.append(Problem("", None, None, "Enter the framework's name."))
-        return report
-    # The sheet is read as the importer writes (`extract_steps`), so a large file's reading
-    # and writing overlap; a problem anywhere in the file still rolls everything back.
-    plan, steps = extract_steps(source, layout=layout, sheet=sheet)
+    """Import a legacy file (or a JSON export). Raises `readers.ImportFileError` when the file
+    cannot be read at all; every other problem is in the report's errors, and then nothing is
+    written. `expected` is the preview's `comparison()`: if the comparison differs now, nothing
+    is written and the report is the new preview (`stale`). `progress` hears each stage."""
+    say = progress or (lambda stage: None)
+    say("Reading the file")
+    plan, sha256 = read_plan(
+        data, file_name=file_name, layout=layout, sheet=sheet, limits=limits or readers.Limits()
+    )
+    report = ImportReport(file_name=file_name, sha256=sha256, dry_run=dry_run)
     report.framework = " ".join(framework_name.split())
     report.layout, report.sheet, report.header_row = plan.layout, plan.sheet, plan.header_row
-    if plan.errors:
-        report.warnings, report.errors = list(plan.warnings), list(plan.errors)
+    report.warnings = list(plan.warnings)
+    if not report.framework:
+        report.errors.append(ex.Problem("", None, None, "Enter the framework's name.", "framework"))
+    report.errors += plan.errors
+    if report.errors:
         return report
-    importer = _Importer(
-        plan,
-        report,
-        framework_name=framework_name,
-        labels={CURRENT: period_label, PREVIOUS: previous_period_label},
-        file_name=file_name,
-        user=user,
-        sha256=source.sha256,
-    )
+    options = {
+        "user": user,
+        "file_name": file_name,
+        "framework_name": framework_name,
+        "period_label": period_label,
+        "previous_label": previous_period_label,
+    }
+    say(f"Comparing {len(plan.milestones):,} milestones with the tracker")
     try:
-        with _collector_paused(), transaction.atomic():
-            framework = importer.run(steps)
-            if dry_run:
+        with transaction.atomic():
+            framework = _Import(plan, report, options=options, dry_run=dry_run).run(expected)
+            if report.errors or dry_run:
                 raise _Rollback
             _record_batch(
                 batch=batch,
@@ -685,49 +917,13 @@ def legacy_import(
             )
     except _Rollback:
         pass
+    except _Changed:
+        report.dry_run = report.stale = True
     except DatabaseError as exc:
         report.errors.append(
-            Problem(plan.sheet, None, None, f"The database refused the import: {exc}")
+            ex.Problem(plan.sheet, None, None, f"The database refused the import: {exc}")
         )
-    finally:
-        close = getattr(steps, "close", None)
-        if close is not None:
-            close()  # stops reading (and any reader process) if the import stopped early
-    report.warnings = list(plan.warnings)
-    if plan.errors:
-        # The file's own problems: nothing was imported and the counts so far mean nothing.
-        _forget_progress(report)
-        report.errors = list(plan.errors)
     return report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the import: a large file makes hundreds of
-    thousands of short-lived objects without cycles, and the collector's repeated passes over
-    them cost about a tenth of the import. Reference counting still frees them as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _forget_progress(report: ImportReport) -> None:
-    fresh = ImportReport()
-    for name in (
-        "periods",
-        "created",
-        "updated",
-        "unchanged",
-        "new_milestones",
-        "missing_milestones",
-        "lead_changes",
-        "preview",
-    ):
-        setattr(report, name, getattr(fresh, name))
 
 
 def _record_batch(*, batch, report, framework, user, data, layout, sheet, labels) -> ImportBatch:

@@ -121,17 +121,3 @@ def test_framework_workbook_brings_themes_actions_and_existing_activity(db):
     holiday = Milestone.objects.get(title="Councillors to visit Holiday Childcare Scheme")
     assert holiday.theme.name == "Schools, children's services"
     assert holiday.deadline_text == "December 2019"
-
-
-@pytest.mark.parametrize("path", [TRACKER, ACTIONS, FRAMEWORK], ids=lambda p: p.stem)
-def test_a_large_sheet_read_and_cleaned_in_a_second_process_gives_the_same_plan(path, monkeypatch):
-    in_process = extract_plan(open_source(path.read_bytes(), filename=path.name))
-    monkeypatch.setattr("frameworks.importers.readers.READ_AHEAD_BYTES", 0)  # every sheet large
-    monkeypatch.setattr("frameworks.importers.extract.CHUNK", 3)  # and many steps
-    source = open_source(path.read_bytes(), filename=path.name)
-    assert all(sheet.reopen is not None for sheet in source.sheets)
-
-    ahead = extract_plan(source)
-
-    assert ahead == in_process
-    assert ahead.themes and ahead.milestones

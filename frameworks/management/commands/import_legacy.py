@@ -18,9 +18,11 @@ class Command(BaseCommand):
     help = "Import a legacy spreadsheet (framework, tracker or actions layout) into a framework."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="An .xlsx workbook or a .csv file.")
+        parser.add_argument(
+            "path", help="A workbook (.xlsx, .xlsm, .xlsb, .xls, .ods), a .csv or a JSON export."
+        )
         parser.add_argument("--framework", required=True, help="Framework name (created if new).")
-        parser.add_argument("--layout", choices=["auto", *LAYOUT_NAMES], default="auto")
+        parser.add_argument("--layout", choices=["auto", *LAYOUT_NAMES, "json"], default="auto")
         parser.add_argument("--period", default="", help="Label of the current round.")
         parser.add_argument(
             "--previous-period", default="", help="Label of the previous round (tracker layout)."
@@ -78,7 +80,8 @@ class Command(BaseCommand):
         if report.sheet:
             out.write(f"Sheet “{report.sheet}”, header on row {report.header_row}.")
         for problem in report.errors:
-            out.write(self.style.ERROR(f"Error: {_where(problem)}{problem.message}"))
+            flag = f" ({FLAGS[problem.field]})" if problem.field in FLAGS else ""
+            out.write(self.style.ERROR(f"Error: {_where(problem)}{problem.message}{flag}"))
         for problem in report.warnings:
             out.write(self.style.WARNING(f"Warning: {_where(problem)}{problem.message}"))
         if report.ok:
@@ -89,10 +92,28 @@ class Command(BaseCommand):
                 )
             if report.missing_milestones:
                 out.write(f"In the tracker but not in this file: {len(report.missing_milestones)}")
-            for change in report.lead_changes:
-                out.write(f"Lead changed: {change}")
+            for change in report.changes:
+                out.write(f"Change: {_item(change)}: {change['before'] or '–'} → {change['after']}")
+            for conflict in report.conflicts:
+                out.write(self.style.WARNING(f"Conflict: {_item(conflict)}: {conflict['message']}"))
+            for kept in report.kept:
+                out.write(f"Kept: {_item(kept)}: {kept['before']} (the file has {kept['after']}).")
         style = self.style.ERROR if report.errors else self.style.SUCCESS
         out.write(style(report.summary))
+
+
+FLAGS = {
+    "period": "--period",
+    "previous_period": "--previous-period",
+    "framework": "--framework",
+    "sheet": "--sheet",
+    "layout": "--layout",
+}
+
+
+def _item(entry: dict) -> str:
+    where = " – ".join(p for p in (entry["code"], entry["milestone"][:60], entry["round"]) if p)
+    return f"{where}, {entry['field']}" if where else entry["field"]
 
 
 def _where(problem) -> str:
