@@ -78,3 +78,39 @@ def test_passwords_are_validated():
         except ValidationError:
             continue
         raise AssertionError(f"{weak!r} was accepted")
+
+
+def test_sqlite_lets_people_read_while_a_long_import_writes(tmp_path):
+    """On SQLite (the embedded default) pages keep working while an import holds the write lock:
+    WAL mode lets readers read the last committed data, and other writers queue (busy timeout)
+    instead of failing at once with "database is locked"."""
+    database = tmp_path / "tracker.sqlite3"
+    script = (
+        "import django; django.setup()\n"
+        "from django.db import connections\n"
+        "writer, reader = connections['default'], connections.create_connection('default')\n"
+        "with writer.cursor() as c:\n"
+        "    c.execute('CREATE TABLE t (x)'); c.execute('INSERT INTO t VALUES (1)')\n"
+        "    print(c.execute('PRAGMA journal_mode').fetchone()[0])\n"
+        "    print(c.execute('PRAGMA busy_timeout').fetchone()[0])\n"
+        "    c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO t VALUES (2)')\n"
+        "    c.execute('INSERT INTO t SELECT x FROM t, (SELECT 1 FROM t LIMIT 1)')\n"
+        "    with reader.cursor() as r:\n"
+        "        print(r.execute('SELECT count(*) FROM t').fetchone()[0])\n"
+        "    c.execute('COMMIT')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "tracker.settings",
+            "DJANGO_SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{database}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "1"]  # the reader sees the committed row
