@@ -181,7 +181,7 @@ class _When(tuple):
 
 
 def _when(text: str, date: dt.date | None, precision: str) -> _When:
-    return _When((_text(text), date, precision if date else ""))
+    return _When((_text(text[:255]), date, precision if date else ""))  # as the column keeps it
 
 
 def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, Any]:
@@ -242,7 +242,7 @@ def _differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> list[tup
             if not any(new):
                 continue
             same = status is not None and (
-                new[0] == status[0] if new[0] else _text(new[1]) == _text(status[1])
+                new[0] == status[0] if new[0] else _text(new[1][:500]) == _text(status[1])
             )
             before, after = _status_text(*status) if status else "", _status_text(*new)
         elif name == ex.NEW_DEADLINE:
