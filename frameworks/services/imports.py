@@ -334,7 +334,8 @@ class _Import:
         }
         rounds: dict[str, ReportingPeriod] = {}
         for key in sorted(needed, key=lambda k: (k != ex.PREVIOUS, k != ex.CURRENT, k)):
-            label = " ".join((self.labels.get(key) or "" if key in self.labels else key).split())
+            # A spreadsheet's rounds are named by the person; a JSON export names its own.
+            label = " ".join(self.labels.get(key, key).split())
             if not label:
                 which, option = (
                     ("current", "period") if key == ex.CURRENT else ("previous", "previous_period")
@@ -393,8 +394,7 @@ class _Import:
         for post in Post.objects.all():
             for name in (post.title, *post.former_titles):
                 self.post_by_key.setdefault(name.casefold(), post)
-        milestones = Milestone.objects.filter(framework=framework) if known else Milestone.objects
-        self.milestones = list(self._locked(milestones.none() if not known else milestones))
+        self.milestones: list[Milestone] = []
         self.links: dict[int, list[MilestonePost]] = defaultdict(list)
         self.updates: dict[tuple[int, int], ProgressUpdate] = {}
         self.latest_approved: dict[int, dt.date] = {}
@@ -403,16 +403,18 @@ class _Import:
         self.relink = False
         if not known:
             return
-        for link in MilestonePost.objects.filter(milestone__framework=framework).order_by(
-            "milestone_id", "order", "pk"
-        ):
-            self.links[link.milestone_id].append(link)
+        # Returns are locked before milestones, in the order approving a return locks them.
         round_ids = [p.pk for p in self.rounds.values() if p.pk]
         updates = ProgressUpdate.objects.filter(
             milestone__framework=framework, period_id__in=round_ids
         )
         for update in self._locked(updates):
             self.updates[(update.milestone_id, update.period_id)] = update
+        self.milestones = list(self._locked(Milestone.objects.filter(framework=framework)))
+        for link in MilestonePost.objects.filter(milestone__framework=framework).order_by(
+            "milestone_id", "order", "pk"
+        ):
+            self.links[link.milestone_id].append(link)
         every = ProgressUpdate.objects.filter(milestone__framework=framework).values_list(
             "milestone_id", "period__start_date", "pk", "state"
         )
@@ -900,11 +902,15 @@ def legacy_import(
         "previous_label": previous_period_label,
     }
     say(f"Comparing {len(plan.milestones):,} milestones with the tracker")
+    if dry_run:  # reads only: no transaction, so nobody waits for a preview
+        _Import(plan, report, options=options, dry_run=True).run(None)
+        return report
     try:
         with transaction.atomic():
-            framework = _Import(plan, report, options=options, dry_run=dry_run).run(expected)
-            if report.errors or dry_run:
+            framework = _Import(plan, report, options=options, dry_run=False).run(expected)
+            if report.errors:
                 raise _Rollback
+            say("Writing to the tracker")
             _record_batch(
                 batch=batch,
                 report=report,
