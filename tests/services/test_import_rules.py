@@ -343,19 +343,9 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
     )
     mine = next(u for u in updates if u.milestone.posts.filter(holders=officer).exists())
     rows = [
-        [
-            u.milestone.theme.name,
-            u.milestone.title,
-            "Divisional Director SPP",
-            "",
-            "",
-            "",
-            "",
-            f"Imported words for {u.milestone.title[:20]}",
-            "Completed",
-        ]
-        for u in updates
-    ] * 1
+        milestone_row(u.milestone, f"Imported words {n}", "Completed")
+        for n, u in enumerate(updates)
+    ]
     data = tracker(*rows)
     barrier = threading.Barrier(2)
     outcome: dict[str, object] = {}
