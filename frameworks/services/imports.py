@@ -432,7 +432,7 @@ class _Import:
         self.theme_for: dict[str, Theme] = {}
         for spec in self.plan.themes:
             self.theme_for[spec.name] = self.match_theme(spec)
-        self.new_posts: dict[str, Post] = {}
+        self.new_posts: dict[int, Post] = {}
         self.new_milestones: list[Milestone] = []
         self.changed_milestones: dict[int, set[str]] = {}
         self.new_links: list[tuple[Milestone, list[tuple[Post, str]]]] = []
@@ -471,6 +471,8 @@ class _Import:
         report.missing_milestones = [m.title[:120] for m in self.milestones if m.pk not in seen][
             :LISTED
         ]
+        # Only the new posts that a written lead needs are made.
+        self.new_posts = {id(p): p for _, leads in self.new_links for p, _ in leads if not p.pk}
         report.created.posts = len(self.new_posts)
         report.unchanged.posts = len(
             {t.casefold() for m in self.plan.milestones for t, _ in m.leads}
@@ -501,7 +503,7 @@ class _Import:
         key = title.casefold()
         post = self.post_by_key.get(key)
         if post is None:
-            post = self.post_by_key[key] = self.new_posts[key] = Post(title=title)
+            post = self.post_by_key[key] = Post(title=title)
         return post
 
     def file_values(self, spec: ex.MilestoneSpec, theme: Theme) -> dict[str, Any]:
