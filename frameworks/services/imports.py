@@ -903,7 +903,9 @@ def legacy_import(
         "period_label": period_label,
         "previous_label": previous_period_label,
     }
-    say(f"Comparing {len(plan.milestones):,} milestones with the tracker")
+    # (`progress` is never called inside the transaction: what it saves would not be seen.)
+    then = "" if dry_run else " and writing the changes"
+    say(f"Comparing {len(plan.milestones):,} milestones with the tracker{then}")
     if dry_run:  # reads only: no transaction, so nobody waits for a preview
         _Import(plan, report, options=options, dry_run=True).run(None)
         return report
@@ -912,7 +914,6 @@ def legacy_import(
             framework = _Import(plan, report, options=options, dry_run=False).run(expected)
             if report.errors:
                 raise _Rollback
-            say("Writing to the tracker")
             _record_batch(
                 batch=batch,
                 report=report,
