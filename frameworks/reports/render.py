@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,8 +150,38 @@ def render_pdf(snapshot: dict[str, Any]) -> RenderedPdf:
     document = HTML(string=render_html(snapshot), base_url=str(Path(__file__).parent)).render(
         pdf_variant=PDF_VARIANT
     )
-    content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_identifier(snapshot))
+    with _font_timestamp(_source_date_epoch(snapshot)):
+        content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_identifier(snapshot))
     return RenderedPdf(content=content, pages=len(document.pages))
+
+
+# When HarfBuzz-Subset is missing, WeasyPrint subsets the embedded fonts with fontTools, whose
+# TTFont.save() stamps each subset's `head.modified` with the current time: the same snapshot
+# rendered a second later gave different bytes. fontTools takes that time from SOURCE_DATE_EPOCH
+# when it is set (the reproducible-builds convention), so the PDF is written with it set to the
+# snapshot's own time. os.environ belongs to the whole process, hence the lock.
+_SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+_font_timestamp_lock = threading.Lock()
+
+
+def _source_date_epoch(snapshot: dict[str, Any]) -> int:
+    """The snapshot's generation time as a Unix time (0 for a snapshot without one)."""
+    generated = snapshot.get("generated_at")
+    return int(dt.datetime.fromisoformat(generated).timestamp()) if generated else 0
+
+
+@contextmanager
+def _font_timestamp(epoch: int):
+    with _font_timestamp_lock:
+        before = os.environ.get(_SOURCE_DATE_EPOCH)
+        os.environ[_SOURCE_DATE_EPOCH] = str(epoch)
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[_SOURCE_DATE_EPOCH]
+            else:
+                os.environ[_SOURCE_DATE_EPOCH] = before
 
 
 def _identifier(snapshot: dict[str, Any]) -> bytes:

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import io
+import os
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
@@ -121,6 +123,20 @@ def test_published_report_reprints_byte_for_byte_after_the_data_changes(report, 
     assert again.version == 2
     assert again.sha256 != published.sha256
     assert report.published.count() == 2
+
+
+def test_the_pdf_bytes_do_not_depend_on_the_clock(report, monkeypatch):
+    """The embedded font subsets carry a `modified` time: it is the snapshot's, not the
+    clock's, so a reprint years later is the same file (and the process's own
+    SOURCE_DATE_EPOCH is left as it was)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    snapshot = build_snapshot(report=report)
+    with time_machine.travel(dt.datetime(2021, 1, 4, 9, tzinfo=dt.UTC), tick=False):
+        first = render_pdf(snapshot).content
+    with time_machine.travel(dt.datetime(2030, 6, 1, 17, tzinfo=dt.UTC), tick=False):
+        later = render_pdf(snapshot).content
+    assert first == later
+    assert "SOURCE_DATE_EPOCH" not in os.environ
 
 
 def test_snapshot_query_count_does_not_grow_with_the_plan(
