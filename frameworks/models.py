@@ -577,12 +577,22 @@ class ImportLayout(models.TextChoices):
 
 
 class ImportBatch(models.Model):
-    """One uploaded legacy file: previewed (a dry run), then applied in one transaction."""
+    """One uploaded legacy file: stored, previewed (a dry run), then applied in one transaction.
+
+    UPLOADED → PREVIEWING → PREVIEWED (or REFUSED: problems to correct) → APPLYING → APPLIED.
+    A large file is previewed and applied by the background worker, which writes the stage it
+    is at into `progress`; anything that stops it leaves the batch FAILED, never in between.
+    The state changes are in `frameworks.services.import_batches`.
+    """
 
     class State(models.TextChoices):
-        PREVIEWED = "PREVIEWED", "Previewed"
-        APPLIED = "APPLIED", "Applied"
-        REFUSED = "REFUSED", "Refused"
+        UPLOADED = "UPLOADED", "Uploaded"
+        PREVIEWING = "PREVIEWING", "Checking"
+        PREVIEWED = "PREVIEWED", "Ready to import"
+        REFUSED = "REFUSED", "Problems to fix"
+        APPLYING = "APPLYING", "Importing"
+        APPLIED = "APPLIED", "Imported"
+        FAILED = "FAILED", "Failed"
 
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -599,8 +609,14 @@ class ImportBatch(models.Model):
     sheet_name = models.CharField(max_length=100, blank=True)
     period_label = models.CharField(max_length=60, blank=True)
     previous_period_label = models.CharField(max_length=60, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEWED)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
+    comparison = models.TextField(
+        blank=True, help_text="What the preview compared: the import must find it again."
+    )
+    progress = models.CharField(
+        max_length=255, blank=True, help_text="The stage a background preview or import is at."
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,4 +1,10 @@
-"""Background tasks (django-tasks). `send_reminders_task` sends the day's reminders, then puts
+"""Background tasks (django-tasks), run by `manage.py db_worker`.
+
+`import_preview_task` and `import_apply_task` preview and import a large uploaded file (over
+`import_batches.BACKGROUND_BYTES`), so no web request parses it; the batch's `progress` says
+what stage they are at, and whatever stops them leaves the batch FAILED, never in between.
+
+`send_reminders_task` sends the day's reminders, then puts
 itself back on the queue for 07:00 on the next working day, so one enqueue starts a daily
 schedule run by `manage.py db_worker`:
 
@@ -17,6 +23,8 @@ import logging
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
+from frameworks.models import ImportBatch
+from frameworks.services.import_batches import import_batch_run_apply, import_batch_run_preview
 from frameworks.services.reminders import add_working_days, reminders_send
 
 logger = logging.getLogger(__name__)
@@ -68,3 +76,28 @@ def send_reminders_task() -> dict[str, int]:
         "digests": len(run.digests),
         "failed": len(run.failed),
     }
+
+
+class ImportTaskFailed(Exception):
+    """The batch was marked FAILED (its message says why): the task result fails too."""
+
+
+def _finished(batch: ImportBatch) -> str:
+    if batch.state == ImportBatch.State.FAILED:
+        raise ImportTaskFailed(batch.progress)
+    return batch.state
+
+
+@task()
+def import_preview_task(batch_id: int) -> str:
+    """Preview (a dry run) a large uploaded file; returns the batch's state."""
+    return _finished(import_batch_run_preview(batch_id=batch_id))
+
+
+@task()
+def import_apply_task(batch_id: int, user_id: int | None = None) -> str:
+    """Import a previewed large file as `user_id`; returns the batch's state."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return _finished(import_batch_run_apply(batch_id=batch_id, user=user))
