@@ -41,7 +41,9 @@ urlpatterns = [
     ),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/new/", imports.import_create, name="import-create"),
+    path("imports/new/rounds/", imports.import_rounds, name="import-rounds"),
     path("imports/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
     path("imports/templates/<slug:layout>.xlsx", imports.import_template, name="import-template"),
 ]

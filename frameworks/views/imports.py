@@ -1,4 +1,5 @@
-"""Importing legacy spreadsheets: upload, preview (a dry run), confirm; blank templates."""
+"""Importing legacy spreadsheets: upload (the file is stored at once), choose the framework and
+rounds, preview, confirm; progress of large files in the background worker; blank templates."""
 
 from __future__ import annotations
 
@@ -6,127 +7,216 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRefresh
 
-from frameworks.forms import ImportForm
+from frameworks.forms import NEW_FRAMEWORK, ImportForm
 from frameworks.importers import templates as blank_templates
-from frameworks.importers.readers import ImportFileError, Limits
-from frameworks.models import ImportBatch
-from frameworks.services.imports import legacy_import
+from frameworks.models import Framework, ImportBatch, ReportingPeriod
+from frameworks.services import import_batches as batches
 from frameworks.views._helpers import importer_required
 
-LIMITS = Limits()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN = 500  # rows of each preview table; the page says how many more there are
+FORM = "frameworks/importbatch_form.html"
+DETAIL = "frameworks/importbatch_detail.html"
+# Large fields a page never needs.
+HEAVY = ("content", "comparison")
 
 
 @importer_required
 @require_safe
 def import_list(request: HttpRequest) -> HttpResponse:
-    batches = ImportBatch.objects.select_related("uploaded_by", "framework").defer("content")[:50]
-    return render(request, "frameworks/importbatch_list.html", {"batches": batches})
+    batches_ = ImportBatch.objects.select_related("uploaded_by", "framework").defer(
+        *HEAVY, "report"
+    )[:50]
+    return render(request, "frameworks/importbatch_list.html", {"batches": batches_})
+
+
+def _frameworks() -> list[tuple[int, str]]:
+    return list(Framework.objects.order_by("name").values_list("pk", "name"))
+
+
+def _rounds(framework: str | None) -> dict:
+    """The round labels to offer: a chosen framework's, none for a new one, else everyone's."""
+    if framework == NEW_FRAMEWORK:
+        return {"round_scope": "new", "rounds": []}
+    if framework and framework.isdigit():
+        rounds = ReportingPeriod.objects.filter(framework_id=int(framework)).order_by("-start_date")
+        return {"round_scope": "framework", "rounds": list(rounds.values("label", "state"))}
+    labels = ReportingPeriod.objects.order_by("-start_date").values_list("label", flat=True)
+    return {"round_scope": "all", "rounds": [{"label": label} for label in dict.fromkeys(labels)]}
+
+
+def _reusable(request: HttpRequest, batch_id) -> ImportBatch | None:
+    """The stored upload the form names, if this person may use it again."""
+    if not str(batch_id or "").isdigit():
+        return None
+    found = batches.with_stored_bytes(ImportBatch.objects.defer(*HEAVY))
+    batch = found.filter(pk=int(batch_id)).first()
+    if batch is None or not batches.can_reuse(batch=batch, user=request.user):
+        return None
+    return batch
 
 
 @importer_required
 @require_http_methods(["GET", "POST"])
 def import_create(request: HttpRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > LIMITS.max_bytes:
-            form.add_error(
-                "file",
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{LIMITS.max_bytes // 1024 // 1024} MB. Split it or remove old rounds.",
+    frameworks = _frameworks()
+    source = request.POST if request.method == "POST" else request.GET
+    stored = _reusable(request, source.get("batch"))
+    if request.method == "GET":
+        if stored is not None:  # correcting an upload: the form as it was, with its problems
+            form = ImportForm(
+                ImportForm.data_for(stored, frameworks), frameworks=frameworks, stored=stored
             )
+            if form.is_valid():
+                form.add_import_problems(stored.report.get("errors", []))
         else:
-            data = upload.read()
-            options = {
-                "file_name": upload.name,
-                "framework_name": form.cleaned_data["framework"],
-                "layout": form.cleaned_data["layout"],
-                "period_label": form.cleaned_data["period"],
-                "previous_period_label": form.cleaned_data["previous_period"],
-                "sheet": form.cleaned_data["sheet"] or None,
-            }
-            try:
-                report = legacy_import(data=data, dry_run=True, limits=LIMITS, **options)
-            except ImportFileError as exc:
-                form.add_error("file", exc.message)
-            else:
-                batch = ImportBatch.objects.create(
-                    file_name=upload.name[:255],
-                    sha256=report.sha256,
-                    size=len(data),
-                    content=data if report.ok else b"",
-                    framework_name=report.framework or options["framework_name"],
-                    layout=report.layout,
-                    requested_layout=options["layout"],
-                    sheet_name=options["sheet"] or "",
-                    period_label=options["period_label"],
-                    previous_period_label=options["previous_period_label"],
-                    state=ImportBatch.State.PREVIEWED if report.ok else ImportBatch.State.REFUSED,
-                    report=report.as_dict(),
-                    uploaded_by=request.user,
-                )
-                return redirect(batch)
-    return render(request, "frameworks/importbatch_form.html", {"form": form})
+            initial = {"framework": request.GET.get("framework", "")}
+            form = ImportForm(initial=initial, frameworks=frameworks)
+        return _form_page(request, form)
+
+    data = request.POST.copy()
+    upload = request.FILES.get("file")
+    if upload is not None and 0 < upload.size <= batches.LIMITS.max_bytes:
+        # Stored at once: whatever else is wrong, the correction will not need it again.
+        stored = batches.import_batch_upload(
+            user=request.user,
+            file_name=upload.name,
+            data=upload.read(),
+            batch_id=stored.pk if stored else None,
+        )
+    data["batch"] = str(stored.pk) if stored else ""
+    lost = bool(source.get("batch")) and stored is None
+    form = ImportForm(data, request.FILES, frameworks=frameworks, stored=stored, stored_lost=lost)
+    if not form.is_valid():
+        return _form_page(request, form)
+    try:
+        batch = batches.import_batch_start_preview(batch_id=stored.pk, options=form.options())
+    except batches.ImportBatchStateError as exc:
+        form.add_error("file", exc.message)
+        return _form_page(request, form)
+    if batches.in_background(batch):
+        return redirect(batch)  # the progress page
+    batch = batches.import_batch_run_preview(batch_id=batch.pk)
+    if batch.report.get("file_error"):
+        data["batch"] = ""  # the unreadable file is not kept: choose another
+        form = ImportForm(data, request.FILES, frameworks=frameworks)
+        form.is_valid()
+        form.add_error("file", batch.report["file_error"]["message"])
+        return _form_page(request, form)
+    if batch.state == ImportBatch.State.REFUSED and batches.option_problems(batch):
+        form.add_import_problems(batch.report["errors"])
+        return _form_page(request, form)
+    return redirect(batch)
+
+
+def _form_page(request: HttpRequest, form: ImportForm) -> HttpResponse:
+    choice = form["framework"].value()
+    context = {"form": form, "stored": form.stored, **_rounds(choice)}
+    if context["round_scope"] == "framework":
+        context["round_framework"] = form.frameworks.get(int(choice), "")
+    return render(request, FORM, context)
+
+
+@importer_required
+@require_safe
+def import_rounds(request: HttpRequest) -> HttpResponse:
+    """The chosen framework's rounds, for the round fields' suggestions (htmx). Without
+    JavaScript the form suggests every framework's rounds; this link opens the form with
+    this framework chosen."""
+    framework = request.GET.get("framework", "")
+    if not request.htmx:
+        response = redirect("frameworks:import-create")
+        if framework:
+            response["Location"] += f"?framework={framework}" if framework.isalnum() else ""
+        return response
+    context = _rounds(framework)
+    if context["round_scope"] == "framework":
+        found = Framework.objects.filter(pk=int(framework)).values_list("name", flat=True)
+        context["round_framework"] = found.first() or ""
+    return render(request, f"{FORM}#round-options", context)
+
+
+def _batch(pk: int) -> ImportBatch:
+    found = ImportBatch.objects.select_related("framework", "uploaded_by", "applied_by")
+    return get_object_or_404(batches.with_stored_bytes(found.defer(*HEAVY)), pk=pk)
+
+
+def _shown(rows: list) -> dict:
+    return {"rows": rows[:SHOWN], "more": max(len(rows) - SHOWN, 0), "total": len(rows)}
 
 
 @importer_required
 @require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("framework", "uploaded_by"), pk=pk)
+    batch = _batch(pk)
     report = batch.report
+    applied = batch.state == ImportBatch.State.APPLIED
     count_rows = [
         (label, report[key])
         for label, key in (
-            ("Create", "created"),
-            ("Change", "updated"),
+            ("Created" if applied else "Create", "created"),
+            ("Changed" if applied else "Change", "updated"),
             ("Already there", "unchanged"),
         )
         if key in report
     ]
-    if batch.state == ImportBatch.State.APPLIED:
-        count_rows = [
-            (label.replace("Create", "Created").replace("Change", "Changed"), counts)
-            for label, counts in count_rows
-        ]
-    return render(
-        request,
-        "frameworks/importbatch_detail.html",
-        {"batch": batch, "report": report, "count_rows": count_rows},
-    )
+    errors = report.get("errors", [])
+    context = {
+        "batch": batch,
+        "report": report,
+        "count_rows": count_rows,
+        "busy": batch.state in batches.BUSY,
+        "can_correct": batches.can_reuse(batch=batch, user=request.user),
+        "option_errors": [p for p in errors if p.get("field") not in (None, "file")],
+        "file_errors": [p for p in errors if p.get("field") in (None, "file")],
+        "changes": _shown(report.get("changes", [])),
+        "conflicts": _shown(report.get("conflicts", [])),
+        "kept": _shown(report.get("kept", [])),
+        "option_labels": OPTION_LABELS,
+    }
+    return render(request, DETAIL, context)
+
+
+OPTION_LABELS = {
+    "framework": "Framework",
+    "period": "Current round",
+    "previous_period": "Previous round",
+    "sheet": "Sheet",
+    "layout": "Layout",
+}
+
+
+@importer_required
+@require_safe
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress block, polled by htmx while the worker previews or imports; when it is
+    done, htmx reloads the page (which then shows the result). Without JavaScript the
+    progress page refreshes itself and links to itself."""
+    batch = _batch(pk)
+    if not request.htmx:
+        return redirect(batch)
+    if batch.state not in batches.BUSY:
+        return HttpResponseClientRefresh()
+    return render(request, f"{DETAIL}#progress", {"batch": batch, "busy": True})
 
 
 @importer_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk)
-    if batch.state != ImportBatch.State.PREVIEWED or not batch.content:
-        messages.error(request, "This import has already been applied or cannot be applied.")
-        return redirect(batch)
+    batch = get_object_or_404(ImportBatch.objects.defer(*HEAVY), pk=pk)
     try:
-        report = legacy_import(
-            data=bytes(batch.content),
-            file_name=batch.file_name,
-            framework_name=batch.framework_name,
-            layout=batch.requested_layout,
-            period_label=batch.period_label,
-            previous_period_label=batch.previous_period_label,
-            sheet=batch.sheet_name or None,
-            user=request.user,
-            batch=batch,
-            limits=LIMITS,
-        )
-    except ImportFileError as exc:  # the stored bytes were readable at preview time
+        batch = batches.import_batch_start_apply(batch_id=batch.pk, user=request.user)
+    except batches.ImportBatchStateError as exc:
         messages.error(request, exc.message)
         return redirect(batch)
-    if report.errors:
-        batch.report = report.as_dict()
-        batch.save(update_fields=["report"])
-        messages.error(request, "Nothing was imported: the data changed since the preview.")
-        return redirect(batch)
-    messages.success(request, f"Imported {batch.file_name}. {report.summary}")
-    batch.refresh_from_db()
+    if batches.in_background(batch):
+        return redirect(batch)  # the progress page
+    batch = batches.import_batch_run_apply(batch_id=batch.pk, user=request.user)
+    if batch.state != ImportBatch.State.APPLIED:
+        return redirect(batch)  # the page says what happened: nothing was imported
+    messages.success(request, f"Imported {batch.file_name}. {batch.report.get('summary', '')}")
     return redirect(batch.framework or batch)
 
 

@@ -50,7 +50,9 @@ ALLOWED = {
     "report-published-pdf": REPORTS,
     "import-list": POLICY,
     "import-create": POLICY,
+    "import-rounds": POLICY,  # htmx fragment; a plain request is sent to the form
     "import-detail": POLICY,
+    "import-progress": POLICY,  # htmx fragment; a plain request is sent to the detail page
     "import-confirm": set(),  # POST only
     "import-template": POLICY,
 }
@@ -108,6 +110,7 @@ def urls(update):
         "report-build-pdf": {"pk": report.pk, "build": build.pk},
         "report-published-pdf": {"pk": report.pk, "version": 1},
         "import-detail": {"pk": batch.pk},
+        "import-progress": {"pk": batch.pk},
         "import-confirm": {"pk": batch.pk},
         "import-template": {"layout": "tracker"},
         "update-edit": {"pk": update.pk},
