@@ -1,53 +1,31 @@
-"""Turn an uploaded spreadsheet (bytes) into streamed rows of cell values, or refuse it clearly.
+"""Turn an uploaded spreadsheet (bytes) into rows of cell values, or refuse it clearly.
 
 Pure Python (no Django, no database). The layer above (header detection, layouts, database
 writes) calls `open_source` and then iterates `Sheet.rows()`. Every refusal is an
 `ImportFileError` whose `message` is plain English and says what to do, and whose `code` is one
 of `ImportFileError.CODES`.
 
-How a file is recognised (by content, never by its name):
+A file is recognised by its content, never by its name:
 
 * more than `Limits.max_bytes` → ``too_large``; 0 bytes → ``empty``;
-* OLE2 compound file (``D0 CF 11 E0 A1 B1 1A E1``): the directory entries are read (FAT chain,
-  UTF-16LE names); an ``EncryptedPackage``/``EncryptionInfo`` entry is an Excel workbook saved
-  with a password → ``password_protected``; anything else (.xls, .doc) → ``old_excel_format``;
-* zip (``PK\\x03\\x04``): with ``[Content_Types].xml`` and ``xl/workbook.xml`` it is an xlsx
-  (also .xlsm/.xltx); the central directory is checked for zip bombs (``zip_bomb``) before
-  openpyxl reads anything; other zips (.docx, .pptx, .ods, .xlsb, Numbers…) → ``not_a_workbook``
-  naming what they look like;
-* known binary signatures (PDF, PNG, JPEG, GIF, TIFF, gzip, RAR, 7-Zip), NUL bytes or many
-  control characters → ``not_a_workbook``;
-* otherwise text: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252; bytes that
-  fit none of them → ``bad_encoding``. Whitespace only → ``empty``. HTML, RTF and XML documents
-  saved with a spreadsheet name are refused (Excel 2003 "XML Spreadsheet" → ``old_excel_format``).
-  What is left is a CSV: delimiter from an Excel ``sep=;`` first line if there is one, else
-  chosen among ``,`` ``;`` and tab by which one splits the first records into the most
-  consistent number (≥ 2) of fields, else ``,``; cells are stripped strings, ``""`` becomes None.
+* OLE2 compound file (``D0 CF 11 E0 A1 B1 1A E1``): its directory is read. An encrypted
+  (password-protected) Office file → ``password_protected``; a Word .doc → ``old_excel_format``;
+  a ``Workbook``/``Book`` stream is an .xls (Excel 97-2003), read; anything else →
+  ``not_a_workbook``;
+* zip: an xlsx/xlsm, an xlsb or an OpenDocument spreadsheet (.ods) is read; other zips (.docx,
+  .pptx, Numbers…) → ``not_a_workbook``. Before anything is parsed, the zip directory is checked
+  for zip bombs (``zip_bomb``), zip encryption (``password_protected``) and an oversized table
+  of shared text (``too_large``: xlsx/xlsb shared strings, or an .ods's content.xml);
+* anything else is text, read as a CSV (see `_open_csv`).
 
-A source whose every sheet has no non-blank cell → ``empty``.
+Workbooks are read with python-calamine: each `Sheet.rows()` call reads the whole sheet again
+(calamine has no streaming) and yields its rows. Formula cells give their cached value. A source
+whose every sheet has no non-blank cell → ``empty``; chart sheets are left out.
 
-Rows: ``(row number, values)``; the row number is the spreadsheet row (1-based; for a CSV the
+Rows: ``(row number, values)``; the row number is the spreadsheet's row (1-based; for a CSV the
 record number, so a quoted cell spanning lines still counts as one row). Trailing empty cells are
 trimmed, a blank row is ``()``. Values are str, int, float, bool, datetime.datetime/date/time or
-None (openpyxl's timedelta for "[h]:mm"-style duration cells is written as "H:MM:SS" text).
-
-One workbook per source: `open_source` loads the xlsx once with openpyxl in read-only, values-only
-mode, and every `Sheet.rows()` call streams that sheet's XML again from the start. The workbook
-reads from an in-memory copy of the bytes, so it holds no file handle; it is released with the
-`Source`. (Loading it again for each `rows()` call costs about a third of a 20,000-row sheet's
-streaming time, mostly the shared-strings table, so it is loaded once.)
-
-Reading ahead: a sheet whose XML is at least `READ_AHEAD_BYTES` has a `Sheet.reopen` recipe, with
-which `read_ahead` can work through it in a second process (started from a forkserver, never forked
-from a web worker's threads) and pass back what that work yields while this process goes on with
-what it has already received. The importer reads and cleans a large sheet that way
-(`extract.py`).
-
-openpyxl normally sizes each sheet as it opens the workbook, from the sheet's `<dimension>`; a sheet
-without one (files written by openpyxl's own write-only mode and by some exporters) is then parsed
-to the end just to look for it. The size is never used or trusted here, so sheets are opened
-unsized (`_UnsizedReader`): for such a file that saves a whole parse of the sheet, about a fifth
-of openpyxl's reading time, each time the workbook is opened.
+None; a whole number is an int, a duration ("[h]:mm" cells) is "H:MM:SS" text.
 """
 
 from __future__ import annotations
@@ -58,10 +36,8 @@ import datetime as dt
 import hashlib
 import io
 import itertools
-import multiprocessing
 import re
 import struct
-import traceback
 import zipfile
 import zlib
 from collections import Counter
@@ -69,15 +45,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PurePosixPath
-from typing import Final, NoReturn, TypeVar
-from xml.etree.ElementTree import ParseError
-from xml.parsers.expat import ExpatError
+from typing import Final
 
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
-__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source", "read_ahead"]
+__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source"]
 
 Row = tuple[int, tuple[object, ...]]
 
@@ -91,6 +63,7 @@ class ImportFileError(Exception):
         {
             "too_large",
             "too_many_rows",
+            "too_many_cells",
             "not_a_workbook",
             "password_protected",
             "old_excel_format",
@@ -120,8 +93,10 @@ def _rebuild_error(message: str, code: str) -> ImportFileError:
 class Limits:
     max_bytes: int = 20 * _MB  # the uploaded file
     max_rows: int = 50_000  # per sheet, counting every row read (blank included)
-    max_uncompressed_bytes: int = 200 * _MB  # sum of an xlsx's zip members, checked before parsing
+    max_cells: int = 1_000_000  # per sheet, every cell of every row read (blanks within a row)
+    max_uncompressed_bytes: int = 200 * _MB  # sum of a zip's members, checked before parsing
     max_compression_ratio: int = 100  # any single zip member over 1 MB: uncompressed/compressed
+    max_shared_strings_bytes: int = 64 * _MB  # xl/sharedStrings.xml (.bin), an .ods's content.xml
 
 
 def _no_rows() -> Iterator[Row]:
@@ -132,17 +107,13 @@ def _no_rows() -> Iterator[Row]:
 class Sheet:
     name: str
     _stream: Callable[[], Iterator[Row]] = field(default=_no_rows, repr=False, compare=False)
-    # A large sheet's picklable recipe for this same sheet, opened again in another process
-    # (see `read_ahead`); None for a small sheet, where a second process would cost more than
-    # it saves, and for a CSV.
-    reopen: Callable[[], Sheet] | None = field(default=None, repr=False, compare=False)
 
     def rows(self) -> Iterator[Row]:
-        """(1-based row number, cell values) in order, streamed; trailing None cells trimmed.
+        """(1-based row number, cell values) in order; trailing None cells trimmed.
 
-        Raises ImportFileError(code="too_many_rows") when the sheet passes `Limits.max_rows`, and
-        ImportFileError(code="unreadable") if the sheet turns out to be damaged part-way. May be
-        called more than once: each call streams again from the start.
+        Raises ImportFileError "too_many_rows" or "too_many_cells" as soon as the sheet passes
+        `Limits.max_rows` or `Limits.max_cells`, and "unreadable" if the sheet is damaged. May be
+        called more than once: each call reads the sheet again from the start.
         """
         return self._stream()
 
@@ -150,7 +121,7 @@ class Sheet:
 @dataclass(frozen=True)
 class Source:
     filename: str
-    kind: str  # "xlsx" or "csv"
+    kind: str  # "xlsx" (also .xlsm), "xlsb", "xls", "ods" or "csv"
     size: int
     sha256: str  # hex digest of the bytes
     sheets: list[Sheet]  # in workbook order; a CSV has one sheet named after the file (stem)
@@ -159,9 +130,9 @@ class Source:
 def open_source(data: bytes, *, filename: str, limits: Limits = Limits()) -> Source:
     """Recognise `data` by its content and return its sheets, or raise ImportFileError.
 
-    To tell an empty source from one with data, sheets are streamed up to their first non-blank
-    cell, so this can already raise "too_many_rows" (more than `max_rows` blank rows before any
-    value) or "unreadable" (a sheet damaged before its first value).
+    To tell an empty source from one with data, sheets are read up to their first non-blank
+    cell, so this can already raise "too_many_rows"/"too_many_cells" (that many blank cells
+    before any value) or "unreadable" (a damaged sheet).
     """
     if not isinstance(data, bytes):
         data = bytes(data)
@@ -182,14 +153,15 @@ def open_source(data: bytes, *, filename: str, limits: Limits = Limits()) -> Sou
         )
 
     if data.startswith(_OLE2_MAGIC):
-        _refuse_ole2(data)
-    if data.startswith(_ZIP_MAGICS):
-        kind, sheets = "xlsx", _open_xlsx(data, limits)
+        kind = _check_ole2(data)
+    elif data.startswith(_ZIP_MAGICS):
+        kind = _check_zip(data, limits)
     else:
-        kind, sheets = "csv", _open_csv(data, filename, limits)
+        kind = "csv"
+    sheets = _open_csv(data, filename, limits) if kind == "csv" else _open_workbook(data, limits)
 
     if not any(_has_data(sheet) for sheet in sheets):
-        what = "workbook" if kind == "xlsx" else "CSV file"
+        what = "CSV file" if kind == "csv" else "workbook"
         raise ImportFileError(
             f"This {what} has no data: every cell is blank. Check that you chose the right file "
             "and that it was saved with the action plan in it, then upload it again.",
@@ -205,6 +177,12 @@ def open_source(data: bytes, *, filename: str, limits: Limits = Limits()) -> Sou
 
 
 # Shared helpers --------------------------------------------------------------------------------
+_DAMAGED: Final = (
+    "Open it in Excel, check it looks right, save it as an Excel Workbook (.xlsx) and upload it "
+    "again."
+)
+
+
 def _human_size(n: int) -> str:
     if n >= _MB:
         return f"{n / _MB:.1f}".removesuffix(".0") + " MB"
@@ -227,6 +205,26 @@ def _too_many_rows(where: str, max_rows: int) -> ImportFileError:
         "your data are blank, delete them in Excel (select them, right-click > Delete) and save; "
         "otherwise split the plan into smaller files. Then upload it again.",
         code="too_many_rows",
+    )
+
+
+def _too_many_cells(name: str, max_cells: int) -> ImportFileError:
+    return ImportFileError(
+        f'The sheet "{name}" has more than {max_cells:,} cells (counting blank cells between '
+        "filled ones), which is over the limit. If something was typed or pasted far to the "
+        "right of or below your data, delete those columns and rows in Excel (select them, "
+        "right-click > Delete) and save; otherwise split the plan into smaller files. Then "
+        "upload it again.",
+        code="too_many_cells",
+    )
+
+
+def _password_protected() -> ImportFileError:
+    return ImportFileError(
+        "This file is password-protected. Remove the password in Excel (File > Info > Protect "
+        "Workbook > Encrypt with Password, then clear the password), save it and upload it "
+        "again.",
+        code="password_protected",
     )
 
 
@@ -253,40 +251,37 @@ def _has_data(sheet: Sheet) -> bool:
             close()
 
 
-# OLE2 compound files: old .xls / .doc, or an encrypted (password-protected) xlsx ---------------
+# OLE2 compound files: .xls, .doc, or an encrypted (password-protected) Office file ------------
 _OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
 _MAXREGSECT: Final = 0xFFFFFFFA  # sector numbers above this are markers (free, end of chain…)
 _ENCRYPTION_ENTRIES: Final = ("encryptedpackage", "encryptioninfo")
+_KNOWN_ENTRIES: Final = (*_ENCRYPTION_ENTRIES, "worddocument", "workbook", "book")
 
 
-def _refuse_ole2(data: bytes) -> NoReturn:
+def _check_ole2(data: bytes) -> str:
+    """ "xls" for an Excel 97-2003 workbook, else raise."""
     names = _ole2_entry_names(data)
     if names is None:  # damaged directory: fall back to looking for the names anywhere
         lowered = data.lower()
-        names = {
-            name
-            for name in (*_ENCRYPTION_ENTRIES, "worddocument")
-            if name.encode("utf-16-le") in lowered
-        }
+        names = {name for name in _KNOWN_ENTRIES if name.encode("utf-16-le") in lowered}
+        if not names:
+            raise ImportFileError(
+                "This file looks like an old-format Office file but is damaged or incomplete "
+                f"(perhaps it was not fully uploaded or saved). {_DAMAGED}",
+                code="unreadable",
+            )
     lowered_names = {name.lower() for name in names}
     if any(name in lowered_names for name in _ENCRYPTION_ENTRIES):
-        raise ImportFileError(
-            "This file is password-protected. Remove the password in Excel (File > Info > "
-            "Protect Workbook > Encrypt with Password, then clear the password), save it and "
-            "upload it again.",
-            code="password_protected",
-        )
+        raise _password_protected()
     if "worddocument" in lowered_names:
         raise ImportFileError(
             "This looks like an old-format Word document (.doc), not an Excel workbook. Upload "
             "the action plan as an Excel Workbook (.xlsx) or a CSV file.",
             code="old_excel_format",
         )
-    raise ImportFileError(
-        "This is an old-format Excel file (.xls, Excel 97-2003), which can't be read. Open it in "
-        "Excel, choose File > Save As > Excel Workbook (.xlsx), and upload the new .xlsx file.",
-        code="old_excel_format",
-    )
+    if not lowered_names & {"workbook", "book"}:
+        raise _not_a_workbook("an Office document of another kind")
+    return "xls"
 
 
 def _ole2_entry_names(data: bytes) -> set[str] | None:
@@ -345,35 +340,20 @@ def _ole2_entry_names(data: bytes) -> set[str] | None:
         return None
 
 
-# xlsx ------------------------------------------------------------------------------------------
+# Zip: xlsx, xlsm, xlsb and ods -----------------------------------------------------------------
 _ZIP_MAGICS: Final = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _RATIO_MIN_MEMBER_BYTES: Final = _MB  # smaller members may compress as well as they like
-_STRICT_NAMESPACE: Final = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
-# What openpyxl (and zipfile/zlib/XML parsing under it) raises for a damaged or odd workbook.
-_XLSX_ERRORS: Final = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    ParseError,
-    ExpatError,
-    KeyError,
-    IndexError,
-    ValueError,  # includes UnicodeDecodeError and defusedxml's refusals
-    TypeError,
-    AttributeError,
-    EOFError,
-    OSError,
-    RuntimeError,
-    NotImplementedError,
-)
-_DAMAGED = (
-    "Open it in Excel, check it looks right, save it as an Excel Workbook (.xlsx) and upload it "
-    "again."
-)
+# The parts calamine reads whole into memory before any sheet: the shared strings, or all of an
+# .ods (its content.xml holds every sheet).
+_TEXT_PARTS: Final = {
+    "xlsx": "xl/sharedstrings.xml",
+    "xlsb": "xl/sharedstrings.bin",
+    "ods": "content.xml",
+}
 
 
-def _open_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
+def _check_zip(data: bytes, limits: Limits) -> str:
+    """The kind of a zip workbook ("xlsx", "xlsb" or "ods"), checked before calamine parses it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -385,7 +365,13 @@ def _open_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
     with archive:
         infos = archive.infolist()
         names = {info.filename.lower() for info in infos}
-        if not {"[content_types].xml", "xl/workbook.xml"} <= names:
+        if {"[content_types].xml", "xl/workbook.xml"} <= names:
+            kind = "xlsx"
+        elif "xl/workbook.bin" in names:
+            kind = "xlsb"
+        elif "opendocument.spreadsheet" in _small_member_text(archive, "mimetype"):
+            kind = "ods"
+        else:
             raise ImportFileError(_describe_zip(archive, names), code="not_a_workbook")
         _check_zip_bomb(infos, limits)
         if any(info.flag_bits & 0x1 for info in infos):
@@ -394,158 +380,18 @@ def _open_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
                 "unencrypted copy as an Excel Workbook (.xlsx) and upload that instead.",
                 code="password_protected",
             )
-        if _STRICT_NAMESPACE in _member_head(archive, "xl/workbook.xml"):
-            # openpyxl would find no sheets in it and the file would look empty.
+        if kind == "ods" and b"encryption-data" in _member_head(
+            archive, "meta-inf/manifest.xml", _MB
+        ):
             raise ImportFileError(
-                "This workbook was saved as a Strict Open XML Spreadsheet, which can't be read. "
-                "Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) (not Strict "
-                "Open XML), and upload the new file.",
-                code="unreadable",
+                "This spreadsheet is password-protected. Open it in LibreOffice, choose File > "
+                'Save As, clear "Save with password", save it and upload it again.',
+                code="password_protected",
             )
-
-    workbook = _load_workbook(data)
-    # `_timedelta_formats`: the cell styles openpyxl reads as timedelta; with none, no conversion.
-    durations = bool(getattr(workbook, "_timedelta_formats", True))
-    sizes = {info.filename: info.file_size for info in infos}
-    sheets = []
-    for index, worksheet in enumerate(workbook.worksheets):
-        reopen = None
-        if sizes.get(worksheet._worksheet_path, 0) >= READ_AHEAD_BYTES:
-            reopen = partial(_reopen_sheet, data, index, limits.max_rows)
-        sheets.append(_sheet(worksheet, limits.max_rows, durations, reopen))
-    return sheets
-
-
-def _sheet(worksheet, max_rows: int, durations: bool, reopen=None) -> Sheet:
-    stream = partial(_xlsx_rows, worksheet, max_rows, durations)
-    return Sheet(name=worksheet.title, _stream=stream, reopen=reopen)
-
-
-def _load_workbook(data: bytes):
-    """The workbook in openpyxl's read-only, values-only mode, its sheets unsized."""
-    reader = _UnsizedReader(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        reader.read()
-    except _XLSX_ERRORS as exc:
-        raise ImportFileError(
-            f"This Excel file is damaged or uses features that can't be read. {_DAMAGED}",
-            code="unreadable",
-        ) from exc
-    return reader.wb
-
-
-class _UnsizedWorksheet(ReadOnlyWorksheet):
-    def _get_size(self) -> None:
-        """Not sized: openpyxl would parse a sheet with no `<dimension>` to the end to size it,
-        and the stored size may be wrong anyway. Unsized, `iter_rows` reads every row there
-        is, and no row is padded beyond its last cell."""
-
-
-class _UnsizedReader(ExcelReader):
-    """openpyxl's `load_workbook(read_only=True)`, but with unsized worksheets.
-
-    `read_worksheets` is openpyxl's (3.1) read-only branch with `_UnsizedWorksheet`; chart
-    sheets, which have no cells, are left out (openpyxl's `worksheets` leaves them out too).
-    """
-
-    def read_worksheets(self) -> None:
-        for sheet, rel in self.parser.find_sheets():
-            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
-                continue
-            worksheet = _UnsizedWorksheet(self.wb, sheet.name, rel.target, self.shared_strings)
-            worksheet.sheet_state = sheet.state
-            self.wb._sheets.append(worksheet)
-
-
-# A sheet's XML at least this large (about 4,000 rows of a tracker) is worked through in a second
-# process on a full pass (`read_ahead`), so that reading it overlaps the importer's own work.
-READ_AHEAD_BYTES: Final = 2 * _MB
-
-
-def _reopen_sheet(data: bytes, index: int, max_rows: int) -> Sheet:
-    """Sheet `index` of the workbook `data`, opened again (in the reading-ahead process)."""
-    workbook = _load_workbook(data)
-    durations = bool(getattr(workbook, "_timedelta_formats", True))
-    return _sheet(workbook.worksheets[index], max_rows, durations)
-
-
-T = TypeVar("T")
-
-
-def read_ahead(work: Callable[..., Iterator[T]], *args: object) -> Iterator[T]:
-    """What `work(*args)` yields, worked out in a second process and passed back one item at a
-    time as soon as it is yielded, while this process works on the items before it.
-
-    `work` and `args` must pickle (a module-level function, a `Sheet.reopen` recipe). An
-    ImportFileError that `work` raises is raised here as it was; any other exception is raised
-    here with the second process's traceback as its cause. If the process dies, the sheet is
-    refused as cut short. Closing the iterator early stops the process.
-    """
-    # forkserver: the child is forked from a clean single-threaded server, never from a web
-    # worker's threads or its open database connections.
-    context = multiprocessing.get_context("forkserver")
-    # The server imports `work`'s module (with openpyxl) once when it starts, so that each
-    # process forked from it starts at once instead of importing them while the caller waits.
-    context.set_forkserver_preload([work.__module__])
-    receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_work_into,
-        args=(sending, work, args),
-        name="action-tracker-sheet-reader",
-    )
-    process.start()
-    sending.close()
-    try:
-        while True:
-            try:
-                message = receiving.recv()
-            except EOFError:
-                raise _cut_short() from None
-            if isinstance(message, _Ended):
-                if message.error is not None:
-                    if message.traceback:
-                        message.error.__cause__ = _RemoteTraceback(message.traceback)
-                    raise message.error
-                return
-            yield message
-    finally:
-        receiving.close()
-        if process.is_alive():
-            process.terminate()
-        process.join()
-
-
-@dataclass(frozen=True)
-class _Ended:
-    error: BaseException | None = None
-    traceback: str = ""  # the second process's, for an error that is not an ImportFileError
-
-
-class _RemoteTraceback(Exception):
-    """The traceback of an error in the reading-ahead process (as concurrent.futures does)."""
-
-    def __str__(self) -> str:
-        return f"\n\nIn the reading-ahead process:\n{self.args[0]}"
-
-
-def _cut_short() -> ImportFileError:
-    return ImportFileError(f"The sheet could not be read to the end. {_DAMAGED}", code="unreadable")
-
-
-def _work_into(sending, work: Callable[..., Iterator[object]], args: tuple) -> None:
-    """In the second process: send each item `work` yields, then how it ended."""
-    ended = _Ended()
-    try:
-        for item in work(*args):
-            sending.send(item)
-    except ImportFileError as exc:
-        ended = _Ended(exc)
-    except Exception as exc:  # passed on to the caller, with its traceback
-        ended = _Ended(RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc())
-    try:
-        sending.send(ended)
-    finally:
-        sending.close()
+        for info in infos:
+            if info.filename.lower() == _TEXT_PARTS[kind]:
+                _check_text_part(info, limits.max_shared_strings_bytes)
+    return kind
 
 
 def _check_zip_bomb(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -573,13 +419,22 @@ def _check_zip_bomb(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             )
 
 
+def _check_text_part(info: zipfile.ZipInfo, limit: int) -> None:
+    if info.file_size <= limit:
+        return
+    size_text, limit_text = _sizes(info.file_size, limit)
+    what = "its content" if info.filename.lower() == "content.xml" else "its table of text"
+    raise ImportFileError(
+        f"This workbook's text is too large to read: {what} ({info.filename!r}) takes "
+        f"{size_text} once unpacked, over the {limit_text} limit, so it was not opened. Remove "
+        "sheets, columns or long text you don't need (or split the plan into smaller files), "
+        "save it and upload it again.",
+        code="too_large",
+    )
+
+
 def _describe_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
-    """A message naming what a zip that is not an xlsx looks like."""
-    if "xl/workbook.bin" in names:
-        return (
-            "This is an Excel Binary Workbook (.xlsb), which can't be read. Open it in Excel, "
-            "choose File > Save As > Excel Workbook (.xlsx), and upload the new file."
-        )
+    """A message naming what a zip that is not a workbook looks like."""
     if "index/document.iwa" in names:
         return (
             "This is an Apple Numbers file. In Numbers choose File > Export To > Excel, and "
@@ -590,16 +445,8 @@ def _describe_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
         what = "a Word document (.docx)"
     elif "ppt/presentation.xml" in names:
         what = "a PowerPoint presentation (.pptx)"
-    elif "mimetype" in names:
-        mimetype = _small_member_text(archive, "mimetype")
-        if "opendocument.spreadsheet" in mimetype:
-            return (
-                "This is an OpenDocument spreadsheet (.ods, from LibreOffice or OpenOffice). Save "
-                "it as an Excel Workbook (.xlsx) (File > Save As, file type Excel 2007-365) and "
-                "upload that."
-            )
-        if "opendocument" in mimetype:
-            what = "an OpenDocument file (from LibreOffice or OpenOffice)"
+    elif "opendocument" in _small_member_text(archive, "mimetype"):
+        what = "a LibreOffice or OpenOffice text document or presentation"
     return (
         f"This file is {what}, not an Excel workbook. Upload the action plan as an Excel "
         "Workbook (.xlsx) or a CSV file."
@@ -626,32 +473,112 @@ def _member_head(archive: zipfile.ZipFile, name: str, size: int = 4096) -> bytes
     return b""
 
 
-def _xlsx_rows(worksheet, max_rows: int, durations: bool) -> Iterator[Row]:
-    number = 0
+# Reading a workbook with calamine --------------------------------------------------------------
+# What calamine raises for a damaged file: its own errors, I/O errors from its zip reader and, as
+# pyo3's PanicException (a BaseException), a panic on malformed data (see `_damaged`).
+_CALAMINE_ERRORS: Final = (CalamineError, OSError, ValueError, EOFError, OverflowError)
+_ISO_DURATION: Final = re.compile(r"(-?)PT(\d+)H(\d+)M(\d+(?:\.\d+)?)S")  # an .ods time cell
+
+
+def _damaged(exc: BaseException) -> bool:
+    return isinstance(exc, _CALAMINE_ERRORS) or type(exc).__name__ == "PanicException"
+
+
+def _open_workbook(data: bytes, limits: Limits) -> list[Sheet]:
     try:
-        for number, row in enumerate(worksheet.iter_rows(values_only=True), 1):
-            if number > max_rows:
-                raise _too_many_rows(f'The sheet "{worksheet.title}"', max_rows)
-            if not row:
-                row = ()  # openpyxl yields a shared [] for missing rows
-            elif row[-1] is None:
-                row = _trim(row)
-            if durations:
-                row = _without_timedeltas(row)
-            yield number, row
-    except _XLSX_ERRORS as exc:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError as exc:
+        raise _password_protected() from exc
+    except BaseException as exc:
+        if not _damaged(exc):
+            raise
+        if _xls_is_encrypted(data):
+            raise _password_protected() from exc
+        raise _unreadable_workbook() from exc
+    if not workbook.sheet_names:  # Excel always saves at least one sheet
+        raise _unreadable_workbook()
+    return [
+        Sheet(name=meta.name, _stream=partial(_workbook_rows, workbook, meta.name, limits))
+        for meta in workbook.sheets_metadata
+        if meta.typ == SheetTypeEnum.WorkSheet  # not chart, dialog or macro sheets
+    ]
+
+
+def _unreadable_workbook() -> ImportFileError:
+    return ImportFileError(
+        f"This workbook is damaged or uses features that can't be read. {_DAMAGED}",
+        code="unreadable",
+    )
+
+
+def _xls_is_encrypted(data: bytes) -> bool:
+    """Whether an .xls has a FILEPASS record (0x002F) right after a BOF record (0x0809).
+
+    calamine reports an encrypted .xls only as a file it can't open, so the record is looked
+    for directly: BIFF5/8 puts FILEPASS first in the workbook stream, after its BOF."""
+    if not data.startswith(_OLE2_MAGIC):
+        return False
+    for match in re.finditer(rb"\x09\x08(\x08|\x10)\x00", data):
+        after = match.end() + match.group(1)[0]
+        if data[after : after + 2] == b"\x2f\x00":
+            return True
+    return False
+
+
+def _workbook_rows(workbook: CalamineWorkbook, name: str, limits: Limits) -> Iterator[Row]:
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+    except BaseException as exc:
+        if not _damaged(exc):
+            raise
         raise ImportFileError(
-            f'The sheet "{worksheet.title}" is damaged near row {number + 1} and can\'t be read. '
-            f"{_DAMAGED}",
+            f'The sheet "{name}" is damaged and can\'t be read. {_DAMAGED}', code="unreadable"
+        ) from exc
+    if sheet.start is None:  # no cells
+        return
+    # calamine's rows start at row 1 (blank rows before the first used one included) but at
+    # the first used column: the columns before it are put back, so that cells keep their place.
+    padding = (None,) * sheet.start[1]
+    number = cells = 0
+    try:
+        for number, values in enumerate(sheet.iter_rows(), 1):
+            if number > limits.max_rows:
+                raise _too_many_rows(f'The sheet "{name}"', limits.max_rows)
+            row = (*padding, *map(_value, values))
+            if row and row[-1] is None:
+                row = _trim(row)
+            cells += len(row)
+            if cells > limits.max_cells:
+                raise _too_many_cells(name, limits.max_cells)
+            yield number, row
+    except BaseException as exc:  # calamine panics on a date or time out of its range
+        if not _damaged(exc):
+            raise
+        raise ImportFileError(
+            f'A cell in row {number + 1} of the sheet "{name}" can\'t be read: perhaps a date or '
+            "time out of range (Excel shows it as ####). Correct or clear it in Excel, save the "
+            "file and upload it again.",
             code="unreadable",
         ) from exc
 
 
-def _without_timedeltas(row: tuple[object, ...]) -> tuple[object, ...]:
-    for value in row:
-        if type(value) is dt.timedelta:
-            return tuple(_duration_text(v) if type(v) is dt.timedelta else v for v in row)
-    return row
+def _value(value: object) -> object:
+    """A calamine cell value as the importer takes it."""
+    if type(value) is str:
+        if not value:
+            return None  # calamine's blank cell
+        if value.startswith(("PT", "-PT")):
+            match = _ISO_DURATION.fullmatch(value)
+            if match:
+                sign, hours, minutes, seconds = match.groups()
+                total = (int(hours) * 60 + int(minutes)) * 60 + float(seconds)
+                return _duration_text(dt.timedelta(seconds=-total if sign else total))
+        return value
+    if type(value) is float:
+        return int(value) if value.is_integer() else value
+    if type(value) is dt.timedelta:
+        return _duration_text(value)
+    return value
 
 
 def _duration_text(value: dt.timedelta) -> str:
