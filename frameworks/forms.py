@@ -176,7 +176,7 @@ class ImportForm(forms.Form):
         label="Name of the new framework",
         required=False,
         max_length=200,
-        help_text="For example, Ward Councillor Support Framework.",
+        help_text="For example, Members' Development Strategy 2021 to 2024.",
     )
     period = forms.CharField(
         label="Current round",

@@ -3,6 +3,8 @@ rounds, preview, confirm; progress of large files in the background worker; blan
 
 from __future__ import annotations
 
+import difflib
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +19,7 @@ from frameworks.views._helpers import importer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 500  # rows of each preview table; the page says how many more there are
+CONTEXT = 12  # unchanged words shown either side of a change in a long text
 FORM = "frameworks/importbatch_form.html"
 DETAIL = "frameworks/importbatch_detail.html"
 # Large fields a page never needs.
@@ -40,7 +43,7 @@ def _rounds(framework: str | None) -> dict:
     """The round labels to offer: a chosen framework's, none for a new one, else everyone's."""
     if framework == NEW_FRAMEWORK:
         return {"round_scope": "new", "rounds": []}
-    if framework and framework.isdigit():
+    if framework and framework.isdecimal():
         rounds = ReportingPeriod.objects.filter(framework_id=int(framework)).order_by("-start_date")
         return {"round_scope": "framework", "rounds": list(rounds.values("label", "state"))}
     labels = ReportingPeriod.objects.order_by("-start_date").values_list("label", flat=True)
@@ -49,7 +52,7 @@ def _rounds(framework: str | None) -> dict:
 
 def _reusable(request: HttpRequest, batch_id) -> ImportBatch | None:
     """The stored upload the form names, if this person may use it again."""
-    if not str(batch_id or "").isdigit():
+    if not str(batch_id or "").isdecimal():
         return None
     found = batches.with_stored_bytes(ImportBatch.objects.defer(*HEAVY))
     batch = found.filter(pk=int(batch_id)).first()
@@ -65,15 +68,15 @@ def import_create(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     stored = _reusable(request, source.get("batch"))
     if request.method == "GET":
-        if stored is not None:  # correcting an upload: the form as it was, with its problems
-            form = ImportForm(
-                ImportForm.data_for(stored, frameworks), frameworks=frameworks, stored=stored
-            )
+        if stored is not None and stored.framework_name:
+            # Correcting an upload: the form as it was filled in, with its problems.
+            data = ImportForm.data_for(stored, frameworks)
+            form = ImportForm(data, frameworks=frameworks, stored=stored)
             if form.is_valid():
                 form.add_import_problems(stored.report.get("errors", []))
         else:
-            initial = {"framework": request.GET.get("framework", "")}
-            form = ImportForm(initial=initial, frameworks=frameworks)
+            initial = {"framework": request.GET.get("framework", ""), "batch": stored and stored.pk}
+            form = ImportForm(initial=initial, frameworks=frameworks, stored=stored)
         return _form_page(request, form)
 
     data = request.POST.copy()
@@ -143,8 +146,41 @@ def _batch(pk: int) -> ImportBatch:
     return get_object_or_404(batches.with_stored_bytes(found.defer(*HEAVY)), pk=pk)
 
 
-def _shown(rows: list) -> dict:
-    return {"rows": rows[:SHOWN], "more": max(len(rows) - SHOWN, 0), "total": len(rows)}
+def _shown(rows: list, *, compared: bool = False) -> dict:
+    shown = rows[:SHOWN]
+    if compared:
+        shown = [row | _compared(row.get("before") or "", row.get("after") or "") for row in shown]
+    return {"rows": shown, "more": max(len(rows) - SHOWN, 0), "total": len(rows)}
+
+
+def _compared(before: str, after: str) -> dict:
+    """Before and after as parts (text, changed), the unchanged words around a change cut
+    short: a sentence added to the end of a long update must show, not only its start."""
+    a, b = before.split(), after.split()
+    if not a or not b:
+        return {"before_parts": [(before, False)], "after_parts": [(after, True)]}
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if matcher.ratio() < 0.3:  # rewritten: nothing in common worth lining up
+        return {"before_parts": [(before, True)], "after_parts": [(after, True)]}
+    before_parts, after_parts = [], []
+    codes = matcher.get_opcodes()
+    for n, (tag, i1, i2, j1, j2) in enumerate(codes):
+        if tag == "equal":
+            words = a[i1:i2]
+            head = [] if n == 0 else words[:CONTEXT]
+            tail = [] if n == len(codes) - 1 else words[-CONTEXT:]
+            if len(words) > len(head) + len(tail):
+                text = " ".join([*head, "…", *tail])
+            else:
+                text = " ".join(words)
+            before_parts.append((text, False))
+            after_parts.append((text, False))
+            continue
+        if i2 > i1:
+            before_parts.append((" ".join(a[i1:i2]), True))
+        if j2 > j1:
+            after_parts.append((" ".join(b[j1:j2]), True))
+    return {"before_parts": before_parts, "after_parts": after_parts}
 
 
 @importer_required
@@ -168,12 +204,13 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "count_rows": count_rows,
         "busy": batch.state in batches.BUSY,
+        "waiting": batch.progress == batches.WAITING,
         "can_correct": batches.can_reuse(batch=batch, user=request.user),
         "option_errors": [p for p in errors if p.get("field") not in (None, "file")],
         "file_errors": [p for p in errors if p.get("field") in (None, "file")],
-        "changes": _shown(report.get("changes", [])),
+        "changes": _shown(report.get("changes", []), compared=True),
         "conflicts": _shown(report.get("conflicts", [])),
-        "kept": _shown(report.get("kept", [])),
+        "kept": _shown(report.get("kept", []), compared=True),
         "option_labels": OPTION_LABELS,
     }
     return render(request, DETAIL, context)
@@ -199,7 +236,8 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(batch)
     if batch.state not in batches.BUSY:
         return HttpResponseClientRefresh()
-    return render(request, f"{DETAIL}#progress", {"batch": batch, "busy": True})
+    context = {"batch": batch, "busy": True, "waiting": batch.progress == batches.WAITING}
+    return render(request, f"{DETAIL}#progress", context)
 
 
 @importer_required

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from frameworks.importers.extract import Problem
 from frameworks.models import Framework, ImportBatch, Milestone, ProgressUpdate, ReportingPeriod
 from frameworks.services import import_batches
 from frameworks.services.imports import legacy_import
@@ -243,7 +244,9 @@ def test_an_existing_framework_is_chosen_from_the_list_and_every_change_is_liste
     response = upload(client, changed, framework=str(framework.pk), framework_name="")
     batch = ImportBatch.objects.latest("pk")
     assert response.status_code == 302, page(response).summary()
-    shown = page(client.get(response.url))
+    page_html = client.get(response.url).content.decode()
+    shown = Page(page_html)
+    # Every change field by field, the words that change marked as removed or added.
     assert [
         "Develop and promote the Councillor Call for Action (CCfA)",
         "Q2 2020-21",
@@ -251,6 +254,9 @@ def test_an_existing_framework_is_chosen_from_the_list_and_every_change_is_liste
         "A draft Councillor Call for Action has now been completed.",
         AGREED,
     ] in shown.rows
+    assert "<del>A draft</del> Councillor Call for Action <del>has now been completed.</del>" in (
+        page_html
+    )
     conflict = next(r for r in shown.rows if r[0] == "Promote the Members Hub internally")
     assert conflict[1] == "Q2 2020-21" and "its return is draft in the app" in conflict[2]
     assert ["Training Programme for Members on VAWG", "Deadline", "May", "Jun-20"] in shown.rows
@@ -281,6 +287,13 @@ def test_a_new_framework_whose_name_exists_is_an_error_on_the_name(client, polic
     batch = ImportBatch.objects.latest("pk")
     assert batch.state == State.UPLOADED, "the file is kept for the correction"
     assert shown.value("batch") == str(batch.pk)
+    # Coming back to it later, from its page in the list of imports.
+    detail = page(client.get(batch.get_absolute_url()))
+    choose = reverse("frameworks:import-create") + f"?batch={batch.pk}"
+    assert (choose, "Choose the framework and rounds") in detail.links
+    form = page(client.get(choose))
+    assert form.text_by_id["stored-file"].startswith("Using tracker.xlsx")
+    assert form.value("batch") == str(batch.pk) and not form.summary()
 
 
 def test_choosing_neither_a_framework_nor_a_new_one_is_an_error_on_the_choice(client, policy):
@@ -552,6 +565,28 @@ def test_a_stale_confirmation_shows_the_new_preview_and_writes_nothing(client, p
     assert ccfa.deadline_text == "Mar-20"
 
 
+def test_a_confirmation_that_fails_says_nothing_was_imported(client, policy, monkeypatch):
+    upload(client, tracker(CCFA, HUB, VAWG))
+    batch = ImportBatch.objects.latest("pk")
+
+    def refused(**kwargs):  # as when the database refuses the transaction
+        report = legacy_import(**kwargs | {"dry_run": True, "batch": None, "expected": None})
+        report.dry_run = False
+        report.errors.append(Problem("Tracker", None, None, "The database refused the import."))
+        return report
+
+    monkeypatch.setattr(import_batches, "legacy_import", refused)
+    response = confirm(client, batch)
+    assert response.url == batch.get_absolute_url()
+    batch.refresh_from_db()
+    assert batch.state == State.REFUSED and batch.content, "kept, to try again"
+    assert not Milestone.objects.exists()
+    shown = page(client.get(response.url))
+    summary = shown.text_by_id["import-problems"]
+    assert summary.startswith("There is a problem with this file The import was stopped: nothing")
+    assert ("#problem-1", "The database refused the import.") in shown.summary()
+
+
 def test_confirming_twice_imports_once(client, policy):
     upload(client, tracker(CCFA, HUB, VAWG))
     batch = ImportBatch.objects.latest("pk")
@@ -671,9 +706,34 @@ def test_a_long_preview_shows_500_rows_of_each_list_in_a_fixed_number_of_queries
     with django_assert_max_num_queries(4):
         response = client.get(batch.get_absolute_url())
     shown = page(response)
-    assert shown.text_by_id["changes"] == "What will change (1234)"
+    assert shown.text_by_id["changes"] == "What will change (1,234)"
     assert sum(1 for row in shown.rows if row and row[2] == "Progress update") == 500
     assert "The first 500 changes are shown; there are 734 more." in response.content.decode()
+
+
+def test_a_sentence_added_to_a_long_update_is_what_the_preview_shows(client, policy):
+    fixture = (LEGACY / "tracker-ward-councillor-support.xlsx").read_bytes()
+    legacy_import(
+        data=fixture,
+        file_name="tracker.xlsx",
+        framework_name=WARD,
+        period_label="Q2 2020-21",
+        previous_period_label="Q4 2019-20",
+    )
+    workbook = load_workbook(io.BytesIO(fixture))
+    sheet = workbook.active
+    row = next(r for r in sheet.iter_rows(min_row=4) if len(str(r[PROGRESS].value or "")) > 400)
+    long_text = " ".join(str(row[PROGRESS].value).split())
+    row[PROGRESS].value = f"{row[PROGRESS].value} Reported to the Member Development Working Group."
+    changed = io.BytesIO()
+    workbook.save(changed)
+    framework = Framework.objects.get(name=WARD)
+    upload(client, changed.getvalue(), framework=str(framework.pk), framework_name="")
+    shown = page(client.get(ImportBatch.objects.latest("pk").get_absolute_url()))
+    change = next(r for r in shown.rows if len(r) == 5 and r[2] == "Progress update")
+    tail = " ".join(long_text.split()[-12:])
+    assert change[3] == f"… {tail}"
+    assert change[4] == f"… {tail} Reported to the Member Development Working Group."
 
 
 def test_the_list_shows_each_imports_state(client, policy):
