@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from frameworks.importers import extract as ex
@@ -128,16 +128,18 @@ class ImportReport:
             return f"Nothing was imported: {len(self.errors)} problem(s) must be fixed first."
         left = ""
         if self.conflicts or self.kept:
-            left = f" {len(self.conflicts)} conflict(s) and {len(self.kept)} newer value(s) kept."
+            left = (
+                f" {len(self.conflicts):,} conflict(s) and {len(self.kept):,} newer value(s) kept."
+            )
         if not self.changed:
             return "Nothing changed: everything in this file is already in the tracker." + left
         verb = "would create" if self.dry_run else "created"
         verb_updated = "would update" if self.dry_run else "updated"
         c, u = self.created, self.updated
         return (
-            f"{verb.capitalize()} {c.themes} themes, {c.milestones} milestones, {c.posts} posts "
-            f"and {c.updates} updates; {verb_updated} {u.milestones} milestones and "
-            f"{u.updates} updates.{left}"
+            f"{verb.capitalize()} {c.themes:,} themes, {c.milestones:,} milestones, {c.posts:,} "
+            f"posts and {c.updates:,} updates; {verb_updated} {u.milestones:,} milestones and "
+            f"{u.updates:,} updates.{left}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -162,6 +164,10 @@ class _Changed(Exception):
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+def _short(title: str) -> str:
+    return Truncator(title).chars(120)
 
 
 def _text(value: Any) -> str:
@@ -468,7 +474,7 @@ class _Import:
             self.compare_updates(spec, milestone)
             if len(report.preview) < PREVIEW_ROWS:
                 report.preview.append(self.preview_row(spec, milestone))
-        report.missing_milestones = [m.title[:120] for m in self.milestones if m.pk not in seen][
+        report.missing_milestones = [_short(m.title) for m in self.milestones if m.pk not in seen][
             :LISTED
         ]
         # Only the new posts that a written lead needs are made.
@@ -552,7 +558,7 @@ class _Import:
             self.new_links.append((milestone, values[ex.LEADS]))
         self.report.created.milestones += 1
         if len(self.report.new_milestones) < LISTED:
-            self.report.new_milestones.append(spec.title[:120])
+            self.report.new_milestones.append(_short(spec.title))
         return milestone
 
     def stored(self, milestone: Milestone, name: str) -> Any:
@@ -713,7 +719,7 @@ class _Import:
     def item(self, milestone, round_label, name, **extra) -> dict[str, Any]:
         is_theme = milestone is None
         return {
-            "milestone": "" if is_theme else milestone.title[:120],
+            "milestone": "" if is_theme else _short(milestone.title),
             "code": "" if is_theme else milestone.code,
             "round": round_label,
             "field": FIELD_LABELS.get(name, "New update"),
@@ -854,6 +860,10 @@ def read_plan(
 ) -> tuple[ex.LegacyPlan, str]:
     """The file as a plan, and its SHA-256. Raises `readers.ImportFileError` when the file
     cannot be read at all."""
+    if layout == ex.JSON and not ex.looks_like_json(data):
+        plan = ex.LegacyPlan(layout=ex.JSON)
+        plan.error(None, None, "This file is not a JSON export of a framework.", "layout")
+        return plan, hashlib.sha256(data).hexdigest()
     if ex.looks_like_json(data) and layout in ("auto", ex.JSON):
         if len(data) > limits.max_bytes:
             readers.open_source(data, filename=file_name, limits=limits)  # the size refusal
