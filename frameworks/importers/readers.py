@@ -1,31 +1,18 @@
 """Turn an uploaded spreadsheet (bytes) into rows of cell values, or refuse it clearly.
 
-Pure Python (no Django, no database). The layer above (header detection, layouts, database
-writes) calls `open_source` and then iterates `Sheet.rows()`. Every refusal is an
-`ImportFileError` whose `message` is plain English and says what to do, and whose `code` is one
-of `ImportFileError.CODES`.
+No Django, no database: the importer calls `open_source`, then iterates `Sheet.rows()`. A refusal
+is an `ImportFileError`: a plain-English `message` saying what to do, a `code` from its CODES.
+A file is recognised by its content, never by its name: an OLE2 compound file is an .xls (or an
+encrypted Office file, a Word .doc…), a zip an xlsx/xlsm, xlsb or .ods (or a .docx…), anything
+else a CSV. Workbooks are read with python-calamine, after checks that need no parsing: zip
+bombs, encryption, the size of the shared text, and each sheet's used area (calamine makes a
+grid of it) against `Limits.max_cells`, from the sheet's XML or records. Each `Sheet.rows()`
+call reads the whole sheet again. Formula cells give their cached value; chart sheets are left
+out; a source without a non-blank cell is ``empty``.
 
-A file is recognised by its content, never by its name:
-
-* more than `Limits.max_bytes` → ``too_large``; 0 bytes → ``empty``;
-* OLE2 compound file (``D0 CF 11 E0 A1 B1 1A E1``): its directory is read. An encrypted
-  (password-protected) Office file → ``password_protected``; a Word .doc → ``old_excel_format``;
-  a ``Workbook``/``Book`` stream is an .xls (Excel 97-2003), read; anything else →
-  ``not_a_workbook``;
-* zip: an xlsx/xlsm, an xlsb or an OpenDocument spreadsheet (.ods) is read; other zips (.docx,
-  .pptx, Numbers…) → ``not_a_workbook``. Before anything is parsed, the zip directory is checked
-  for zip bombs (``zip_bomb``), zip encryption (``password_protected``) and an oversized table
-  of shared text (``too_large``: xlsx/xlsb shared strings, or an .ods's content.xml);
-* anything else is text, read as a CSV (see `_open_csv`).
-
-Workbooks are read with python-calamine: each `Sheet.rows()` call reads the whole sheet again
-(calamine has no streaming) and yields its rows. Formula cells give their cached value. A source
-whose every sheet has no non-blank cell → ``empty``; chart sheets are left out.
-
-Rows: ``(row number, values)``; the row number is the spreadsheet's row (1-based; for a CSV the
-record number, so a quoted cell spanning lines still counts as one row). Trailing empty cells are
-trimmed, a blank row is ``()``. Values are str, int, float, bool, datetime.datetime/date/time or
-None; a whole number is an int, a duration ("[h]:mm" cells) is "H:MM:SS" text.
+Rows: ``(row number, values)``, the spreadsheet's row number (1-based; for a CSV the record
+number). Trailing empty cells are trimmed, a blank row is ``()``. Values are str, int, float,
+bool, datetime.datetime/date/time or None; a whole number is an int, a duration "H:MM:SS" text.
 """
 
 from __future__ import annotations
@@ -41,9 +28,9 @@ import struct
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, reduce
 from pathlib import PurePosixPath
 from typing import Final
 
@@ -60,18 +47,8 @@ class ImportFileError(Exception):
     """The file cannot be read at all (the import command exits 2)."""
 
     CODES: Final = frozenset(
-        {
-            "too_large",
-            "too_many_rows",
-            "too_many_cells",
-            "not_a_workbook",
-            "password_protected",
-            "old_excel_format",
-            "zip_bomb",
-            "empty",
-            "unreadable",
-            "bad_encoding",
-        }
+        {"too_large", "too_many_rows", "too_many_cells", "not_a_workbook", "password_protected"}
+        | {"old_excel_format", "zip_bomb", "empty", "unreadable", "bad_encoding"}
     )
 
     def __init__(self, message: str, *, code: str) -> None:
@@ -82,39 +59,30 @@ class ImportFileError(Exception):
         self.code = code
 
     def __reduce__(self):  # keyword-only `code` would otherwise break pickling
-        return (_rebuild_error, (self.message, self.code))
-
-
-def _rebuild_error(message: str, code: str) -> ImportFileError:
-    return ImportFileError(message, code=code)
+        return (partial(ImportFileError, code=self.code), (self.message,))
 
 
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 20 * _MB  # the uploaded file
     max_rows: int = 50_000  # per sheet, counting every row read (blank included)
-    max_cells: int = 1_000_000  # per sheet, every cell of every row read (blanks within a row)
+    max_cells: int = 1_000_000  # per sheet: its rows x columns, first to last used cell
     max_uncompressed_bytes: int = 200 * _MB  # sum of a zip's members, checked before parsing
     max_compression_ratio: int = 100  # any single zip member over 1 MB: uncompressed/compressed
     max_shared_strings_bytes: int = 64 * _MB  # xl/sharedStrings.xml (.bin), an .ods's content.xml
 
 
-def _no_rows() -> Iterator[Row]:
-    return iter(())
-
-
 @dataclass(frozen=True)
 class Sheet:
     name: str
-    _stream: Callable[[], Iterator[Row]] = field(default=_no_rows, repr=False, compare=False)
+    _stream: Callable[[], Iterator[Row]] = field(
+        default=lambda: iter(()), repr=False, compare=False
+    )
 
     def rows(self) -> Iterator[Row]:
-        """(1-based row number, cell values) in order; trailing None cells trimmed.
-
-        Raises ImportFileError "too_many_rows" or "too_many_cells" as soon as the sheet passes
-        `Limits.max_rows` or `Limits.max_cells`, and "unreadable" if the sheet is damaged. May be
-        called more than once: each call reads the sheet again from the start.
-        """
+        """(1-based row number, cell values) in order; trailing None cells trimmed. Raises
+        ImportFileError "too_many_rows" or "too_many_cells" as soon as the sheet passes a limit,
+        "unreadable" if it is damaged. Each call reads the sheet again from the start."""
         return self._stream()
 
 
@@ -128,12 +96,8 @@ class Source:
 
 
 def open_source(data: bytes, *, filename: str, limits: Limits = Limits()) -> Source:
-    """Recognise `data` by its content and return its sheets, or raise ImportFileError.
-
-    To tell an empty source from one with data, sheets are read up to their first non-blank
-    cell, so this can already raise "too_many_rows"/"too_many_cells" (that many blank cells
-    before any value) or "unreadable" (a damaged sheet).
-    """
+    """Recognise `data` by its content and return its sheets, or raise ImportFileError. Sheets
+    are read up to their first non-blank cell, to tell an empty source from one with data."""
     if not isinstance(data, bytes):
         data = bytes(data)
     size = len(data)
@@ -153,27 +117,24 @@ def open_source(data: bytes, *, filename: str, limits: Limits = Limits()) -> Sou
         )
 
     if data.startswith(_OLE2_MAGIC):
-        kind = _check_ole2(data)
+        kind = _check_ole2(data, limits)
     elif data.startswith(_ZIP_MAGICS):
         kind = _check_zip(data, limits)
     else:
         kind = "csv"
     sheets = _open_csv(data, filename, limits) if kind == "csv" else _open_workbook(data, limits)
 
-    if not any(_has_data(sheet) for sheet in sheets):
+    values = (value for sheet in sheets for _, row in sheet.rows() for value in row)
+    if not any(
+        value is not None and (not isinstance(value, str) or value.strip()) for value in values
+    ):
         what = "CSV file" if kind == "csv" else "workbook"
         raise ImportFileError(
             f"This {what} has no data: every cell is blank. Check that you chose the right file "
             "and that it was saved with the action plan in it, then upload it again.",
             code="empty",
         )
-    return Source(
-        filename=filename,
-        kind=kind,
-        size=size,
-        sha256=hashlib.sha256(data).hexdigest(),
-        sheets=sheets,
-    )
+    return Source(filename, kind, size, hashlib.sha256(data).hexdigest(), sheets)
 
 
 # Shared helpers --------------------------------------------------------------------------------
@@ -184,10 +145,9 @@ _DAMAGED: Final = (
 
 
 def _human_size(n: int) -> str:
-    if n >= _MB:
-        return f"{n / _MB:.1f}".removesuffix(".0") + " MB"
-    if n >= 1024:
-        return f"{n / 1024:.1f}".removesuffix(".0") + " KB"
+    for unit, scale in (("MB", _MB), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
 
 
@@ -208,17 +168,6 @@ def _too_many_rows(where: str, max_rows: int) -> ImportFileError:
     )
 
 
-def _too_many_cells(name: str, max_cells: int) -> ImportFileError:
-    return ImportFileError(
-        f'The sheet "{name}" has more than {max_cells:,} cells (counting blank cells between '
-        "filled ones), which is over the limit. If something was typed or pasted far to the "
-        "right of or below your data, delete those columns and rows in Excel (select them, "
-        "right-click > Delete) and save; otherwise split the plan into smaller files. Then "
-        "upload it again.",
-        code="too_many_cells",
-    )
-
-
 def _password_protected() -> ImportFileError:
     return ImportFileError(
         "This file is password-protected. Remove the password in Excel (File > Info > Protect "
@@ -228,69 +177,57 @@ def _password_protected() -> ImportFileError:
     )
 
 
+def _damaged_file() -> ImportFileError:
+    return ImportFileError(
+        "This file looks like an Excel file but is damaged or incomplete (perhaps it was not "
+        f"fully uploaded or saved). {_DAMAGED}",
+        code="unreadable",
+    )
+
+
 def _trim(row: tuple[object, ...]) -> tuple[object, ...]:
     """`row` without its trailing None cells (called only when the last cell is None)."""
-    end = len(row) - 1
-    while end >= 0 and row[end] is None:
+    end = len(row)
+    while end and row[end - 1] is None:
         end -= 1
-    return row[: end + 1]
-
-
-def _has_data(sheet: Sheet) -> bool:
-    """Whether the sheet has a non-blank cell; stops at the first one."""
-    rows = sheet.rows()
-    try:
-        for _, row in rows:
-            for value in row:
-                if value is not None and not (isinstance(value, str) and not value.strip()):
-                    return True
-        return False
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
+    return row[:end]
 
 
 # OLE2 compound files: .xls, .doc, or an encrypted (password-protected) Office file ------------
 _OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
 _MAXREGSECT: Final = 0xFFFFFFFA  # sector numbers above this are markers (free, end of chain…)
 _ENCRYPTION_ENTRIES: Final = ("encryptedpackage", "encryptioninfo")
-_KNOWN_ENTRIES: Final = (*_ENCRYPTION_ENTRIES, "worddocument", "workbook", "book")
 
 
-def _check_ole2(data: bytes) -> str:
-    """ "xls" for an Excel 97-2003 workbook, else raise."""
-    names = _ole2_entry_names(data)
-    if names is None:  # damaged directory: fall back to looking for the names anywhere
-        lowered = data.lower()
-        names = {name for name in _KNOWN_ENTRIES if name.encode("utf-16-le") in lowered}
-        if not names:
-            raise ImportFileError(
-                "This file looks like an old-format Office file but is damaged or incomplete "
-                f"(perhaps it was not fully uploaded or saved). {_DAMAGED}",
-                code="unreadable",
-            )
-    lowered_names = {name.lower() for name in names}
-    if any(name in lowered_names for name in _ENCRYPTION_ENTRIES):
+def _check_ole2(data: bytes, limits: Limits) -> str:
+    """ "xls" for an Excel 97-2003 workbook whose sheets are not too large, else raise."""
+    streams = _ole2_streams(data)
+    lowered = {name.lower(): stream for name, stream in streams.items()} if streams else {}
+    if streams is None:  # damaged directory: look for the names anywhere
+        names = (*_ENCRYPTION_ENTRIES, "worddocument")
+        lowered = {name: b"" for name in names if name.encode("utf-16-le") in data.lower()}
+    if any(name in lowered for name in _ENCRYPTION_ENTRIES):
         raise _password_protected()
-    if "worddocument" in lowered_names:
+    if "worddocument" in lowered:
         raise ImportFileError(
             "This looks like an old-format Word document (.doc), not an Excel workbook. Upload "
             "the action plan as an Excel Workbook (.xlsx) or a CSV file.",
             code="old_excel_format",
         )
-    if not lowered_names & {"workbook", "book"}:
+    if streams is None:
+        raise _damaged_file()
+    if not {"workbook", "book"} & lowered.keys():
         raise _not_a_workbook("an Office document of another kind")
+    _check_areas(_xls_areas(lowered.get("workbook", lowered.get("book", b""))), limits.max_cells)
     return "xls"
 
 
-def _ole2_entry_names(data: bytes) -> set[str] | None:
-    """Names of the storages and streams in an OLE2 compound file, or None if it is malformed.
-
-    Reads the header, the DIFAT (header array plus any DIFAT sectors), the FAT sectors it lists,
-    then follows the directory's FAT chain; each 128-byte entry has a UTF-16LE name (64 bytes),
-    the name's length in bytes including the terminator at offset 64 and the type at 66.
-    """
+def _ole2_streams(data: bytes) -> dict[str, bytes] | None:
+    """The storages (b"") and streams of an OLE2 compound file by name, or None if malformed: the
+    header, the DIFAT (header array plus DIFAT sectors), the FAT sectors it lists, the directory's
+    chain of 128-byte entries (UTF-16LE name, its length at 64, type at 66, first sector and size
+    at 116). A stream under the cutoff (4096 bytes) is in the root's mini stream (64-byte sectors
+    chained by the mini FAT)."""
     try:
         (sector_shift,) = struct.unpack_from("<H", data, 0x1E)
         if sector_shift not in (9, 12):
@@ -302,46 +239,103 @@ def _ole2_entry_names(data: bytes) -> set[str] | None:
         def sector(number: int) -> bytes:
             if number >= sector_count:
                 raise ValueError("sector outside the file")
-            start = (number + 1) * size
-            return data[start : start + size]
+            return data[(number + 1) * size : (number + 2) * size]
 
-        fat_count, first_dir = struct.unpack_from("<II", data, 0x2C)
+        def chain(number: int, table: list[int]) -> Iterator[int]:
+            seen = set()
+            while number <= _MAXREGSECT:
+                if number in seen or number >= len(table):
+                    raise ValueError("a broken chain of sectors")
+                seen.add(number)
+                yield number
+                number = table[number]
+
+        fat_count, first_dir, _, cutoff, first_mini_fat = struct.unpack_from("<IIIII", data, 0x2C)
         first_difat, difat_count = struct.unpack_from("<II", data, 0x44)
         difat = list(struct.unpack_from("<109I", data, 0x4C))
-        number, seen = first_difat, set()
-        while number <= _MAXREGSECT and len(seen) < difat_count:
-            if number in seen:
-                return None
-            seen.add(number)
-            entries = struct.unpack(f"<{per_sector}I", sector(number))
-            difat.extend(entries[:-1])
-            number = entries[-1]
+        number = first_difat
+        for _ in range(min(difat_count, sector_count)):  # each DIFAT sector names the next
+            if number > _MAXREGSECT:
+                break
+            *entries, number = struct.unpack(f"<{per_sector}I", sector(number))
+            difat.extend(entries)
         fat: list[int] = []
         for fat_sector in difat[:fat_count]:
             if fat_sector <= _MAXREGSECT:
                 fat.extend(struct.unpack(f"<{per_sector}I", sector(fat_sector)))
+        mini_fat_bytes = b"".join(sector(n) for n in chain(first_mini_fat, fat))
+        mini_fat = [entry for (entry,) in struct.iter_unpack("<I", mini_fat_bytes)]
 
-        names: set[str] = set()
-        number, seen = first_dir, set()
-        while number <= _MAXREGSECT:
-            if number in seen or number >= len(fat):
-                return None
-            seen.add(number)
-            block = sector(number)
-            for offset in range(0, size, 128):
-                (name_length,) = struct.unpack_from("<H", block, offset + 64)
-                entry_type = block[offset + 66]
-                if entry_type in (1, 2, 5) and 2 <= name_length <= 64 and name_length % 2 == 0:
-                    raw = block[offset : offset + name_length - 2]
-                    names.add(raw.decode("utf-16-le", "replace"))
-            number = fat[number]
-        return names
+        streams: dict[str, bytes] = {}
+        directory = b"".join(sector(n) for n in chain(first_dir, fat))
+        mini_stream = b""
+        for offset in range(0, len(directory), 128):
+            name_length, entry_type = struct.unpack_from("<HB", directory, offset + 64)
+            start, length = struct.unpack_from("<II", directory, offset + 116)
+            if entry_type not in (1, 2, 5) or not 2 <= name_length <= 64 or name_length % 2:
+                continue
+            name = directory[offset : offset + name_length - 2].decode("utf-16-le", "replace")
+            if entry_type == 1:  # a storage
+                streams[name] = b""
+            elif entry_type == 5:  # the root: its stream is the mini stream
+                mini_stream = b"".join(sector(n) for n in chain(start, fat))
+            elif length < cutoff:
+                blocks = (mini_stream[n * 64 : n * 64 + 64] for n in chain(start, mini_fat))
+                streams[name] = b"".join(blocks)[:length]
+            else:
+                streams[name] = b"".join(sector(n) for n in chain(start, fat))[:length]
+        return streams
     except (struct.error, ValueError, IndexError):
         return None
 
 
+# An .xls's cell records (row and column first; MULRK, several cells, has the last column last)
+_XLS_CELLS: Final = frozenset({0x0006, 0x00BD, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E})
+
+
+def _xls_areas(stream: bytes) -> Iterator[tuple[int, int]]:
+    """The areas calamine would make of an .xls's sheets: each sheet's records start where the
+    workbook's BOUNDSHEET (0x0085) records say; its DIMENSIONS (0x0200) are reserved as they are.
+    FILEPASS (0x002F): the file is encrypted, which calamine would only call damaged."""
+    sheets = []
+    for kind, start, end in _biff_records(stream, 0):
+        if kind == 0x002F:
+            raise _password_protected()
+        if kind == 0x0085 and end - start >= 4:
+            sheets.append(struct.unpack_from("<I", stream, start)[0])
+    for position in set(sheets):  # calamine reads each sheet from where BOUNDSHEET says
+        first, last = [1 << 40] * 2, [-1, -1]
+        for kind, start, end in _biff_records(stream, position):
+            if kind == 0x0200 and end - start in (10, 14):
+                shape = "<IIHH" if end - start == 14 else "<HHHH"
+                top, bottom, left, right = struct.unpack_from(shape, stream, start)
+                if bottom and right:  # calamine's u32 arithmetic, wrapping below 0
+                    yield (bottom - 1 - top) % 2**32 + 1, (right - 1 - left) % 2**32 + 1
+            elif kind in _XLS_CELLS and end - start >= 6:
+                row, column = struct.unpack_from("<HH", stream, start)
+                end_column = struct.unpack_from("<H", stream, end - 2)[0] if kind == 0xBD else 0
+                first = [min(first[0], row), min(first[1], column)]
+                last = [max(last[0], row), max(last[1], column, end_column)]
+        yield _span(first, last)
+
+
+def _biff_records(stream: bytes, position: int) -> Iterator[tuple[int, int, int]]:
+    """(type, start, end of its data) of each record from `position` to an EOF (0x000A)."""
+    while position + 4 <= len(stream):
+        kind, size = struct.unpack_from("<HH", stream, position)
+        if kind == 0x000A or position + 4 + size > len(stream):
+            return
+        yield kind, position + 4, position + 4 + size
+        position += 4 + size
+
+
+def _span(first: list[int], last: list[int]) -> tuple[int, int]:
+    return max(last[0] - first[0] + 1, 0), max(last[1] - first[1] + 1, 0)
+
+
 # Zip: xlsx, xlsm, xlsb and ods -----------------------------------------------------------------
 _ZIP_MAGICS: Final = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_ZIP_ERRORS: Final = (zipfile.BadZipFile, OSError, RuntimeError, ValueError, zlib.error, EOFError)
 _RATIO_MIN_MEMBER_BYTES: Final = _MB  # smaller members may compress as well as they like
 # The parts calamine reads whole into memory before any sheet: the shared strings, or all of an
 # .ods (its content.xml holds every sheet).
@@ -356,12 +350,8 @@ def _check_zip(data: bytes, limits: Limits) -> str:
     """The kind of a zip workbook ("xlsx", "xlsb" or "ods"), checked before calamine parses it."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise ImportFileError(
-            "This file looks like a zip or Excel file but is damaged or incomplete (perhaps it "
-            f"was not fully uploaded or saved). {_DAMAGED}",
-            code="unreadable",
-        ) from exc
+    except _ZIP_ERRORS as exc:
+        raise _damaged_file() from exc
     with archive:
         infos = archive.infolist()
         names = {info.filename.lower() for info in infos}
@@ -369,7 +359,7 @@ def _check_zip(data: bytes, limits: Limits) -> str:
             kind = "xlsx"
         elif "xl/workbook.bin" in names:
             kind = "xlsb"
-        elif "opendocument.spreadsheet" in _small_member_text(archive, "mimetype"):
+        elif b"opendocument.spreadsheet" in _member(archive, "mimetype", 200):
             kind = "ods"
         else:
             raise ImportFileError(_describe_zip(archive, names), code="not_a_workbook")
@@ -380,17 +370,26 @@ def _check_zip(data: bytes, limits: Limits) -> str:
                 "unencrypted copy as an Excel Workbook (.xlsx) and upload that instead.",
                 code="password_protected",
             )
-        if kind == "ods" and b"encryption-data" in _member_head(
-            archive, "meta-inf/manifest.xml", _MB
-        ):
+        if kind == "ods" and b"encryption-data" in _member(archive, "meta-inf/manifest.xml", _MB):
             raise ImportFileError(
                 "This spreadsheet is password-protected. Open it in LibreOffice, choose File > "
                 'Save As, clear "Save with password", save it and upload it again.',
                 code="password_protected",
             )
-        for info in infos:
-            if info.filename.lower() == _TEXT_PARTS[kind]:
-                _check_text_part(info, limits.max_shared_strings_bytes)
+        suffix, area = _SHEET_PARTS[kind]  # any part: a workbook may keep its sheets anywhere
+        text_limit = limits.max_shared_strings_bytes
+        for info in sorted(infos, key=lambda i: i.filename.lower() != _TEXT_PARTS[kind]):
+            if info.filename.lower() == _TEXT_PARTS[kind] and info.file_size > text_limit:
+                size_text, limit_text = _sizes(info.file_size, text_limit)
+                raise ImportFileError(
+                    f"This workbook's text is too large to read: {info.filename!r} takes "
+                    f"{size_text} once unpacked, over the {limit_text} limit, so it was not "
+                    "opened. Remove sheets, columns or long text you don't need (or split the "
+                    "plan into smaller files), save it and upload it again.",
+                    code="too_large",
+                )
+            if info.filename.lower().endswith(suffix):
+                _check_areas(area(_member(archive, info)), limits.max_cells)
     return kind
 
 
@@ -419,18 +418,142 @@ def _check_zip_bomb(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             )
 
 
-def _check_text_part(info: zipfile.ZipInfo, limit: int) -> None:
-    if info.file_size <= limit:
+# calamine turns a sheet into a grid from its first to its last used row and column before
+# anything is returned, so two cells far apart in a tiny file could take all the memory there
+# is (calamine issue #693): a sheet's area is worked out from its XML before calamine reads it.
+_ATTRIBUTES: Final = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>"""  # a quoted value may hold ">"
+_XLSX_TAG: Final = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])" + _ATTRIBUTES)
+_ODS_TAG: Final = re.compile(
+    rb"<(/?)table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])" + _ATTRIBUTES
+)
+_CELL_REF: Final = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
+# Quicker, for the usual sheet whose every cell has its `r` (the tags of both end alike).
+_CELL_STARTS: Final = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s>])[^>]*(?<!/)>")
+_CELL_REFS: Final = re.compile(
+    rb'<(?:[\w.-]+:)?c\s(?:[^>]*?\s)?r="([A-Za-z]{1,3})([0-9]{1,7})"[^>]*(?<!/)>'
+)
+_REPEATED: Final = re.compile(rb"""number-(?:rows|columns)-repeated\s*=\s*["']([0-9]+)""")
+
+
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo | str, size: int = -1) -> bytes:
+    """The first `size` bytes (all by default) of a zip member, given or found by its lowercase
+    name (b"" if there is none). A member that can't be read (calamine might read it wrong
+    without a word) is a damaged file."""
+    if isinstance(info, str):
+        info = next((i for i in archive.infolist() if i.filename.lower() == info), info)
+    try:
+        with archive.open(info) as member:
+            return member.read(size)  # at most `max_uncompressed_bytes`
+    except KeyError:
+        return b""
+    except _ZIP_ERRORS as exc:
+        raise _damaged_file() from exc
+
+
+def _xlsx_areas(xml: bytes) -> Iterator[tuple[int, int]]:
+    """The rows and columns from the first to the last cell of a sheet, as calamine places
+    them: at their `r`, or after the cell before them; a cell written `<c .../>` has no value."""
+    refs = _CELL_REFS.findall(xml)
+    if len(refs) == len(_CELL_STARTS.findall(xml)):  # every cell has its `r`: the quick way
+        rows = [int(digits) for _, digits in refs] or [0]
+        columns = [reduce(_letter, letters, 0) for letters in {ref[0].upper() for ref in refs}]
+        yield max(rows) - min(rows) + 1, max(columns, default=0) - min(columns, default=1) + 1
         return
-    size_text, limit_text = _sizes(info.file_size, limit)
-    what = "its content" if info.filename.lower() == "content.xml" else "its table of text"
-    raise ImportFileError(
-        f"This workbook's text is too large to read: {what} ({info.filename!r}) takes "
-        f"{size_text} once unpacked, over the {limit_text} limit, so it was not opened. Remove "
-        "sheets, columns or long text you don't need (or split the plan into smaller files), "
-        "save it and upload it again.",
-        code="too_large",
-    )
+    row = column = 0
+    first, last = [1 << 40, 1 << 40], [-1, -1]
+    for closing, name, attributes, empty in (tag.groups() for tag in _XLSX_TAG.finditer(xml)):
+        ref = _CELL_REF.search(attributes)
+        if name == b"row":
+            if closing:
+                row, column = row + 1, 0
+            elif ref and not empty:
+                row = int(ref[2]) - 1
+        elif not closing and not empty:
+            if ref and ref[1]:
+                at, column = int(ref[2]) - 1, reduce(_letter, ref[1].upper(), 0) - 1
+            else:
+                at = row
+            first = [min(first[0], at), min(first[1], column)]
+            last = [max(last[0], at), max(last[1], column)]
+            column += 1
+    yield _span(first, last)
+
+
+def _xlsb_areas(part: bytes) -> Iterator[tuple[int, int]]:
+    """The area of an xlsb part's cells, as calamine reads them: records of a type and a size (each
+    a `_varint`) and data; a row header (type 0) gives the row of the cells (2 to 11) after it."""
+    first, last, row, position = [1 << 40] * 2, [-1, -1], 0, 0
+    try:
+        while position < len(part):
+            kind, position = _varint(part, position, 2)
+            size, position = _varint(part, position, 4)
+            if kind == 0 and size >= 4:
+                row = struct.unpack_from("<I", part, position)[0]
+                if row > 0x100000:  # calamine stops there
+                    break
+            elif 2 <= kind <= 11 and size >= 4:
+                (column,) = struct.unpack_from("<I", part, position)
+                first = [min(first[0], row), min(first[1], column)]
+                last = [max(last[0], row), max(last[1], column)]
+            position += size
+    except (IndexError, struct.error):
+        pass  # calamine will find the same damage and say so
+    yield _span(first, last)
+
+
+def _varint(data: bytes, position: int, most: int) -> tuple[int, int]:
+    """A number of up to `most` bytes, 7 bits a byte (low first), and the position after it."""
+    number = 0
+    for shift in range(0, 7 * most, 7):
+        number, position = number | (data[position] & 0x7F) << shift, position + 1
+        if data[position - 1] < 0x80:
+            break
+    return number, position
+
+
+def _letter(number: int, letter: int) -> int:  # a column's letters (b"AB") to its number (28)
+    return number * 26 + letter - 64
+
+
+def _ods_areas(xml: bytes) -> Iterator[tuple[int, int]]:
+    """The area of each table of an .ods, repeated rows and cells counted; a cell with neither a
+    value type nor content does not count (LibreOffice repeats blank ones to the end)."""
+    height = width = row = column = 0
+    for closing, name, attributes, empty in (tag.groups() for tag in _ODS_TAG.finditer(xml)):
+        count = int(found[1]) if (found := _REPEATED.search(attributes)) else 1
+        if closing:
+            continue
+        if name == b"table":
+            yield height, width
+            height = width = row = 0
+        elif name == b"table-row":
+            row, column = row + count, 0
+        else:  # a cell
+            column += count
+            if not empty or b"value-type" in attributes:
+                height, width = max(height, row), max(width, column)
+    yield height, width
+
+
+_SHEET_PARTS: Final = {
+    "xlsx": (".xml", _xlsx_areas),
+    "xlsb": (".bin", _xlsb_areas),
+    "ods": ("content.xml", _ods_areas),
+}
+
+
+def _check_areas(areas: Iterable[tuple[int, int]], max_cells: int) -> None:
+    for rows, columns in areas:
+        if rows * columns > max_cells:
+            raise ImportFileError(
+                f"A sheet in this workbook spans {rows:,} rows by {columns:,} columns from its "
+                f"first to its last filled cell ({rows * columns:,} cells), over the "
+                f"{max_cells:,}-cell limit, so it was not read. If something was typed or pasted "
+                "far below or to the right of your data, delete those rows and columns in Excel "
+                "(select them, right-click > Delete) and save; otherwise split the plan into "
+                "smaller files. Then upload it again.",
+                code="too_many_cells",
+            )
 
 
 def _describe_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
@@ -445,7 +568,7 @@ def _describe_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
         what = "a Word document (.docx)"
     elif "ppt/presentation.xml" in names:
         what = "a PowerPoint presentation (.pptx)"
-    elif "opendocument" in _small_member_text(archive, "mimetype"):
+    elif b"opendocument" in _member(archive, "mimetype", 200):
         what = "a LibreOffice or OpenOffice text document or presentation"
     return (
         f"This file is {what}, not an Excel workbook. Upload the action plan as an Excel "
@@ -453,50 +576,31 @@ def _describe_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
     )
 
 
-def _small_member_text(archive: zipfile.ZipFile, lowered_name: str) -> str:
-    """The text of a tiny zip member (found case-insensitively), or "" if absent or not tiny."""
-    for info in archive.infolist():
-        if info.filename.lower() == lowered_name and info.file_size < 200:
-            return _member_head(archive, info.filename).decode("ascii", "replace")
-    return ""
-
-
-def _member_head(archive: zipfile.ZipFile, name: str, size: int = 4096) -> bytes:
-    """The first `size` uncompressed bytes of a zip member (found case-insensitively), or b""."""
-    for info in archive.infolist():
-        if info.filename.lower() == name.lower():
-            try:
-                with archive.open(info) as member:
-                    return member.read(size)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, zlib.error, EOFError):
-                return b""
-    return b""
-
-
 # Reading a workbook with calamine --------------------------------------------------------------
-# What calamine raises for a damaged file: its own errors, I/O errors from its zip reader and, as
-# pyo3's PanicException (a BaseException), a panic on malformed data (see `_damaged`).
+# What calamine raises for a damaged file; also pyo3's PanicException (a BaseException).
 _CALAMINE_ERRORS: Final = (CalamineError, OSError, ValueError, EOFError, OverflowError)
 _ISO_DURATION: Final = re.compile(r"(-?)PT(\d+)H(\d+)M(\d+(?:\.\d+)?)S")  # an .ods time cell
 
 
-def _damaged(exc: BaseException) -> bool:
-    return isinstance(exc, _CALAMINE_ERRORS) or type(exc).__name__ == "PanicException"
+def _unless_damaged(exc: BaseException) -> None:
+    """Raise `exc` again unless it is calamine saying that the file is damaged."""
+    if not isinstance(exc, _CALAMINE_ERRORS) and type(exc).__name__ != "PanicException":
+        raise exc
 
 
 def _open_workbook(data: bytes, limits: Limits) -> list[Sheet]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:  # Excel always saves at least one sheet
+            raise ValueError("a workbook without sheets")
     except PasswordError as exc:
         raise _password_protected() from exc
     except BaseException as exc:
-        if not _damaged(exc):
-            raise
-        if _xls_is_encrypted(data):
-            raise _password_protected() from exc
-        raise _unreadable_workbook() from exc
-    if not workbook.sheet_names:  # Excel always saves at least one sheet
-        raise _unreadable_workbook()
+        _unless_damaged(exc)
+        raise ImportFileError(
+            f"This workbook is damaged or uses features that can't be read. {_DAMAGED}",
+            code="unreadable",
+        ) from exc
     return [
         Sheet(name=meta.name, _stream=partial(_workbook_rows, workbook, meta.name, limits))
         for meta in workbook.sheets_metadata
@@ -504,33 +608,11 @@ def _open_workbook(data: bytes, limits: Limits) -> list[Sheet]:
     ]
 
 
-def _unreadable_workbook() -> ImportFileError:
-    return ImportFileError(
-        f"This workbook is damaged or uses features that can't be read. {_DAMAGED}",
-        code="unreadable",
-    )
-
-
-def _xls_is_encrypted(data: bytes) -> bool:
-    """Whether an .xls has a FILEPASS record (0x002F) right after a BOF record (0x0809).
-
-    calamine reports an encrypted .xls only as a file it can't open, so the record is looked
-    for directly: BIFF5/8 puts FILEPASS first in the workbook stream, after its BOF."""
-    if not data.startswith(_OLE2_MAGIC):
-        return False
-    for match in re.finditer(rb"\x09\x08(\x08|\x10)\x00", data):
-        after = match.end() + match.group(1)[0]
-        if data[after : after + 2] == b"\x2f\x00":
-            return True
-    return False
-
-
 def _workbook_rows(workbook: CalamineWorkbook, name: str, limits: Limits) -> Iterator[Row]:
     try:
         sheet = workbook.get_sheet_by_name(name)
     except BaseException as exc:
-        if not _damaged(exc):
-            raise
+        _unless_damaged(exc)
         raise ImportFileError(
             f'The sheet "{name}" is damaged and can\'t be read. {_DAMAGED}', code="unreadable"
         ) from exc
@@ -538,22 +620,17 @@ def _workbook_rows(workbook: CalamineWorkbook, name: str, limits: Limits) -> Ite
         return
     # calamine's rows start at row 1 (blank rows before the first used one included) but at
     # the first used column: the columns before it are put back, so that cells keep their place.
+    _check_areas([(sheet.height, sheet.start[1] + sheet.width)], limits.max_cells)
     padding = (None,) * sheet.start[1]
-    number = cells = 0
+    number = 0
     try:
         for number, values in enumerate(sheet.iter_rows(), 1):
             if number > limits.max_rows:
                 raise _too_many_rows(f'The sheet "{name}"', limits.max_rows)
             row = (*padding, *map(_value, values))
-            if row and row[-1] is None:
-                row = _trim(row)
-            cells += len(row)
-            if cells > limits.max_cells:
-                raise _too_many_cells(name, limits.max_cells)
-            yield number, row
+            yield number, (_trim(row) if row and row[-1] is None else row)
     except BaseException as exc:  # calamine panics on a date or time out of its range
-        if not _damaged(exc):
-            raise
+        _unless_damaged(exc)
         raise ImportFileError(
             f'A cell in row {number + 1} of the sheet "{name}" can\'t be read: perhaps a date or '
             "time out of range (Excel shows it as ####). Correct or clear it in Excel, save the "
@@ -565,20 +642,14 @@ def _workbook_rows(workbook: CalamineWorkbook, name: str, limits: Limits) -> Ite
 def _value(value: object) -> object:
     """A calamine cell value as the importer takes it."""
     if type(value) is str:
-        if not value:
-            return None  # calamine's blank cell
-        if value.startswith(("PT", "-PT")):
-            match = _ISO_DURATION.fullmatch(value)
-            if match:
-                sign, hours, minutes, seconds = match.groups()
-                total = (int(hours) * 60 + int(minutes)) * 60 + float(seconds)
-                return _duration_text(dt.timedelta(seconds=-total if sign else total))
-        return value
+        if value.startswith(("PT", "-PT")) and (match := _ISO_DURATION.fullmatch(value)):
+            sign, hours, minutes, seconds = match.groups()
+            total = (int(hours) * 60 + int(minutes)) * 60 + float(seconds)
+            return _duration_text(dt.timedelta(seconds=-total if sign else total))
+        return value or None  # "" is calamine's blank cell
     if type(value) is float:
         return int(value) if value.is_integer() else value
-    if type(value) is dt.timedelta:
-        return _duration_text(value)
-    return value
+    return _duration_text(value) if type(value) is dt.timedelta else value
 
 
 def _duration_text(value: dt.timedelta) -> str:

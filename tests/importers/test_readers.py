@@ -134,6 +134,72 @@ def ole2(*stream_names: str) -> bytes:
     return header + struct.pack("<128I", *fat) + b"".join(entries)
 
 
+def ole2_mini(streams: dict[str, bytes]) -> bytes:
+    """An OLE2 compound file (v3) with up to three streams, each under 4096 bytes and so in the
+    mini stream. Sector 0 is the FAT, 1 the directory, 2 the mini FAT, 3… the mini stream."""
+    mini, mini_fat, entries = b"", [], []
+    for number, (name, payload) in enumerate(streams.items(), 1):
+        count = -(-len(payload) // 64)
+        start = len(mini_fat) if count else ENDOFCHAIN
+        mini_fat += [*range(len(mini_fat) + 1, len(mini_fat) + count), ENDOFCHAIN][:count]
+        mini += payload.ljust(count * 64, b"\0")
+        right = number + 1 if number < len(streams) else NOSTREAM
+        entries.append((name, 2, right, NOSTREAM, start, len(payload)))
+    container = -(-len(mini) // 512)
+    entries.insert(0, ("Root Entry", 5, NOSTREAM, 1, 3 if container else ENDOFCHAIN, len(mini)))
+    directory = b"".join(
+        struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            (raw := name.encode("utf-16-le") + b"\0\0"),
+            len(raw),
+            kind,
+            1,
+            NOSTREAM,
+            right,
+            child,
+            bytes(16),
+            0,
+            0,
+            0,
+            start,
+            size,
+        )  # fmt: skip
+        for name, kind, right, child, start, size in entries
+    ).ljust(512, b"\0")
+    fat = [FATSECT, ENDOFCHAIN, ENDOFCHAIN, *range(4, 3 + container), ENDOFCHAIN][: 3 + container]
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        OLE_MAGIC, bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+        0, 1, 1, 0, 4096, 2, 1, ENDOFCHAIN, 0,
+    ) + struct.pack("<109I", 0, *[FREESECT] * 108)  # fmt: skip
+    return (
+        header
+        + struct.pack("<128I", *fat, *[FREESECT] * (128 - len(fat)))
+        + directory
+        + struct.pack("<128I", *mini_fat, *[FREESECT] * (128 - len(mini_fat)))
+        + mini.ljust(container * 512, b"\0")
+    )
+
+
+def biff(*cells: tuple[int, int], dimensions: tuple[int, int, int, int] | None = None) -> bytes:
+    """An .xls workbook stream (BIFF8): the workbook globals (naming one sheet), then the sheet
+    with its DIMENSIONS (first row, last row + 1, first column, last column + 1) if given and a
+    NUMBER record at each (row, column)."""
+
+    def record(kind: int, payload: bytes = b"") -> bytes:
+        return struct.pack("<HH", kind, len(payload)) + payload
+
+    bof = record(0x0809, struct.pack("<HH", 0x0600, 0x0005).ljust(16, b"\0"))
+    sheet_bof = record(0x0809, struct.pack("<HH", 0x0600, 0x0010).ljust(16, b"\0"))
+    numbers = b"".join(record(0x0203, struct.pack("<HHHd", *cell, 15, 1.0)) for cell in cells)
+    if dimensions:
+        numbers = record(0x0200, struct.pack("<IIHHH", *dimensions, 0)) + numbers
+    sheet_at = len(bof) + 18 + 4  # after the globals: BOF, BOUNDSHEET, EOF
+    bound_sheet = record(0x0085, struct.pack("<IBBBB", sheet_at, 0, 0, 6, 0) + b"Sheet1")
+    assert len(bound_sheet) == 18
+    return bof + bound_sheet + record(0x000A) + sheet_bof + numbers + record(0x000A)
+
+
 def refused(data: bytes, code: str, *phrases: str, filename="plan.xlsx", **limits) -> str:
     """Assert open_source refuses `data` with `code`, a message with `phrases` and an action."""
     with pytest.raises(ImportFileError) as caught:
@@ -545,23 +611,145 @@ def test_too_many_rows_in_an_xlsx_sheet_counts_blank_rows():
     assert streamed == list(range(1, 11))
 
 
-def test_too_many_cells_in_a_sheet_counts_blank_cells_between_filled_ones():
-    data = xlsx({"Actions": [[f"A{i}", None, None, None, "x"] for i in range(1, 11)]})
-    sheet = open_source(data, filename="plan.xlsx", limits=Limits(max_cells=50)).sheets[0]
-    assert len(rows(sheet)) == 10  # 10 rows of 5 cells: exactly the limit
+@pytest.fixture
+def not_parsed(monkeypatch):
+    """calamine must not be asked to read the file."""
 
-    source = open_source(data, filename="plan.xlsx", limits=Limits(max_cells=32))
-    streamed = []
-    with pytest.raises(ImportFileError) as caught:
-        for number, _ in source.sheets[0].rows():
-            streamed.append(number)
+    class NotParsed:
+        @staticmethod
+        def from_filelike(*args, **kwargs):
+            raise AssertionError("calamine was asked to parse the workbook")
 
-    check_error(caught.value, "too_many_cells", '"Actions"', "more than 32 cells", "delete")
-    assert streamed == list(range(1, 7))  # stopped at the row that passed the limit
+    monkeypatch.setattr("frameworks.importers.readers.CalamineWorkbook", NotParsed)
+
+
+def with_sheet_xml(sheet_data: bytes) -> bytes:
+    sheet_xml = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + sheet_data + b"</sheetData></worksheet>"
+    )
+    return rezip(xlsx({"Actions": [["x"]]}), replace={"xl/worksheets/sheet1.xml": sheet_xml})
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "area"),
+    [
+        (
+            b'<row r="1"><c r="A1"><v>1</v></c></row>'
+            b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>',
+            "1,048,576 rows by 16,384 columns",
+        ),
+        (  # no `r`: each cell after the one before, each row after the row before
+            b"<row>" + b"<c><v>1</v></c>" * 16_000 + b"</row>" + b"<row><c><v>1</v></c></row>" * 99,
+            "100 rows by 16,000 columns",
+        ),
+        (  # a quoted ">" before the `r`
+            b'<row r="1"><c r="A1"><v>1</v></c><c a=">" r="XFD1048576"><v>2</v></c></row>',
+            "1,048,576 rows by 16,384 columns",
+        ),
+    ],
+    ids=["far-apart", "placed-one-after-another", "quoted-bracket"],
+)
+def test_an_xlsx_sheet_whose_area_is_over_the_cell_limit_is_refused_before_parsing(
+    sheet_data, area, not_parsed
+):
+    # calamine would make a grid of the whole area (and abort the process when out of memory).
+    message = refused(with_sheet_xml(sheet_data), "too_many_cells", area, "over the 1,000,000")
+    assert "not read" in message
+
+
+def test_an_xls_sheet_whose_area_is_over_the_cell_limit_is_refused_before_parsing(not_parsed):
+    data = xls({"Actions": {(0, 0): "Ref", (65535, 255): "far away"}})
+
+    refused(data, "too_many_cells", "65,536 rows by 256 columns", filename="plan.xls")
+
+
+def test_a_small_xls_in_the_mini_stream_is_checked_too(not_parsed):
+    data = ole2_mini({"Workbook": biff((0, 0), (9, 3), (60000, 200)), "Other": b"x" * 70})
+    assert len(data) < 4096
+
+    refused(data, "too_many_cells", "60,001 rows by 201 columns", filename="plan.xls")
+
+
+def test_an_xls_sheet_declaring_dimensions_over_the_cell_limit_is_refused(not_parsed):
+    # calamine sets memory aside for the declared dimensions before it reads any cell.
+    data = ole2_mini({"Workbook": biff((0, 0), dimensions=(0, 2_000_000_000, 0, 1))})
+
+    refused(data, "too_many_cells", "2,000,000,000 rows by 1 columns", filename="plan.xls")
+
+
+def test_an_xlsb_sheet_whose_area_is_over_the_cell_limit_is_refused_before_parsing(not_parsed):
+    def record(kind: int, payload: bytes) -> bytes:
+        return bytes([kind, len(payload)]) + payload
+
+    row, real = 0x00, 0x05  # BrtRowHdr and BrtCellReal: the row, then a cell at a column
+    sheet = b"".join(
+        record(row, struct.pack("<I", number).ljust(17, b"\0"))
+        + record(real, struct.pack("<IId", column, 0, 1.0))
+        for number, column in [(0, 0), (1_000_000, 16_000)]
+    )
+    data = rezip((DATA / "plan.xlsb").read_bytes(), replace={"xl/worksheets/sheet1.bin": sheet})
+
+    refused(data, "too_many_cells", "1,000,001 rows by 16,001 columns", filename="plan.xlsb")
+
+
+def test_cells_far_to_the_right_count_from_column_a():
+    data = with_sheet_xml(
+        b'<row r="1"><c r="XFA1"><v>1</v></c><c r="XFB1"><v>2</v></c></row>'
+        b'<row r="2"><c r="XFA2"><v>3</v></c></row>'
+    )  # 2 rows by 2 columns, but every row read starts at column A
+
+    refused(data, "too_many_cells", "2 rows by 16,382 columns", max_cells=10_000)
+
+
+def test_an_xlsx_sheet_area_leaves_out_cells_without_a_value():
+    data = with_sheet_xml(
+        b'<row r="2"><c r="B2"><v>1</v></c><c r="C2" s="1"/></row>'
+        b'<row r="1048576"><c r="XFD1048576" s="1"/></row>'  # formatted, but blank
+    )
+
+    sheet = open_source(data, filename="plan.xlsx", limits=Limits(max_cells=2)).sheets[0]
+
+    assert rows(sheet) == [(1, ()), (2, (None, 1))]
+
+
+def test_an_ods_sheet_area_counts_repeated_cells_but_not_trailing_blank_ones(not_parsed):
+    valued = '<table:table-cell office:value-type="float" office:value="1" '
+    bomb = ods(
+        {},
+        content=(
+            '<table:table table:name="Bomb"><table:table-row table:number-rows-repeated="20000">'
+            f'{valued}table:number-columns-repeated="1000"/></table:table-row></table:table>'
+        ),
+    )
+    refused(bomb, "too_many_cells", "20,000 rows by 1,000 columns", filename="plan.ods")
+
+
+def test_an_ods_with_libreoffice_trailing_blank_repeats_is_read():
+    valued = '<table:table-cell office:value-type="float" office:value="{}"/>'
+    data = ods(
+        {},
+        content=(
+            '<table:table table:name="Tall">'
+            + "".join(f"<table:table-row>{valued.format(n)}</table:table-row>" for n in range(20))
+            + '<table:table-row table:number-rows-repeated="1048556">'
+            '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+            '</table:table><table:table table:name="Wide"><table:table-row>'
+            + valued.format(7)
+            * 30
+            + '<table:table-cell table:number-columns-repeated="16354"/>'
+            "</table:table-row></table:table>"
+        ),
+    )
+
+    tall, wide = open_source(data, filename="plan.ods", limits=Limits(max_cells=30)).sheets
+
+    assert rows(tall) == [(n + 1, (n,)) for n in range(20)]
+    assert rows(wide) == [(1, (7,) * 30)]
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "ods"])
-def test_a_large_table_of_text_is_refused_before_it_is_parsed(kind, monkeypatch):
+def test_a_large_table_of_text_is_refused_before_it_is_parsed(kind, not_parsed):
     text = b"".join(b"<si><t>Milestone %d</t></si>" % n for n in range(2000))
     if kind == "xlsx":
         data = rezip(xlsx({"Actions": [["x"]]}), add={"xl/sharedStrings.xml": b"<sst>" + text})
@@ -572,12 +760,6 @@ def test_a_large_table_of_text_is_refused_before_it_is_parsed(kind, monkeypatch)
     size = zipfile.ZipFile(io.BytesIO(data)).getinfo(part).file_size
     assert size > 40 * 1024
 
-    class NotParsed:
-        @staticmethod
-        def from_filelike(*args, **kwargs):
-            raise AssertionError("calamine was asked to parse the workbook")
-
-    monkeypatch.setattr("frameworks.importers.readers.CalamineWorkbook", NotParsed)
     message = refused(
         data, "too_large", part, "over the 40 KB limit", max_shared_strings_bytes=40960
     )
