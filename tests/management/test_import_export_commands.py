@@ -84,12 +84,12 @@ def zip_bomb() -> bytes:
     [
         (b"%PDF-1.4 council minutes", "not_a_workbook", "PDF"),
         (b"", "empty", "empty"),
-        (ole2("WorkbookX"), "old_excel_format", ".xlsx"),
+        (ole2("WordDocument"), "old_excel_format", "Word document"),
         (ole2("EncryptionInfo", "EncryptedPackage"), "password_protected", "password"),
         (zip_bomb(), "zip_bomb", "not opened"),
         (b"PK\x03\x04 truncated zip", "unreadable", ""),
     ],
-    ids=["pdf", "empty", "xls", "password", "zip-bomb", "damaged"],
+    ids=["pdf", "empty", "doc", "password", "zip-bomb", "damaged"],
 )
 def test_unreadable_files_exit_2_and_change_nothing(db, tmp_path, content, expected, phrase):
     Framework.objects.create(name="Existing plan", slug="existing-plan")
