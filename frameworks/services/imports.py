@@ -75,6 +75,12 @@ _OPEN = "the round is open, and its returns are written by their leads in the ap
 NEWER = "Newer in the tracker, kept: a later round's approved update is there."
 
 
+def _listed(pairs: list[tuple[int, str]]) -> str:
+    """ "3 themes, 1 milestone and 5 updates": the counts that are not 0."""
+    words = [f"{n:,} {name}{'' if n == 1 else 's'}" for n, name in pairs if n]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+
+
 @dataclass
 class Counts:
     themes: int = 0
@@ -85,6 +91,10 @@ class Counts:
     @property
     def total(self) -> int:
         return self.themes + self.milestones + self.posts + self.updates
+
+    def pairs(self) -> list[tuple[int, str]]:
+        return [(self.themes, "theme"), (self.milestones, "milestone"), (self.posts, "post"),
+                (self.updates, "update")]  # fmt: skip
 
 
 @dataclass
@@ -128,19 +138,20 @@ class ImportReport:
             return f"Nothing was imported: {len(self.errors)} problem(s) must be fixed first."
         left = ""
         if self.conflicts or self.kept:
-            left = (
-                f" {len(self.conflicts):,} conflict(s) and {len(self.kept):,} newer value(s) kept."
-            )
+            pairs = [(len(self.conflicts), "conflict"), (len(self.kept), "newer value")]
+            left = f" Left as they are: {_listed(pairs)}."
         if not self.changed:
             return "Nothing changed: everything in this file is already in the tracker." + left
-        verb = "would create" if self.dry_run else "created"
-        verb_updated = "would update" if self.dry_run else "updated"
-        c, u = self.created, self.updated
-        return (
-            f"{verb.capitalize()} {c.themes:,} themes, {c.milestones:,} milestones, {c.posts:,} "
-            f"posts and {c.updates:,} updates; {verb_updated} {u.milestones:,} milestones and "
-            f"{u.updates:,} updates.{left}"
-        )
+        verb = "would" if self.dry_run else ""
+        parts = [
+            f"{verb} {action} {_listed(counts.pairs())}".strip()
+            for action, counts in (
+                ("create" if verb else "created", self.created),
+                ("update" if verb else "updated", self.updated),
+            )
+            if counts.total
+        ]
+        return "; ".join(parts).capitalize() + "." + left
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
