@@ -173,6 +173,12 @@ def milestone_row(milestone: Milestone, *current: str, lead: str = "") -> list[s
     return row + (["", "", "", *current] if current else [])
 
 
+def a_q2_update(demo: Framework) -> ProgressUpdate:
+    """A Q2 2020-21 return as the council recorded it (imported, approved)."""
+    updates = ProgressUpdate.objects.filter(period__label="Q2 2020-21", milestone__framework=demo)
+    return updates.select_related("milestone__theme").first()
+
+
 def short(title: str) -> str:
     """A milestone as import reports name it."""
     return Truncator(title).chars(120)
@@ -286,10 +292,7 @@ def test_an_approved_return_in_a_closed_round_is_a_conflict_not_a_change(demo, p
 
 
 def test_written_rows_get_a_new_version_and_an_audit_row_that_matches(demo, policy_user):
-    q2 = ProgressUpdate.objects.filter(
-        period__label="Q2 2020-21", milestone__framework=demo
-    ).select_related("milestone__theme")
-    update = q2.first()
+    update = a_q2_update(demo)
     milestone = update.milestone
     row = milestone_row(milestone, "Corrected narrative from the council's tracker.", "Completed")
 
@@ -313,11 +316,7 @@ def test_written_rows_get_a_new_version_and_an_audit_row_that_matches(demo, poli
 
 
 def test_a_confirmation_writes_nothing_if_the_tracker_changed_since_the_preview(demo, policy_user):
-    update = (
-        ProgressUpdate.objects.filter(period__label="Q2 2020-21", milestone__framework=demo)
-        .select_related("milestone__theme")
-        .first()
-    )
+    update = a_q2_update(demo)
     milestone = update.milestone
     row = milestone_row(milestone, "Words from the file.", "Completed")
     data = tracker(row)
@@ -421,11 +420,7 @@ def test_the_json_export_carries_every_field_of_the_plan(demo, capsysbinary):
 def test_the_command_lists_every_change_in_json(demo, tmp_path):
     from io import StringIO
 
-    update = (
-        ProgressUpdate.objects.filter(period__label="Q2 2020-21", milestone__framework=demo)
-        .select_related("milestone__theme")
-        .first()
-    )
+    update = a_q2_update(demo)
     milestone = update.milestone
     row = milestone_row(milestone, "Words from the file.", "Completed")
     path = tmp_path / "t.xlsx"
