@@ -36,7 +36,7 @@ from typing import Final
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
-__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source"]
+__all__ = ["ImportFileError", "Limits", "Sheet", "Source", "open_source", "unpacked_size"]
 
 Row = tuple[int, tuple[object, ...]]
 
@@ -344,6 +344,19 @@ _TEXT_PARTS: Final = {
     "xlsb": "xl/sharedstrings.bin",
     "ods": "content.xml",
 }
+
+
+def unpacked_size(data: bytes) -> int:
+    """How many bytes a workbook's parts hold unpacked, from the zip's directory alone (nothing
+    is unpacked); the file's own size if it is not a zip. Repeated text packs very small, so
+    this, not the file's size, says how much reading a workbook is."""
+    if not data.startswith(_ZIP_MAGICS):
+        return len(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (*_ZIP_ERRORS, zipfile.LargeZipFile):
+        return len(data)
 
 
 def _check_zip(data: bytes, limits: Limits) -> str:

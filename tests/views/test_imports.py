@@ -776,3 +776,15 @@ def test_a_csv_export_of_the_tracker_is_previewed_like_the_workbook(client, poli
     batch = ImportBatch.objects.latest("pk")
     assert response.status_code == 302 and batch.state == State.PREVIEWED
     assert batch.report["created"]["milestones"] == 3 and not ReportingPeriod.objects.exists()
+
+
+def test_a_small_file_that_unpacks_large_is_read_by_the_worker(monkeypatch, db):
+    """Repeated text packs well: a workbook is judged by its parts' unpacked size too, so a
+    many-row file under the size threshold is still never parsed in a web request."""
+    from frameworks.models import ImportBatch
+
+    data = tracker(*[[*HUB[:1], f"{HUB[1]} (copy {n})", *HUB[2:]] for n in range(40)])
+    batch = ImportBatch(file_name="tracker.xlsx", size=len(data), content=data)
+    assert not import_batches.in_background(batch)
+    monkeypatch.setattr(import_batches, "BACKGROUND_UNPACKED_BYTES", len(data))  # packed < unpacked
+    assert import_batches.in_background(batch)
