@@ -816,6 +816,15 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+_NEUTRALISED: Final = re.compile(r"\A'(?=[=+\-@\t\r])")
+
+
+def _inert(cell: str) -> str:
+    """A cell as written before an export made it inert: exports write text a spreadsheet would
+    run as a formula ("=HYPERLINK(…)") with a leading apostrophe (`exports.neutralise`)."""
+    return _NEUTRALISED.sub("", cell) if cell.startswith("'") else cell
+
+
 def _csv_rows(text: str, delimiter: str, max_rows: int) -> Iterator[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     number = 0
@@ -823,7 +832,7 @@ def _csv_rows(text: str, delimiter: str, max_rows: int) -> Iterator[Row]:
         for number, record in enumerate(reader, 1):
             if number > max_rows:
                 raise _too_many_rows("This CSV file", max_rows)
-            row = tuple([cell.strip() or None for cell in record])
+            row = tuple([_inert(cell.strip()) or None for cell in record])
             if row and row[-1] is None:
                 row = _trim(row)
             yield number, row

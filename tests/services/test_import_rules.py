@@ -113,6 +113,23 @@ def test_reimporting_every_export_changes_nothing_and_says_so(demo, fmt, period,
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
+def test_an_update_a_spreadsheet_would_run_as_a_formula_round_trips(demo, fmt):
+    """Exports write such text inert (a leading apostrophe in a CSV); it reads back as written."""
+    update = a_q2_update(demo)
+    ProgressUpdate.objects.filter(pk=update.pk).update(narrative="=SUM(A1:A3) milestones met")
+    before = snapshot(demo)
+
+    report = import_bytes(
+        export(WARD, fmt, "Q2 2020-21"),
+        f"export.{fmt}",
+        **rounds_of(fmt, "Q2 2020-21", "Q4 2019-20"),
+    )
+
+    assert report.ok and report.changes == [], report.changes
+    assert snapshot(demo) == before
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
 def test_export_import_export_gives_the_same_data(demo, fmt):
     first = export(WARD, fmt, "Q2 2020-21")
     report = import_bytes(
