@@ -428,9 +428,8 @@ class _Import:
         for update in self._locked(updates):
             self.updates[(update.milestone_id, update.period_id)] = update
         self.milestones = list(self._locked(Milestone.objects.filter(framework=framework)))
-        for link in MilestonePost.objects.filter(milestone__framework=framework).order_by(
-            "milestone_id", "order", "pk"
-        ):
+        links = MilestonePost.objects.filter(milestone__framework=framework).select_related("post")
+        for link in links.order_by("milestone_id", "order", "pk"):
             self.links[link.milestone_id].append(link)
         every = ProgressUpdate.objects.filter(milestone__framework=framework).values_list(
             "milestone_id", "period__start_date", "pk", "state"

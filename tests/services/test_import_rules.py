@@ -452,3 +452,17 @@ def test_the_command_lists_every_change_in_json(demo, tmp_path):
         ("Progress update", update.narrative, "Words from the file."),
         ("RAG status", update.rag_text or RAG(update.rag).label, "Completed"),
     ]
+
+
+def test_a_preview_reads_a_fixed_number_of_queries_whatever_the_file_changes(
+    demo, django_assert_max_num_queries
+):
+    """Every milestone's lead changed: the preview still reads the plan in a few queries."""
+    milestones = Milestone.objects.filter(framework=demo).select_related("theme")
+    rows = [milestone_row(m, lead="Head of Corporate Communications") for m in milestones]
+    data = tracker(*rows)
+
+    with django_assert_max_num_queries(8):
+        report = import_bytes(data, dry_run=True, **Q2)
+
+    assert len(report.changes) == 73 and {c["field"] for c in report.changes} == {"Lead"}
