@@ -201,6 +201,12 @@ def _when(text: str, date: dt.date | None, precision: str) -> _When:
     return _When((_text(text[:255]), date, precision if date else ""))  # as the column keeps it
 
 
+def _stored_when(obj, prefix: str) -> _When:
+    """A stored deadline (`deadline`, `revised_deadline`, `new_deadline`), for comparing."""
+    fields = (getattr(obj, f"{prefix}_{part}") for part in ("text", "date", "precision"))
+    return _when(*fields)
+
+
 def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, Any]:
     if deadline is None:
         kind = DeadlineKind.NOT_SET if prefix == ex.DEADLINE else ""
@@ -266,15 +272,7 @@ def _differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> list[tup
             new = spec.new_deadline
             if new is None:
                 continue
-            stored = (
-                _when(
-                    update.new_deadline_text,
-                    update.new_deadline_date,
-                    update.new_deadline_precision,
-                )
-                if update
-                else ""
-            )
+            stored = _stored_when(update, name) if update else ""
             same = _when(new.text, new.date, new.precision) == stored
             before, after = update.new_deadline_display if update else "", new.text
         elif name == ex.NARRATIVE:
@@ -578,11 +576,7 @@ class _Import:
             links = sorted(self.links[milestone.pk], key=lambda k: k.role != "LEAD")
             return [(link.post_id, link.role) for link in links]
         if name in DEADLINES:
-            return _when(
-                getattr(milestone, f"{name}_text"),
-                getattr(milestone, f"{name}_date"),
-                getattr(milestone, f"{name}_precision"),
-            )
+            return _stored_when(milestone, name)
         if name == ex.GROUPS:
             return milestone.monitoring_groups
         return _text(getattr(milestone, name))
