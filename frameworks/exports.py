@@ -44,12 +44,13 @@ def lead_cell(leads: list[dict[str, str]]) -> str:
     return text
 
 
+def status_text(rag: str, rag_text: str) -> str:
+    """A status as the council wrote it, else its RAG label ("" if there is none)."""
+    return rag_text or (RAG(rag).label if rag else "")
+
+
 def _status_cell(update: dict[str, Any] | None) -> str:
-    if not update:
-        return ""
-    if update["rag_text"]:
-        return update["rag_text"]
-    return RAG(update["rag"]).label if update["rag"] else ""
+    return status_text(update["rag"], update["rag_text"]) if update else ""
 
 
 def tracker_rows(data: dict[str, Any], *, period: str, previous: str) -> list[list[Any]]:

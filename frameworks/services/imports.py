@@ -31,11 +31,11 @@ from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from frameworks.exports import lead_cell, status_text
 from frameworks.importers import extract as ex
 from frameworks.importers import readers
 from frameworks.importers.parsing import ParsedDeadline, quarter_dates
 from frameworks.models import (
-    RAG,
     DeadlineKind,
     Framework,
     ImportBatch,
@@ -221,6 +221,17 @@ def _deadline_values(prefix: str, deadline: ParsedDeadline | None) -> dict[str, 
     }
 
 
+def _columns(names: set[str]) -> set[str]:
+    """The database columns that hold these fields (leads are rows of their own)."""
+    columns: set[str] = set()
+    for name in names - {ex.LEADS}:
+        if name in DEADLINES:
+            columns |= set(_deadline_values(name, None))
+        else:
+            columns |= {ex.STATUS: {"rag", "rag_text"}}.get(name, {name})
+    return columns
+
+
 def _deadline_shown(obj, prefix: str) -> str:
     text, date = getattr(obj, f"{prefix}_text"), getattr(obj, f"{prefix}_date")
     if not text and not date:
@@ -234,13 +245,7 @@ def _deadline_shown(obj, prefix: str) -> str:
 
 
 def _leads_text(leads: list[tuple[str, str]]) -> str:
-    lead = [t for t, r in leads if r != "SUPPORTING"]
-    support = [t for t, r in leads if r == "SUPPORTING"]
-    return " / ".join(lead) + (" with support from " + " / ".join(support) if support else "")
-
-
-def _status_text(rag: str, rag_text: str) -> str:
-    return rag_text or (RAG(rag).label if rag else "")
+    return lead_cell([{"post": title, "role": role} for title, role in leads])
 
 
 def _worked_on(update: ProgressUpdate) -> str:
@@ -267,7 +272,7 @@ def _differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> list[tup
             same = status is not None and (
                 new[0] == status[0] if new[0] else _text(new[1][:500]) == _text(status[1])
             )
-            before, after = _status_text(*status) if status else "", _status_text(*new)
+            before, after = status_text(*status) if status else "", status_text(*new)
         elif name == ex.NEW_DEADLINE:
             new = spec.new_deadline
             if new is None:
@@ -716,7 +721,7 @@ class _Import:
         self.new_updates.append(update)
         self.report.created.updates += 1
         if milestone.pk:
-            summary = _status_text(update.rag, update.rag_text)
+            summary = status_text(update.rag, update.rag_text)
             after = f"{summary}: {update.narrative}" if summary else update.narrative
             self.change(milestone, period.label, None, "", after[:300], None)
 
@@ -776,13 +781,7 @@ class _Import:
         bulk_create_with_history(list(self.new_posts.values()), Post, batch_size=BATCH, **history)
         bulk_create_with_history(self.new_milestones, Milestone, batch_size=BATCH, **history)
         changed = [m for m in self.milestones if m.pk in self.changed_milestones]
-        fields = set().union(*self.changed_milestones.values()) if changed else set()
-        columns = set()
-        for name in fields - {ex.LEADS}:
-            if name in DEADLINES:
-                columns |= set(_deadline_values(name, None))
-            else:
-                columns.add("theme" if name == ex.THEME else name)
+        columns = _columns(set().union(*self.changed_milestones.values()))
         self._bump(changed, Milestone, columns | {"updated_at"})
         if self.replace_links:
             MilestonePost.objects.filter(milestone_id__in=self.replace_links).delete()
@@ -802,16 +801,8 @@ class _Import:
         for start in sorted(by_round):
             bulk_create_with_history(by_round[start], ProgressUpdate, batch_size=BATCH, **history)
         updates = [u for u, _ in self.changed_updates.values()]
-        columns = {"state"}
-        for _, names in self.changed_updates.values():
-            for name in names:
-                if name == ex.NEW_DEADLINE:
-                    columns |= set(_deadline_values(name, None))
-                elif name == ex.STATUS:
-                    columns |= {"rag", "rag_text"}
-                else:
-                    columns.add(name)
-        self._bump(updates, ProgressUpdate, columns | {"updated_at"})
+        columns = _columns(set().union(*(names for _, names in self.changed_updates.values())))
+        self._bump(updates, ProgressUpdate, columns | {"state", "updated_at"})
         if self.relink:  # an update was added before a later one, which now points at it
             self.link_previous()
 
