@@ -2,18 +2,21 @@
 
 The .xlsx imports back to the same data (`import_legacy --layout tracker`). Every text cell that
 a spreadsheet could take for a formula (starting with =, +, -, @, a tab or a carriage return) is
-written as text, so nothing exported can run in Excel.
+written as text, so nothing exported can run in Excel. The .xlsx is also laid out to be sent on
+and printed as it is (`tracker_xlsx_rows`): styling only, never a value the import would read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 
 from frameworks.models import RAG, PostRole
 
@@ -32,6 +35,41 @@ TRACKER_HEADINGS = [
     "RAG Status",
     "% complete",
 ]
+
+# Column widths (in characters) by what a column holds: narrow for codes, statuses, deadlines and
+# the percentage; wide, and wrapped, for the milestone and the two narratives. About 230
+# characters in all: printed to the width of a landscape A4 page the text stays readable.
+TRACKER_WIDTHS = {
+    "Theme": 16,
+    "Code": 8,
+    "Key Milestone": 40,
+    "Lead": 22,
+    "Deadline": 13,
+    "Previous progress update": 45,
+    "Previous RAG Status": 13,
+    "New Deadline": 13,
+    "Progress to date": 50,
+    "RAG Status": 13,
+    "% complete": 9,
+}
+NARROW = {"Code", "Deadline", "Previous RAG Status", "New Deadline", "RAG Status", "% complete"}
+STATUS_COLUMNS = ("Previous RAG Status", "RAG Status")  # in `statuses` order: (previous, now)
+
+# A status cell as the board report's PDF tints it (static/report/print.css, `.tag-*`): (fill,
+# text colour), dark text on a light tint. "UNKNOWN" is an update whose status was not understood
+# or left blank; no update ("NONE") is not tinted. tests/reports/test_report_xlsx.py holds these
+# to print.css.
+STATUS_TINTS = {
+    RAG.COMPLETED: ("CCE2D8", "005A30"),
+    RAG.IN_PROGRESS: ("FFF7BF", "594D00"),
+    RAG.ONGOING: ("BBD4EA", "0C2D4A"),
+    RAG.OVERDUE: ("F4CDC6", "2A0B06"),
+    RAG.NOT_STARTED: ("E5E6E7", "0B0C0C"),
+    RAG.CANCELLED: ("E5E6E7", "0B0C0C"),
+    "UNKNOWN": ("F3F2F1", "0B0C0C"),
+}
+HEADER_FILL = "F3F2F1"  # the PDF's table headings (print.css `th`)
+HEADER_ROW = 3  # after a title and a blank row
 
 
 def lead_cell(leads: list[dict[str, str]]) -> str:
@@ -53,27 +91,41 @@ def _status_cell(update: dict[str, Any] | None) -> str:
     return status_text(update["rag"], update["rag_text"]) if update else ""
 
 
+def _status_key(update: dict[str, Any] | None) -> str:
+    """The tint of an update's status: its RAG, else "UNKNOWN" for a status that was written but
+    not understood, else "" (nothing written: no tint)."""
+    if not update:
+        return ""
+    return update["rag"] or ("UNKNOWN" if update["rag_text"] else "")
+
+
 def tracker_rows(data: dict[str, Any], *, period: str, previous: str) -> list[list[Any]]:
+    return [row for row, _ in _tracker_rows(data, period=period, previous=previous)]
+
+
+def _tracker_rows(
+    data: dict[str, Any], *, period: str, previous: str
+) -> list[tuple[list[Any], tuple[str, str]]]:
+    """Each tracker row with the tints of its (previous, current) status."""
     rows = []
     for theme in data["themes"]:
         for milestone in theme["milestones"]:
             by_period = {u["period"]: u for u in milestone["updates"]}
             before, now = by_period.get(previous), by_period.get(period)
-            rows.append(
-                [
-                    theme["name"],
-                    milestone["code"],
-                    milestone["title"],
-                    lead_cell(milestone["leads"]),
-                    milestone["deadline"]["text"],
-                    before["narrative"] if before else "",
-                    _status_cell(before),
-                    (now["new_deadline"] or "") if now else "",
-                    now["narrative"] if now else "",
-                    _status_cell(now),
-                    now["percent_complete"] if now else None,
-                ]
-            )
+            row = [
+                theme["name"],
+                milestone["code"],
+                milestone["title"],
+                lead_cell(milestone["leads"]),
+                milestone["deadline"]["text"],
+                before["narrative"] if before else "",
+                _status_cell(before),
+                (now["new_deadline"] or "") if now else "",
+                now["narrative"] if now else "",
+                _status_cell(now),
+                now["percent_complete"] if now else None,
+            ]
+            rows.append((row, (_status_key(before), _status_key(now))))
     return rows
 
 
@@ -85,37 +137,98 @@ def neutralise(value: Any) -> Any:
 
 
 def tracker_xlsx(data: dict[str, Any], *, period: str, previous: str) -> bytes:
+    pairs = _tracker_rows(data, period=period, previous=previous)
     return tracker_xlsx_rows(
         f"{data['framework']} – progress tracker: {period}",
-        tracker_rows(data, period=period, previous=previous),
+        [row for row, _ in pairs],
+        statuses=[status for _, status in pairs],
     )
 
 
-def tracker_xlsx_rows(title: str, rows: list[list[Any]]) -> bytes:
-    """A tracker-layout workbook: a title row, a blank row, the headings, then `rows`."""
+def tracker_xlsx_rows(
+    title: str, rows: list[list[Any]], *, statuses: Sequence[tuple[str, str]] | None = None
+) -> bytes:
+    """A tracker-layout workbook: a title row, a blank row, the headings, then `rows`; laid out to
+    be sent on and printed as it is. `statuses` gives each row's (previous, current) status key
+    (a RAG value, "UNKNOWN" or "") for tinting the two status cells; the words are the rows' own.
+
+    - One sheet, with the Theme column, rather than a sheet per theme: it is the tracker layout,
+      so it imports back (`import_legacy --layout tracker`); and one list sorts and filters
+      across themes, while a board member after one theme picks it in the Theme filter.
+    - Frozen below the headings and after Theme and Code, so the headings stay on screen going
+      down and each row's theme and code stay on screen going across to the narratives.
+    - An auto-filter over the headings and every row; widths by what a column holds (narrow for
+      code, statuses, deadlines and %; wide and wrapped for the milestone and narratives);
+      headings bold, tinted as the PDF's, wrapped.
+    - Status cells tinted as the PDF's (`STATUS_TINTS`), the word kept: a tint alone does not
+      survive black-and-white printing, or reach someone who cannot tell the colours apart.
+    - Printed landscape on A4, fitted to the page width (as many pages long as it takes), the
+      headings repeated on every page, gridlines on, "Page n of m" at the foot.
+
+    A write-only worksheet writes its view (frozen panes), columns and page properties before
+    its first row, hence all are set before `append`; the filter, print titles and page setup
+    are written after the rows.
+    """
     workbook = Workbook(write_only=True)
+    workbook.properties.title = title
+    workbook.properties.creator = "Action Tracker"
     sheet = workbook.create_sheet("Tracker")
-    sheet.column_dimensions["C"].width = 60
-    sheet.column_dimensions["F"].width = 60
-    sheet.column_dimensions["I"].width = 60
-    sheet.append([title])
+    last = get_column_letter(len(TRACKER_HEADINGS))
+    for index, heading in enumerate(TRACKER_HEADINGS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = TRACKER_WIDTHS[heading]
+    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = 9  # A4 (ECMA-376 paper size 9)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages as the rows take
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.print_options.gridLines = True
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.oddFooter.right.text = "Page &P of &N"
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}"
+
+    heading_cell = WriteOnlyCell(sheet, value=title)
+    heading_cell.data_type = "s"  # a framework named "=…" is text too
+    heading_cell.font = Font(bold=True, size=14)
+    sheet.append([heading_cell])
     sheet.append([])
-    bold = Font(bold=True)
+    header_font = Font(bold=True)
+    header_fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
+    header_alignment = Alignment(wrap_text=True, vertical="top")
+    header_border = Border(bottom=Side(style="medium"))
     header = []
     for heading in TRACKER_HEADINGS:
         cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
+        cell.font, cell.fill = header_font, header_fill
+        cell.alignment, cell.border = header_alignment, header_border
         header.append(cell)
     sheet.append(header)
+
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
+    narrow = Alignment(wrap_text=True, vertical="top", horizontal="center")
+    aligned = [
+        narrow if heading in NARROW and heading not in STATUS_COLUMNS else wrap
+        for heading in TRACKER_HEADINGS
+    ]
+    status_at = [TRACKER_HEADINGS.index(heading) for heading in STATUS_COLUMNS]
+    tints = {
+        key: (PatternFill(fill_type="solid", fgColor=fill), Font(bold=True, color=text))
+        for key, (fill, text) in STATUS_TINTS.items()
+    }
+    for number, row in enumerate(rows):
         cells = []
-        for value in row:
+        for column, value in enumerate(row):
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-                cell.alignment = wrap
+            if column < len(aligned):
+                cell.alignment = aligned[column]
             cells.append(cell)
+        for column, key in zip(status_at, statuses[number] if statuses else (), strict=False):
+            if column < len(cells) and cells[column].value and key in tints:
+                cells[column].fill, cells[column].font = tints[key]
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

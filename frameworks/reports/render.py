@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import mimetypes
 import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from frameworks import exports
+from frameworks.models import DeadlineKind
 from frameworks.reports import charts
 from frameworks.reports.data import RAG_LABEL, RAG_ORDER, status_label
 
-PRINT_CSS_PATH = Path(__file__).resolve().parents[2] / "static" / "report" / "print.css"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # the app's own static files
+PRINT_CSS_PATH = STATIC_DIR / "report" / "print.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF, which the council must publish
 PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
 
@@ -145,14 +151,67 @@ def render_html(snapshot: dict[str, Any], *, preview_of=None) -> str:
 def render_pdf(snapshot: dict[str, Any]) -> RenderedPdf:
     """A tagged PDF (PDF/UA-1) with title and language set. The same snapshot always gives the
     same bytes."""
-    from weasyprint import HTML
-
-    document = HTML(string=render_html(snapshot), base_url=str(Path(__file__).parent)).render(
-        pdf_variant=PDF_VARIANT
-    )
+    document = html_document(render_html(snapshot)).render(pdf_variant=PDF_VARIANT)
     with _font_timestamp(_source_date_epoch(snapshot)):
         content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_identifier(snapshot))
     return RenderedPdf(content=content, pages=len(document.pages))
+
+
+def html_document(html: str):
+    """WeasyPrint's document for report HTML: relative URLs resolve under the app's static
+    directory, and every URL goes through `url_fetcher` (static files only)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=url_fetcher())
+
+
+# The report loads nothing: its CSS is inline and its charts are inline SVG. WeasyPrint's own
+# fetcher would still fetch any URL the HTML or CSS named (http, https, ftp, file, data), so the
+# report's fetcher refuses everything but a file under the app's static directory: defence in
+# depth should a URL ever reach the HTML (escaped text cannot become markup today). WeasyPrint
+# catches a fetcher's exception, logs a warning and leaves the resource out.
+class RefusedURL(ValueError):
+    """A URL the report may not load."""
+
+
+def static_path(url: str) -> Path:
+    """The file under STATIC_DIR that a file: URL names, else RefusedURL. The path is resolved
+    (symbolic links followed, `..` and %2e%2e removed) before it is checked, so neither a `..`
+    nor a link inside static/ leads out of it."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        raise RefusedURL(f"the report loads only its own static files, not {url[:200]!r}")
+    root = STATIC_DIR.resolve()
+    try:
+        path = Path(url2pathname(parts.path)).resolve(strict=True)
+    except (OSError, ValueError, RuntimeError) as error:  # missing, NUL byte, symlink loop
+        raise RefusedURL(f"no such static file: {url[:200]!r}") from error
+    if not path.is_relative_to(root) or not path.is_file():
+        raise RefusedURL(f"not a file under the app's static directory: {url[:200]!r}")
+    return path
+
+
+def url_fetcher():
+    """A WeasyPrint URL fetcher that serves static files (`static_path`) and refuses the rest.
+
+    WeasyPrint 70 takes an instance of its `URLFetcher` (it reads the instance's settings when
+    a fetch fails), hence a subclass whose `fetch` never opens a URL itself."""
+    return _static_fetcher_class()(allowed_protocols=("file",), allow_redirects=False)
+
+
+@functools.cache
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = static_path(url)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    return StaticFetcher
 
 
 # When HarfBuzz-Subset is missing, WeasyPrint subsets the embedded fonts with fontTools, whose
@@ -194,8 +253,11 @@ def _identifier(snapshot: dict[str, Any]) -> bytes:
 
 
 def render_xlsx(snapshot: dict[str, Any]) -> bytes:
-    """The report's appendix as a workbook in the tracker layout (it imports back)."""
-    rows = []
+    """The report's appendix as a workbook in the tracker layout (it imports back), laid out for
+    democratic services to send on: one sheet with a Theme column, headings frozen and filtered,
+    status cells tinted as in the PDF with their words kept, printed landscape on A4 to the page
+    width (see `exports.tracker_xlsx_rows` for why each)."""
+    rows, statuses = [], []
     for theme in snapshot["themes"]:
         for row in theme["milestones"]:
             rows.append(
@@ -212,7 +274,7 @@ def render_xlsx(snapshot: dict[str, Any]) -> bytes:
                             for lead in row["leads"]
                         ]
                     ),
-                    row["deadline"],
+                    _deadline_cell(row["deadline"]),
                     row.get("previous_narrative", ""),
                     _status_word(row["previous_rag"], row["previous_rag_text"]),
                     row["new_deadline"],
@@ -221,8 +283,20 @@ def render_xlsx(snapshot: dict[str, Any]) -> bytes:
                     row["percent"],
                 ]
             )
+            statuses.append(
+                (
+                    status_label(row["previous_rag"], row["previous_rag_text"])[0],
+                    status_label(row["rag"], row["rag_text"])[0],
+                )
+            )
     title = f"{snapshot['framework']} – {snapshot['period']} – {snapshot['board']}"
-    return exports.tracker_xlsx_rows(title, rows)
+    return exports.tracker_xlsx_rows(title, rows, statuses=statuses)
+
+
+def _deadline_cell(shown: str) -> str:
+    """A deadline as the tracker holds it: the report prints a blank one as "Not set", which
+    would import back as that text; the tracker leaves it blank (imported: not set)."""
+    return "" if shown == DeadlineKind.NOT_SET.label else shown
 
 
 def _status_word(rag: str, raw: str) -> str:
