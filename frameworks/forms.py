@@ -22,6 +22,11 @@ RAG_HINT = (
 )
 
 
+OUT_OF_DATE = (
+    "This page is out of date, so nothing was changed. Reload the page, read it, then try again."
+)
+
+
 class GovukFormRenderer(TemplatesSetting):
     """Render every form and field with GOV.UK Design System markup."""
 
@@ -99,11 +104,27 @@ class ReviewForm(forms.Form):
         help_text="Required if you return it: say what the officer should change.",
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    # The version of the return the reviewer read: a decision on text since changed is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Enter a comment saying what the officer should change.")
+        if cleaned.get("version") is None:
+            self.add_error(None, OUT_OF_DATE)
+        return cleaned
+
+
+class ConfirmForm(forms.Form):
+    """A confirm page's button (open or close a round): carries the version the person read."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("version") is None:
+            self.add_error(None, OUT_OF_DATE)
         return cleaned
 
 
@@ -308,27 +329,24 @@ class ImportForm(forms.Form):
 
 
 class ReportCreateForm(forms.Form):
-    framework = forms.ModelChoiceField(
-        label="Framework",
-        queryset=None,
-        empty_label=None,
-        error_messages={"required": "Choose the framework the report is about."},
+    """A report is about one round of a plan, for one meeting of a board from the list."""
+
+    period = forms.TypedChoiceField(
+        label="Framework and round",
+        coerce=int,
+        help_text="The plan and the round the report covers.",
+        error_messages={"required": "Choose the framework and round the report covers."},
     )
-    period = forms.CharField(
-        label="Round",
-        max_length=60,
-        help_text="The round the report covers, for example Q2 2020-21.",
-        error_messages={"required": "Enter the round the report covers."},
-    )
-    board = forms.CharField(
+    board = forms.ModelChoiceField(
         label="Board or committee",
-        max_length=200,
-        help_text="For example, Transformation and Improvement Board.",
-        error_messages={"required": "Enter the board's name."},
+        queryset=None,
+        help_text="If the board is not listed, the policy team or an administrator can add it.",
+        error_messages={"required": "Choose the board or committee."},
     )
     meeting_date = forms.DateField(
         label="Meeting date",
         input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
         help_text="For example, 09/12/2020.",
         error_messages={
             "required": "Enter the date of the meeting.",
@@ -336,43 +354,72 @@ class ReportCreateForm(forms.Form):
         },
     )
     meeting_time = forms.TimeField(
-        label="Meeting time",
+        label="Meeting time (optional)",
         required=False,
-        input_formats=["%H:%M", "%H.%M", "%I:%M%p", "%I%p"],
-        help_text="For example, 18:30. Leave blank if not yet known.",
-        error_messages={"invalid": "Enter the time like 18:30."},
+        widget=forms.TimeInput(attrs={"class": "govuk-input--width-5"}),
+        input_formats=["%H:%M", "%H.%M", "%I:%M%p", "%I.%M%p", "%I%p", "%I:%M %p", "%I.%M %p"],
+        help_text="For example, 18:00 or 6pm. Leave blank if not yet known: no time is printed.",
+        error_messages={"invalid": "Enter the time like 18:00 or 6pm."},
     )
     venue = forms.CharField(label="Venue (optional)", required=False, max_length=255)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from frameworks.models import Framework
+        from frameworks.models import Board
 
-        self.fields["framework"].queryset = Framework.objects.order_by("name")
+        self.fields["board"].queryset = Board.objects.order_by("name")
+        self.fields["board"].empty_label = "Choose a board"
+        rounds = ReportingPeriod.objects.select_related("framework").order_by(
+            "framework__name", "-start_date"
+        )
+        self.rounds = {period.pk: period for period in rounds}
+        self.fields["period"].choices = [("", "Choose a round")] + [
+            (period.pk, f"{period.framework.name}: {period.label}")
+            for period in self.rounds.values()
+        ]
 
-    def clean(self):
-        cleaned = super().clean()
-        framework, label = cleaned.get("framework"), cleaned.get("period", "")
-        if framework and label:
-            period = framework.periods.filter(label__iexact=" ".join(label.split())).first()
-            if period is None:
-                labels = ", ".join(framework.periods.values_list("label", flat=True)) or "none yet"
-                self.add_error(
-                    "period", f"{framework.name} has no round “{label}”. Rounds: {labels}."
-                )
-            cleaned["period_obj"] = period
-        return cleaned
+    @property
+    def chosen_period(self) -> ReportingPeriod | None:
+        return self.rounds.get(self.cleaned_data.get("period"))
 
 
 class ReportTextForm(forms.ModelForm):
+    """The report's words, as people write them; the version they saw rides along."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # Each question where a person expects it: the paragraph under the classification, and each
+    # statutory section's "not applicable" under its text box.
+    field_order = [
+        "title",
+        "report_of",
+        "classification",
+        "exempt_paragraph",
+        "lead_member",
+        "originating_officers",
+        "wards_affected",
+        "key_decision_reason",
+        "strategic_priority",
+        "executive_summary",
+        "recommendations",
+        "equalities_comments",
+        "equalities_not_applicable",
+        "finance_comments",
+        "finance_not_applicable",
+        "legal_comments",
+        "legal_not_applicable",
+        "officer_contact",
+    ]
+
     class Meta:
         from frameworks.models import BoardReport
-        from frameworks.services.reports import TEXT_FIELDS
+        from frameworks.services.reports import EDITABLE_FIELDS
 
         model = BoardReport
-        fields = list(TEXT_FIELDS)
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "classification": forms.RadioSelect,
+            "exempt_paragraph": forms.RadioSelect,
             "executive_summary": forms.Textarea(attrs={"rows": 6}),
             "recommendations": forms.Textarea(attrs={"rows": 4}),
             "equalities_comments": forms.Textarea(attrs={"rows": 3}),
@@ -380,4 +427,83 @@ class ReportTextForm(forms.ModelForm):
             "legal_comments": forms.Textarea(attrs={"rows": 3}),
             "officer_contact": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {
+            "exempt_paragraph": "Which paragraph of Schedule 12A applies?",
+            "equalities_comments": "Equalities implications",
+            "finance_comments": "Comments of the Chief Finance Officer",
+            "legal_comments": "Comments of Legal Services",
+            "equalities_not_applicable": "Equalities implications are not applicable to this "
+            "report",
+            "finance_not_applicable": "Comments of the Chief Finance Officer are not applicable "
+            "to this report",
+            "legal_not_applicable": "Comments of Legal Services are not applicable to this report",
+        }
+        help_texts = {
+            "wards_affected": "For example, All wards. Needed before publishing.",
+            "key_decision_reason": "For example, Not a key decision. Needed before publishing.",
+            "recommendations": "One recommendation per line, after “The Board is recommended "
+            "to”. Needed before publishing.",
+            "equalities_comments": "As written by the equalities lead. Left blank, the draft "
+            "prints “To be completed” and the report cannot be published until it is written "
+            "or marked not applicable below.",
+            "finance_comments": "As written by, or agreed with, the Chief Finance Officer. Left "
+            "blank, the draft prints “To be completed” and the report cannot be published until "
+            "it is written or marked not applicable below.",
+            "legal_comments": "As written by, or agreed with, Legal Services. Left blank, the "
+            "draft prints “To be completed” and the report cannot be published until it is "
+            "written or marked not applicable below.",
+            "equalities_not_applicable": "The report prints “Not applicable to this report.” "
+            "Your name is kept in the report's history.",
+            "finance_not_applicable": "The report prints “Not applicable to this report.” "
+            "Your name is kept in the report's history.",
+            "legal_not_applicable": "The report prints “Not applicable to this report.” Your "
+            "name is kept in the report's history.",
+        }
         error_messages = {"title": {"required": "Enter the report's title."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exempt_paragraph"].choices = [
+            c for c in self.fields["exempt_paragraph"].choices if c[0] != ""
+        ]
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def validate_unique(self):
+        """Constraints are checked by the service and the database; the model's clean() has
+        already said, field by field, what is wrong (the constraint's own message would
+        repeat it without saying where)."""
+
+    def values(self) -> dict:
+        from frameworks.services.reports import EDITABLE_FIELDS
+
+        return {field: self.cleaned_data[field] for field in EDITABLE_FIELDS}
+
+
+class BoardForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the board or committee",
+        max_length=200,
+        help_text="As the papers print it, for example Transformation and Improvement Board.",
+        error_messages={"required": "Enter the board's name."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PublishForm(forms.Form):
+    """Publishing carries the version of the report the person previewed, and their
+    confirmation of each warning shown (the choices are the warnings of the moment)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    acknowledged = forms.MultipleChoiceField(
+        label="Before you publish",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledged"].choices = [
+            ("MEETING_PAST", "The meeting has passed"),
+            ("ROUND_OPEN", "The round is still open"),
+        ]

@@ -35,6 +35,20 @@ def update_is_editable(user, update: ProgressUpdate) -> bool:
 
 
 @rules.predicate
+def submitted_update(user, update: ProgressUpdate) -> bool:
+    return (
+        user.is_authenticated
+        and update.submitted_by_id is not None
+        and update.submitted_by_id == user.pk
+    )
+
+
+# Nobody reviews their own work: not the person who submitted the return, and not anyone who
+# holds a post on the milestone (superusers included: they count as the policy team).
+is_independent_reviewer = is_policy_team & ~submitted_update & ~holds_post_for_update
+
+
+@rules.predicate
 def holds_post_for_milestone(user, milestone: Milestone) -> bool:
     return (
         user.is_authenticated
@@ -67,11 +81,12 @@ reads_everything = is_policy_team | is_democratic_services | is_admin
 rules.add_perm("frameworks.view_own_returns", rules.is_authenticated)
 rules.add_perm("frameworks.view_update", holds_post_for_update | is_policy_team)
 rules.add_perm("frameworks.change_update", holds_post_for_update & update_is_editable)
-rules.add_perm("frameworks.review_update", is_policy_team)
+rules.add_perm("frameworks.review_update", is_independent_reviewer)
 rules.add_perm("frameworks.view_rounds", is_policy_team | is_democratic_services)
 rules.add_perm("frameworks.manage_rounds", is_policy_team)
 rules.add_perm("frameworks.prepare_reports", is_policy_team | is_democratic_services)
 rules.add_perm("frameworks.import_files", is_policy_team | is_admin)
+rules.add_perm("frameworks.manage_boards", is_policy_team | is_admin)
 rules.add_perm("frameworks.read_frameworks", rules.is_authenticated)
 rules.add_perm(
     "frameworks.read_framework",
@@ -89,3 +104,18 @@ def allowed(user, perm: str, obj=None) -> bool:
     """Check a rule as written: unlike `user.has_perm`, a superuser gets only what the rule
     gives (an administrator keeps the structure; they do not write officers' returns)."""
     return rules.has_perm(perm, user, obj)
+
+
+def review_refusal(user, update: ProgressUpdate) -> str:
+    """Why `user` may not approve or return `update` (`frameworks.review_update`), in words for
+    the review page and the service's error; "" when they may."""
+    if allowed(user, "frameworks.review_update", update):
+        return ""
+    if not is_policy_team(user):
+        return "Only the policy team can review returns."
+    if submitted_update(user, update):
+        return "You submitted this return, so another member of the policy team must review it."
+    return (
+        "You hold a post responsible for this milestone, so another member of the policy team "
+        "must review this return."
+    )

@@ -128,6 +128,19 @@ def update_get_for_user(*, pk: int, user) -> ProgressUpdate:
     )
 
 
+def update_as_read(*, update: ProgressUpdate, version: int | None):
+    """The return as it was at `version` (its audit trail's record), for showing a reviewer what
+    they read before it changed; None when there is no such record."""
+    if version is None:
+        return None
+    return (
+        update.history.filter(version=version)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
 # Policy team: rounds and the returns dashboard ----------------------------------------------
 def periods_by_framework() -> list[tuple[Framework, list[ReportingPeriod]]]:
     frameworks = Framework.objects.prefetch_related(

@@ -28,6 +28,7 @@ urlpatterns = [
     path("reports/<int:pk>/report.pdf", reports.report_pdf, name="report-pdf"),
     path("reports/<int:pk>/report.xlsx", reports.report_xlsx, name="report-xlsx"),
     path("reports/<int:pk>/publish/", reports.report_publish, name="report-publish"),
+    path("reports/<int:pk>/builds/", reports.report_build_start, name="report-build-start"),
     path("reports/<int:pk>/builds/<int:build>/", reports.report_build, name="report-build"),
     path(
         "reports/<int:pk>/builds/<int:build>/report.pdf",
@@ -39,6 +40,9 @@ urlpatterns = [
         reports.published_pdf,
         name="report-published-pdf",
     ),
+    path("reports/boards/", reports.board_list, name="board-list"),
+    path("reports/boards/new/", reports.board_create, name="board-create"),
+    path("reports/boards/<int:pk>/edit/", reports.board_edit, name="board-edit"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/new/", imports.import_create, name="import-create"),
     path("imports/new/rounds/", imports.import_rounds, name="import-rounds"),

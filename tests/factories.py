@@ -180,3 +180,34 @@ class ApprovedUpdateFactory(UpdateFactory):
     narrative = factory.Iterator(NARRATIVES)
     rag = RAG.IN_PROGRESS
     state = UpdateState.APPROVED
+
+
+BOARD = "Transformation and Improvement Board"
+
+# The statutory and cover text of seed 004's report to that board (9 December 2019), as its
+# officers wrote it: what a test report needs before it can be published.
+SEED_004_TEXT = {
+    "wards_affected": "All wards",
+    "key_decision_reason": "Not a key decision",
+    "recommendations": "Review and comment on the progress of the Tower Hamlets Improvement Plan",
+    "equalities_comments": (
+        "This report is in full compliance of the public sector equality duty (Equality Act 2010)."
+    ),
+    "finance_comments": (
+        "There are no financial implications arising from the recommendations within this report."
+    ),
+    "legal_comments": (
+        "The nature of the report is an update and therefore there are no further legal issues "
+        "arising from the report."
+    ),
+}
+
+
+def board_meeting(name: str = BOARD, *, date, time=None, venue: str = ""):
+    """A meeting of the named board, made through the services as the app makes it."""
+    from frameworks.models import Board
+    from frameworks.services import reports
+
+    board = Board.objects.filter(slug=reports.board_key(name)).first()
+    board = board or reports.board_create(name=name, user=None)
+    return reports.meeting_get_or_create(board=board, date=date, time=time, venue=venue)

@@ -124,7 +124,7 @@ def _seed(officers: int, password_hash: str) -> dict:
     period = reporting_period_create(
         framework=framework, label=label, start_date=start, end_date=end, due_date=end
     )
-    period = reporting_period_open(period=period, user=None)
+    period = reporting_period_open(period=period, user=None, expected_version=None)
     returns: dict[str, list[int]] = {user.username: [] for user in users}
     rows = ProgressUpdate.objects.filter(period=period).values_list(
         "pk", "milestone__leads__post__holders__username"

@@ -151,7 +151,7 @@ def _build(scale: dict, tags: tuple[str, str, str]) -> None:
             period = reporting_period_create(
                 framework=framework, label=label, start_date=start, end_date=end, due_date=end
             )
-            reporting_period_open(period=period, user=policy)
+            reporting_period_open(period=period, user=policy, expected_version=None)
 
 
 def build(scale: dict) -> dict:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,204 +15,578 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Framework',
+            name="Framework",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('owner', models.CharField(blank=True, help_text='The team or directorate that owns the plan.', max_length=200)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "owner",
+                    models.CharField(
+                        blank=True,
+                        help_text="The team or directorate that owns the plan.",
+                        max_length=200,
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='framework_end_after_start', violation_error_message='The end date must be on or after the start date.')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("start_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="framework_end_after_start",
+                        violation_error_message="The end date must be on or after the start date.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(blank=True, help_text='For example R6.19.', max_length=40)),
-                ('title', models.TextField()),
-                ('existing_activity', models.TextField(blank=True, help_text='What the council already does that this action builds on.')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('source_reference', models.CharField(blank=True, help_text='Where this milestone came from, e.g. a row number.', max_length=255)),
-                ('deadline_text', models.CharField(blank=True, max_length=255)),
-                ('deadline_date', models.DateField(blank=True, null=True)),
-                ('deadline_precision', models.CharField(blank=True, choices=[('DAY', 'Day'), ('MONTH', 'Month')], max_length=8)),
-                ('deadline_kind', models.CharField(choices=[('DATE', 'Date'), ('ONGOING', 'Ongoing'), ('TBC', 'To be confirmed'), ('IMMEDIATE', 'Immediate'), ('CONDITIONAL', 'Conditional'), ('NOT_SET', 'Not set')], default='NOT_SET', max_length=12)),
-                ('revised_deadline_text', models.CharField(blank=True, max_length=255)),
-                ('revised_deadline_date', models.DateField(blank=True, null=True)),
-                ('revised_deadline_precision', models.CharField(blank=True, choices=[('DAY', 'Day'), ('MONTH', 'Month')], max_length=8)),
-                ('revised_deadline_kind', models.CharField(blank=True, choices=[('DATE', 'Date'), ('ONGOING', 'Ongoing'), ('TBC', 'To be confirmed'), ('IMMEDIATE', 'Immediate'), ('CONDITIONAL', 'Conditional'), ('NOT_SET', 'Not set')], max_length=12)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='frameworks.framework')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "code",
+                    models.CharField(blank=True, help_text="For example R6.19.", max_length=40),
+                ),
+                ("title", models.TextField()),
+                (
+                    "existing_activity",
+                    models.TextField(
+                        blank=True,
+                        help_text="What the council already does that this action builds on.",
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "source_reference",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where this milestone came from, e.g. a row number.",
+                        max_length=255,
+                    ),
+                ),
+                ("deadline_text", models.CharField(blank=True, max_length=255)),
+                ("deadline_date", models.DateField(blank=True, null=True)),
+                (
+                    "deadline_precision",
+                    models.CharField(
+                        blank=True, choices=[("DAY", "Day"), ("MONTH", "Month")], max_length=8
+                    ),
+                ),
+                (
+                    "deadline_kind",
+                    models.CharField(
+                        choices=[
+                            ("DATE", "Date"),
+                            ("ONGOING", "Ongoing"),
+                            ("TBC", "To be confirmed"),
+                            ("IMMEDIATE", "Immediate"),
+                            ("CONDITIONAL", "Conditional"),
+                            ("NOT_SET", "Not set"),
+                        ],
+                        default="NOT_SET",
+                        max_length=12,
+                    ),
+                ),
+                ("revised_deadline_text", models.CharField(blank=True, max_length=255)),
+                ("revised_deadline_date", models.DateField(blank=True, null=True)),
+                (
+                    "revised_deadline_precision",
+                    models.CharField(
+                        blank=True, choices=[("DAY", "Day"), ("MONTH", "Month")], max_length=8
+                    ),
+                ),
+                (
+                    "revised_deadline_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("DATE", "Date"),
+                            ("ONGOING", "Ongoing"),
+                            ("TBC", "To be confirmed"),
+                            ("IMMEDIATE", "Immediate"),
+                            ("CONDITIONAL", "Conditional"),
+                            ("NOT_SET", "Not set"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="frameworks.framework",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'theme__order', 'order', 'pk'],
+                "ordering": ["framework", "theme__order", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255, unique=True)),
-                ('directorate', models.CharField(blank=True, max_length=200)),
-                ('former_titles', models.JSONField(blank=True, default=list, help_text='Earlier names of this post, newest first.')),
-                ('holders', models.ManyToManyField(blank=True, related_name='posts', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255, unique=True)),
+                ("directorate", models.CharField(blank=True, max_length=200)),
+                (
+                    "former_titles",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Earlier names of this post, newest first.",
+                    ),
+                ),
+                (
+                    "holders",
+                    models.ManyToManyField(
+                        blank=True, related_name="posts", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='MilestonePost',
+            name="MilestonePost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('LEAD', 'Lead'), ('SUPPORTING', 'Supporting')], default='LEAD', max_length=12)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leads', to='frameworks.milestone')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='milestone_links', to='frameworks.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("LEAD", "Lead"), ("SUPPORTING", "Supporting")],
+                        default="LEAD",
+                        max_length=12,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leads",
+                        to="frameworks.milestone",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="milestone_links",
+                        to="frameworks.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['milestone', 'order', 'pk'],
+                "ordering": ["milestone", "order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='posts',
-            field=models.ManyToManyField(related_name='milestones', through='frameworks.MilestonePost', to='frameworks.post'),
+            model_name="milestone",
+            name="posts",
+            field=models.ManyToManyField(
+                related_name="milestones", through="frameworks.MilestonePost", to="frameworks.post"
+            ),
         ),
         migrations.CreateModel(
-            name='ReportingPeriod',
+            name="ReportingPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('label', models.CharField(max_length=60)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('due_date', models.DateField(help_text="When officers' returns are due.")),
-                ('state', models.CharField(choices=[('DRAFT', 'Draft'), ('OPEN', 'Open'), ('CLOSED', 'Closed')], default='DRAFT', max_length=8)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='frameworks.framework')),
-                ('opened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("label", models.CharField(max_length=60)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                ("due_date", models.DateField(help_text="When officers' returns are due.")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("DRAFT", "Draft"), ("OPEN", "Open"), ("CLOSED", "Closed")],
+                        default="DRAFT",
+                        max_length=8,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="periods",
+                        to="frameworks.framework",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', '-start_date'],
-                'get_latest_by': 'start_date',
+                "ordering": ["framework", "-start_date"],
+                "get_latest_by": "start_date",
             },
         ),
         migrations.CreateModel(
-            name='ProgressUpdate',
+            name="ProgressUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('narrative', models.TextField(blank=True)),
-                ('rag', models.CharField(blank=True, choices=[('COMPLETED', 'Completed'), ('IN_PROGRESS', 'In progress'), ('OVERDUE', 'Overdue'), ('ONGOING', 'Ongoing'), ('NOT_STARTED', 'Not started'), ('CANCELLED', 'Cancelled')], max_length=12)),
-                ('rag_text', models.CharField(blank=True, help_text='The status exactly as written in an imported file.', max_length=500)),
-                ('new_deadline_text', models.CharField(blank=True, max_length=255)),
-                ('new_deadline_date', models.DateField(blank=True, null=True)),
-                ('new_deadline_precision', models.CharField(blank=True, choices=[('DAY', 'Day'), ('MONTH', 'Month')], max_length=8)),
-                ('new_deadline_kind', models.CharField(blank=True, choices=[('DATE', 'Date'), ('ONGOING', 'Ongoing'), ('TBC', 'To be confirmed'), ('IMMEDIATE', 'Immediate'), ('CONDITIONAL', 'Conditional'), ('NOT_SET', 'Not set')], max_length=12)),
-                ('percent_complete', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)])),
-                ('state', models.CharField(choices=[('NOT_STARTED', 'Not started'), ('DRAFT', 'Draft'), ('SUBMITTED', 'Submitted'), ('RETURNED', 'Returned'), ('APPROVED', 'Approved')], default='NOT_STARTED', max_length=12)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('saved_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.TextField(blank=True)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='frameworks.milestone')),
-                ('previous', models.ForeignKey(blank=True, help_text="The same milestone's update in the round before, shown beside the form.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='frameworks.progressupdate')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('saved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='frameworks.reportingperiod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("narrative", models.TextField(blank=True)),
+                (
+                    "rag",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("COMPLETED", "Completed"),
+                            ("IN_PROGRESS", "In progress"),
+                            ("OVERDUE", "Overdue"),
+                            ("ONGOING", "Ongoing"),
+                            ("NOT_STARTED", "Not started"),
+                            ("CANCELLED", "Cancelled"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "rag_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="The status exactly as written in an imported file.",
+                        max_length=500,
+                    ),
+                ),
+                ("new_deadline_text", models.CharField(blank=True, max_length=255)),
+                ("new_deadline_date", models.DateField(blank=True, null=True)),
+                (
+                    "new_deadline_precision",
+                    models.CharField(
+                        blank=True, choices=[("DAY", "Day"), ("MONTH", "Month")], max_length=8
+                    ),
+                ),
+                (
+                    "new_deadline_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("DATE", "Date"),
+                            ("ONGOING", "Ongoing"),
+                            ("TBC", "To be confirmed"),
+                            ("IMMEDIATE", "Immediate"),
+                            ("CONDITIONAL", "Conditional"),
+                            ("NOT_SET", "Not set"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "percent_complete",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("NOT_STARTED", "Not started"),
+                            ("DRAFT", "Draft"),
+                            ("SUBMITTED", "Submitted"),
+                            ("RETURNED", "Returned"),
+                            ("APPROVED", "Approved"),
+                        ],
+                        default="NOT_STARTED",
+                        max_length=12,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("saved_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("review_comment", models.TextField(blank=True)),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="frameworks.milestone",
+                    ),
+                ),
+                (
+                    "previous",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The same milestone's update in the round before, shown beside the form.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="frameworks.progressupdate",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "saved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="frameworks.reportingperiod",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['period__start_date', 'milestone__theme__order', 'milestone__order'],
+                "ordering": ["period__start_date", "milestone__theme__order", "milestone__order"],
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(blank=True, max_length=40)),
-                ('name', models.CharField(max_length=200)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='frameworks.framework')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(blank=True, max_length=40)),
+                ("name", models.CharField(max_length=200)),
+                ("order", models.PositiveIntegerField(default=0)),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="themes",
+                        to="frameworks.framework",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['framework', 'order', 'name'],
+                "ordering": ["framework", "order", "name"],
             },
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='theme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='milestones', to='frameworks.theme'),
+            model_name="milestone",
+            name="theme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="milestones",
+                to="frameworks.theme",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestonepost',
-            constraint=models.UniqueConstraint(fields=('milestone', 'post'), name='milestone_post_unique', violation_error_message='This post is already linked to the milestone.'),
+            model_name="milestonepost",
+            constraint=models.UniqueConstraint(
+                fields=("milestone", "post"),
+                name="milestone_post_unique",
+                violation_error_message="This post is already linked to the milestone.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.UniqueConstraint(fields=('framework', 'label'), name='period_label_unique_in_framework', violation_error_message='This framework already has a round with this label.'),
+            model_name="reportingperiod",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "label"),
+                name="period_label_unique_in_framework",
+                violation_error_message="This framework already has a round with this label.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'OPEN')), fields=('framework',), name='one_open_round_per_framework', violation_error_message='This framework already has an open round; close it first.'),
+            model_name="reportingperiod",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "OPEN")),
+                fields=("framework",),
+                name="one_open_round_per_framework",
+                violation_error_message="This framework already has an open round; close it first.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='period_end_after_start', violation_error_message='The round must end on or after the day it starts.'),
+            model_name="reportingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="period_end_after_start",
+                violation_error_message="The round must end on or after the day it starts.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='progressupdate',
-            index=models.Index(fields=['period', 'state'], name='update_period_state'),
+            model_name="progressupdate",
+            index=models.Index(fields=["period", "state"], name="update_period_state"),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.UniqueConstraint(fields=('milestone', 'period'), name='one_update_per_milestone_per_round', violation_error_message='This milestone already has an update for this round.'),
+            model_name="progressupdate",
+            constraint=models.UniqueConstraint(
+                fields=("milestone", "period"),
+                name="one_update_per_milestone_per_round",
+                violation_error_message="This milestone already has an update for this round.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('percent_complete__isnull', True), ('percent_complete__lte', 100), _connector='OR'), name='update_percent_complete_0_to_100', violation_error_message='Percent complete must be between 0 and 100.'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("percent_complete__isnull", True),
+                    ("percent_complete__lte", 100),
+                    _connector="OR",
+                ),
+                name="update_percent_complete_0_to_100",
+                violation_error_message="Percent complete must be between 0 and 100.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['NOT_STARTED', 'DRAFT']), models.Q(('rag', ''), _negated=True), models.Q(('rag_text', ''), _negated=True), _connector='OR'), name='update_submitted_has_rag', violation_error_message='A submitted update needs a RAG status.'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["NOT_STARTED", "DRAFT"]),
+                    models.Q(("rag", ""), _negated=True),
+                    models.Q(("rag_text", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="update_submitted_has_rag",
+                violation_error_message="A submitted update needs a RAG status.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'RETURNED'), _negated=True), models.Q(('review_comment', ''), _negated=True), _connector='OR'), name='update_returned_has_comment', violation_error_message='Say why the update is being returned.'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "RETURNED"), _negated=True),
+                    models.Q(("review_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="update_returned_has_comment",
+                violation_error_message="Say why the update is being returned.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('new_deadline_date__isnull', True), models.Q(('new_deadline_precision', ''), _negated=True), _connector='OR'), name='update_new_deadline_has_precision', violation_error_message='A parsed new deadline needs a precision (day or month).'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("new_deadline_date__isnull", True),
+                    models.Q(("new_deadline_precision", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="update_new_deadline_has_precision",
+                violation_error_message="A parsed new deadline needs a precision (day or month).",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='theme',
-            constraint=models.UniqueConstraint(fields=('framework', 'name'), name='theme_name_unique_in_framework', violation_error_message='This framework already has a theme with this name.'),
+            model_name="theme",
+            constraint=models.UniqueConstraint(
+                fields=("framework", "name"),
+                name="theme_name_unique_in_framework",
+                violation_error_message="This framework already has a theme with this name.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['framework', 'order'], name='milestone_framework_order'),
+            model_name="milestone",
+            index=models.Index(fields=["framework", "order"], name="milestone_framework_order"),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.UniqueConstraint(condition=models.Q(('code', ''), _negated=True), fields=('framework', 'code'), name='milestone_code_unique_in_framework', violation_error_message='This framework already has a milestone with this code.'),
+            model_name="milestone",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("code", ""), _negated=True),
+                fields=("framework", "code"),
+                name="milestone_code_unique_in_framework",
+                violation_error_message="This framework already has a milestone with this code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline_date__isnull', True), models.Q(('deadline_precision', ''), _negated=True), _connector='OR'), name='milestone_deadline_date_has_precision', violation_error_message='A parsed deadline needs a precision (day or month).'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("deadline_date__isnull", True),
+                    models.Q(("deadline_precision", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="milestone_deadline_date_has_precision",
+                violation_error_message="A parsed deadline needs a precision (day or month).",
+            ),
         ),
     ]

@@ -6,67 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0001_initial'),
+        ("frameworks", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=255)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('content', models.BinaryField(blank=True, help_text='The uploaded bytes, kept until the import is applied.')),
-                ('framework_name', models.CharField(max_length=200)),
-                ('layout', models.CharField(blank=True, max_length=12)),
-                ('requested_layout', models.CharField(default='auto', max_length=12)),
-                ('sheet_name', models.CharField(blank=True, max_length=100)),
-                ('period_label', models.CharField(blank=True, max_length=60)),
-                ('previous_period_label', models.CharField(blank=True, max_length=60)),
-                ('state', models.CharField(choices=[('PREVIEWED', 'Previewed'), ('APPLIED', 'Applied'), ('REFUSED', 'Refused')], default='PREVIEWED', max_length=10)),
-                ('report', models.JSONField(blank=True, default=dict)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=255)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "content",
+                    models.BinaryField(
+                        blank=True,
+                        help_text="The uploaded bytes, kept until the import is applied.",
+                    ),
+                ),
+                ("framework_name", models.CharField(max_length=200)),
+                ("layout", models.CharField(blank=True, max_length=12)),
+                ("requested_layout", models.CharField(default="auto", max_length=12)),
+                ("sheet_name", models.CharField(blank=True, max_length=100)),
+                ("period_label", models.CharField(blank=True, max_length=60)),
+                ("previous_period_label", models.CharField(blank=True, max_length=60)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("PREVIEWED", "Previewed"),
+                            ("APPLIED", "Applied"),
+                            ("REFUSED", "Refused"),
+                        ],
+                        default="PREVIEWED",
+                        max_length=10,
+                    ),
+                ),
+                ("report", models.JSONField(blank=True, default=dict)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-uploaded_at'],
+                "ordering": ["-uploaded_at"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='progressupdate',
-            name='update_submitted_has_rag',
+            model_name="progressupdate",
+            name="update_submitted_has_rag",
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='monitoring_groups',
-            field=models.JSONField(blank=True, default=list, help_text='Boards or groups that monitor this milestone.'),
+            model_name="milestone",
+            name="monitoring_groups",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Boards or groups that monitor this milestone."
+            ),
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='risk',
+            model_name="milestone",
+            name="risk",
             field=models.TextField(blank=True),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'SUBMITTED'), _negated=True), models.Q(('rag', ''), _negated=True), models.Q(('rag_text', ''), _negated=True), _connector='OR'), name='update_submitted_has_rag', violation_error_message='A submitted update needs a RAG status.'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "SUBMITTED"), _negated=True),
+                    models.Q(("rag", ""), _negated=True),
+                    models.Q(("rag_text", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="update_submitted_has_rag",
+                violation_error_message="A submitted update needs a RAG status.",
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='applied_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="importbatch",
+            name="applied_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='framework',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='imports', to='frameworks.framework'),
+            model_name="importbatch",
+            name="framework",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="imports",
+                to="frameworks.framework",
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='uploaded_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="importbatch",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

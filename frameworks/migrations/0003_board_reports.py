@@ -6,109 +6,261 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0002_import_batches_monitoring_groups'),
+        ("frameworks", "0002_import_batches_monitoring_groups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('venue', models.CharField(blank=True, max_length=255)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='frameworks.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("venue", models.CharField(blank=True, max_length=255)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meetings",
+                        to="frameworks.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_at'],
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='BoardReport',
+            name="BoardReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=255)),
-                ('report_of', models.CharField(blank=True, max_length=255, verbose_name='Report of')),
-                ('classification', models.CharField(choices=[('UNRESTRICTED', 'Unrestricted'), ('EXEMPT', 'Exempt')], default='UNRESTRICTED', max_length=12)),
-                ('lead_member', models.CharField(blank=True, max_length=255)),
-                ('originating_officers', models.CharField(blank=True, max_length=255, verbose_name='Originating officer(s)')),
-                ('wards_affected', models.CharField(blank=True, default='All wards', max_length=255)),
-                ('key_decision_reason', models.CharField(blank=True, default='Not a key decision', max_length=255, verbose_name='Reason for key decision')),
-                ('strategic_priority', models.CharField(blank=True, max_length=255, verbose_name='Strategic plan priority / outcome')),
-                ('executive_summary', models.TextField(blank=True)),
-                ('recommendations', models.TextField(blank=True, help_text='One recommendation per line, after “The Board is recommended to”.')),
-                ('equalities_comments', models.TextField(blank=True)),
-                ('finance_comments', models.TextField(blank=True)),
-                ('legal_comments', models.TextField(blank=True)),
-                ('officer_contact', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('framework', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='frameworks.framework')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='frameworks.reportingperiod')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='frameworks.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "report_of",
+                    models.CharField(blank=True, max_length=255, verbose_name="Report of"),
+                ),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[("UNRESTRICTED", "Unrestricted"), ("EXEMPT", "Exempt")],
+                        default="UNRESTRICTED",
+                        max_length=12,
+                    ),
+                ),
+                ("lead_member", models.CharField(blank=True, max_length=255)),
+                (
+                    "originating_officers",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="Originating officer(s)"
+                    ),
+                ),
+                (
+                    "wards_affected",
+                    models.CharField(blank=True, default="All wards", max_length=255),
+                ),
+                (
+                    "key_decision_reason",
+                    models.CharField(
+                        blank=True,
+                        default="Not a key decision",
+                        max_length=255,
+                        verbose_name="Reason for key decision",
+                    ),
+                ),
+                (
+                    "strategic_priority",
+                    models.CharField(
+                        blank=True, max_length=255, verbose_name="Strategic plan priority / outcome"
+                    ),
+                ),
+                ("executive_summary", models.TextField(blank=True)),
+                (
+                    "recommendations",
+                    models.TextField(
+                        blank=True,
+                        help_text="One recommendation per line, after “The Board is recommended to”.",
+                    ),
+                ),
+                ("equalities_comments", models.TextField(blank=True)),
+                ("finance_comments", models.TextField(blank=True)),
+                ("legal_comments", models.TextField(blank=True)),
+                ("officer_contact", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "framework",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reports",
+                        to="frameworks.framework",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="frameworks.reportingperiod",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="frameworks.meeting",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-meeting__starts_at', 'title'],
+                "ordering": ["-meeting__starts_at", "title"],
             },
         ),
         migrations.CreateModel(
-            name='PublishedReport',
+            name="PublishedReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('pdf', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('pages', models.PositiveIntegerField()),
-                ('published_at', models.DateTimeField()),
-                ('published_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='published', to='frameworks.boardreport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("pdf", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("pages", models.PositiveIntegerField()),
+                ("published_at", models.DateTimeField()),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="published",
+                        to="frameworks.boardreport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at', '-version'],
+                "ordering": ["-published_at", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='ReportBuild',
+            name="ReportBuild",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('QUEUED', 'Queued'), ('RUNNING', 'Building'), ('DONE', 'Ready'), ('FAILED', 'Failed')], default='QUEUED', max_length=8)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('message', models.CharField(blank=True, max_length=255)),
-                ('pdf', models.BinaryField(blank=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='builds', to='frameworks.boardreport')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("QUEUED", "Queued"),
+                            ("RUNNING", "Building"),
+                            ("DONE", "Ready"),
+                            ("FAILED", "Failed"),
+                        ],
+                        default="QUEUED",
+                        max_length=8,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("message", models.CharField(blank=True, max_length=255)),
+                ("pdf", models.BinaryField(blank=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="builds",
+                        to="frameworks.boardreport",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.UniqueConstraint(fields=('board', 'starts_at'), name='meeting_unique_per_board_and_time', violation_error_message='This board already meets at that date and time.'),
+            model_name="meeting",
+            constraint=models.UniqueConstraint(
+                fields=("board", "starts_at"),
+                name="meeting_unique_per_board_and_time",
+                violation_error_message="This board already meets at that date and time.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='publishedreport',
-            constraint=models.UniqueConstraint(fields=('report', 'version'), name='published_report_version_unique', violation_error_message='This version of the report is already published.'),
+            model_name="publishedreport",
+            constraint=models.UniqueConstraint(
+                fields=("report", "version"),
+                name="published_report_version_unique",
+                violation_error_message="This version of the report is already published.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportbuild',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='report_build_progress_0_to_100', violation_error_message='Progress is a percentage.'),
+            model_name="reportbuild",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)),
+                name="report_build_progress_0_to_100",
+                violation_error_message="Progress is a percentage.",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0003_board_reports'),
+        ("frameworks", "0003_board_reports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='framework',
-            name='officers_read_all',
-            field=models.BooleanField(default=True, help_text='If off, officers see only the milestones of the posts they hold.', verbose_name='Officers can read the whole framework'),
+            model_name="framework",
+            name="officers_read_all",
+            field=models.BooleanField(
+                default=True,
+                help_text="If off, officers see only the milestones of the posts they hold.",
+                verbose_name="Officers can read the whole framework",
+            ),
         ),
     ]

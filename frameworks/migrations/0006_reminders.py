@@ -6,29 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0005_audit_history_and_versions'),
+        ("frameworks", "0005_audit_history_and_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('BEFORE_DUE', 'Before the due date'), ('ON_DUE', 'On the due date'), ('AFTER_DUE', 'After the due date'), ('DIGEST', 'Weekly digest of late returns')], max_length=12)),
-                ('key', models.CharField(help_text='What makes this reminder unique, e.g. a date or a week.', max_length=100)),
-                ('subject', models.CharField(max_length=255)),
-                ('body', models.TextField()),
-                ('returns', models.PositiveIntegerField(default=0, help_text='Returns listed in the email.')),
-                ('sent_at', models.DateTimeField()),
-                ('period', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='frameworks.reportingperiod')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("BEFORE_DUE", "Before the due date"),
+                            ("ON_DUE", "On the due date"),
+                            ("AFTER_DUE", "After the due date"),
+                            ("DIGEST", "Weekly digest of late returns"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="What makes this reminder unique, e.g. a date or a week.",
+                        max_length=100,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=255)),
+                ("body", models.TextField()),
+                (
+                    "returns",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Returns listed in the email."
+                    ),
+                ),
+                ("sent_at", models.DateTimeField()),
+                (
+                    "period",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="frameworks.reportingperiod",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'kind', 'key'), name='reminder_sent_once', violation_error_message='This reminder has already been sent.')],
+                "ordering": ["-sent_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("recipient", "kind", "key"),
+                        name="reminder_sent_once",
+                        violation_error_message="This reminder has already been sent.",
+                    )
+                ],
             },
         ),
     ]

@@ -4,25 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('frameworks', '0007_unused_and_covered_indexes'),
+        ("frameworks", "0007_unused_and_covered_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importbatch',
-            name='comparison',
-            field=models.TextField(blank=True, help_text='What the preview compared: the import must find it again.'),
+            model_name="importbatch",
+            name="comparison",
+            field=models.TextField(
+                blank=True, help_text="What the preview compared: the import must find it again."
+            ),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='progress',
-            field=models.CharField(blank=True, help_text='The stage a background preview or import is at.', max_length=255),
+            model_name="importbatch",
+            name="progress",
+            field=models.CharField(
+                blank=True,
+                help_text="The stage a background preview or import is at.",
+                max_length=255,
+            ),
         ),
         migrations.AlterField(
-            model_name='importbatch',
-            name='state',
-            field=models.CharField(choices=[('UPLOADED', 'Uploaded'), ('PREVIEWING', 'Checking'), ('PREVIEWED', 'Ready to import'), ('REFUSED', 'Problems to fix'), ('APPLYING', 'Importing'), ('APPLIED', 'Imported'), ('FAILED', 'Failed')], default='PREVIEWED', max_length=12),
+            model_name="importbatch",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("UPLOADED", "Uploaded"),
+                    ("PREVIEWING", "Checking"),
+                    ("PREVIEWED", "Ready to import"),
+                    ("REFUSED", "Problems to fix"),
+                    ("APPLYING", "Importing"),
+                    ("APPLIED", "Imported"),
+                    ("FAILED", "Failed"),
+                ],
+                default="PREVIEWED",
+                max_length=12,
+            ),
         ),
     ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from frameworks.models import (
     RAG,
+    STATUTORY_SECTIONS,
     BoardReport,
     Milestone,
     MilestonePost,
@@ -27,7 +28,7 @@ from frameworks.models import (
     progress_mean,
 )
 
-SCHEMA = 1
+SCHEMA = 2  # 2: meeting time blank when unknown; statutory sections' "not applicable"
 NO_UPDATE = "NONE"
 NO_STATUS = "UNKNOWN"  # an update whose status was left blank
 RAG_ORDER = [
@@ -114,10 +115,16 @@ def _counts(values: list[str]) -> dict[str, int]:
 
 
 def report_text(report: BoardReport) -> dict[str, Any]:
-    return {
+    """The words people wrote. A statutory section is its comments, or "not applicable" when a
+    person marked it so, or blank: the template then says "To be completed" (only a draft can
+    be blank: publishing is refused until each is written or marked)."""
+    text = {
         "title": report.title,
         "report_of": report.report_of,
         "classification": report.get_classification_display(),
+        "exempt_paragraph": report.get_exempt_paragraph_display()
+        if report.exempt_paragraph
+        else "",
         "lead_member": report.lead_member,
         "originating_officers": report.originating_officers,
         "wards_affected": report.wards_affected,
@@ -127,11 +134,12 @@ def report_text(report: BoardReport) -> dict[str, Any]:
         "recommendations": [
             line.strip() for line in report.recommendations.splitlines() if line.strip()
         ],
-        "equalities_comments": report.equalities_comments,
-        "finance_comments": report.finance_comments,
-        "legal_comments": report.legal_comments,
         "officer_contact": report.officer_contact,
     }
+    for field, not_applicable, _heading in STATUTORY_SECTIONS:
+        text[field] = getattr(report, field)
+        text[not_applicable] = getattr(report, not_applicable)
+    return text
 
 
 def summary_sentence(total: int, counts: dict[str, int], previous: dict[str, int] | None) -> str:
@@ -188,7 +196,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
     ):
         by_milestone[update.milestone_id].append(update)
 
-    meeting_day = timezone.localtime(meeting.starts_at).date()
+    meeting_day = meeting.date
     has_percent = False
     themes: dict[int, dict[str, Any]] = {}
     exceptions: dict[str, list] = {"overdue": [], "slipped": [], "no_update": []}
@@ -276,7 +284,6 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
 
     counts = _counts(current_all)
     previous_counts = _counts(previous_all) if previous else None
-    local = timezone.localtime(meeting.starts_at)
     generated = as_of or timezone.now()
     return {
         "schema": SCHEMA,
@@ -285,10 +292,10 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         "previous_period": previous.label if previous else None,
         "board": meeting.board.name,
         "meeting": {
-            "date": f"{local.day} {local:%B %Y}",
-            "time": local.strftime("%H:%M"),
+            "date": f"{meeting.date.day} {meeting.date:%B %Y}",
+            "time": meeting.time_display,  # blank until known: never a guess
             "venue": meeting.venue,
-            "iso": local.isoformat(),
+            "iso": meeting.date.isoformat(),
         },
         "generated_at": timezone.localtime(generated).isoformat(timespec="seconds"),
         "text": report_text(report),

@@ -10,7 +10,6 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from frameworks.models import (
     DeadlineKind,
@@ -55,12 +54,22 @@ class DemoResult:
 
 def _load_board_report(framework: Framework) -> None:
     """A draft report of the tracked round to the Transformation and Improvement Board."""
-    from frameworks.services.reports import board_report_create, meeting_get_or_create
+    from frameworks.models import Board
+    from frameworks.services.reports import (
+        board_create,
+        board_key,
+        board_report_create,
+        meeting_get_or_create,
+    )
 
     period = framework.periods.get(label="Q2 2020-21")
+    name = "Transformation and Improvement Board"
+    board = Board.objects.filter(slug=board_key(name)).first() or board_create(name=name, user=None)
+    # The date the demo's report is for. Its time is not known (no paper gives one), so none
+    # is recorded and none is printed.
     meeting = meeting_get_or_create(
-        board_name="Transformation and Improvement Board",
-        starts_at=dt.datetime(2020, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
+        board=board,
+        date=dt.date(2020, 12, 9),
         venue="Council Chamber, Town Hall, Mulberry Place, 5 Clove Crescent, London E14 2BG",
     )
     if not framework.reports.filter(period=period, meeting=meeting).exists():
@@ -218,6 +227,6 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
     for label, p in periods.items():
         spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
         if spec_state == PeriodState.OPEN:
-            reporting_period_open(period=p, user=policy)
+            reporting_period_open(period=p, user=policy, expected_version=None)
     _load_board_report(framework)
     return DemoResult(framework, True, logins, _load_improvement_plan())

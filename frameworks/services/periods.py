@@ -1,4 +1,9 @@
-"""Writes to reporting rounds: create, open (creating every return), close."""
+"""Writes to reporting rounds: create, open (creating every return), close.
+
+Opening and closing lock the round, refuse a stale `expected_version` (the version of the
+confirm page the person read) and bump it. `expected_version=None` skips that check: only for
+callers with no page a person read (demo data, commands, tests).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,53 @@ from frameworks.models import (
     ProgressUpdate,
     ReportingPeriod,
     UpdateState,
+    person_name,
 )
+from frameworks.services.updates import moment_in_words
+
+
+class PeriodConflict(Exception):
+    """The round was opened, closed or changed by someone else since the page was loaded."""
+
+    def __init__(self, current: ReportingPeriod) -> None:
+        self.current = current
+        self.message = (
+            f"{current.label} was {_what_happened(current)} after you loaded this page; "
+            "nothing was changed."
+        )
+        super().__init__(self.message)
+
+
+def _what_happened(period: ReportingPeriod) -> str:
+    """The round's last change, from its audit trail: "opened by Jane Smith at 10:02"."""
+    record = period.history.order_by("-history_date", "-history_id").first()
+    verb = "changed"
+    if record is None:
+        who, when = None, period.updated_at
+    else:
+        who, when = record.history_user, record.history_date
+        if period.state == PeriodState.OPEN and record.history_user_id == period.opened_by_id:
+            verb = "opened"
+        elif period.state == PeriodState.CLOSED and record.history_user_id == period.closed_by_id:
+            verb = "closed"
+    return f"{verb} by {person_name(who, 'someone else')} at {moment_in_words(when)}"
+
+
+def _locked(period: ReportingPeriod, expected_version: int | None) -> ReportingPeriod:
+    current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise PeriodConflict(current)
+    return current
+
+
+def _label_taken(framework: Framework, label: str) -> str:
+    """If this framework already has a round called `label` (in any case): the error saying so."""
+    existing = (
+        ReportingPeriod.objects.filter(framework=framework, label__iexact=label)
+        .values_list("label", flat=True)
+        .first()
+    )
+    return "" if existing is None else f"This framework already has a round called {existing}."
 
 
 @transaction.atomic
@@ -30,26 +81,49 @@ def reporting_period_create(
     end_date: dt.date,
     due_date: dt.date,
 ) -> ReportingPeriod:
+    """Create a draft round. A name the framework already has (in any case or spacing, or
+    created a moment ago in another tab) is an error on the name, never a crash."""
+    label = " ".join(label.split())
     period = ReportingPeriod(
         framework=framework,
-        label=" ".join(label.split()),
+        label=label,
         start_date=start_date,
         end_date=end_date,
         due_date=due_date,
         state=PeriodState.DRAFT,
     )
-    period.full_clean()
-    period.save()
+    errors: dict = {}
+    try:
+        # The fields and clean() (the dates). The unique name is checked below, in any case.
+        period.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if taken := _label_taken(framework, label):
+        errors.setdefault("label", []).append(taken)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():  # a savepoint: this transaction stays usable after a refusal
+            period.save()
+    except IntegrityError as exc:  # another session created it between the check and the insert
+        if taken := _label_taken(framework, label):
+            raise ValidationError({"label": taken}) from exc
+        raise ValidationError(
+            "The round could not be created because another change was saved at the same "
+            "moment. Check the list of rounds, then try again."
+        ) from exc
     return period
 
 
 @transaction.atomic
-def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
+def reporting_period_open(
+    *, period: ReportingPeriod, user, expected_version: int | None
+) -> ReportingPeriod:
     """Open a round: one return for every milestone still open, carrying the last RAG forward.
 
     Completed and cancelled milestones drop out of the round but stay in the framework's history.
     """
-    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    period = _locked(period, expected_version)
     if period.state != PeriodState.DRAFT:
         raise ValidationError(f"{period.label} is {period.get_state_display().lower()}, not draft.")
     if ReportingPeriod.objects.filter(
@@ -94,6 +168,7 @@ def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
     period.state = PeriodState.OPEN
     period.opened_at = timezone.now()
     period.opened_by = user
+    period.version += 1  # the row is locked (select_for_update), so this cannot race
     period._history_user = user
     try:
         with transaction.atomic():
@@ -106,14 +181,17 @@ def reporting_period_open(*, period: ReportingPeriod, user) -> ReportingPeriod:
 
 
 @transaction.atomic
-def reporting_period_close(*, period: ReportingPeriod, user) -> ReportingPeriod:
+def reporting_period_close(
+    *, period: ReportingPeriod, user, expected_version: int | None
+) -> ReportingPeriod:
     """Close a round. Returns not submitted stay as they are and show as missing."""
-    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    period = _locked(period, expected_version)
     if period.state != PeriodState.OPEN:
         raise ValidationError(f"{period.label} is not open, so it cannot be closed.")
     period.state = PeriodState.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = user
+    period.version += 1  # the row is locked (select_for_update), so this cannot race
     period._history_user = user
     period.save()
     return period

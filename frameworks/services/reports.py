@@ -1,26 +1,36 @@
-"""Board reports: create with sensible defaults, edit, build the PDF (inline or in the
-background), and publish a frozen version for the meeting."""
+"""Board reports: the boards they go to, their meetings, creating and editing a report, building
+the PDF (inline or in the background), and publishing a frozen version for the meeting.
+
+Every write locks the row it changes and re-checks it; a person's save carries the version
+they saw and is refused, with what changed, when someone else saved first."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tasks import task
 
 from frameworks.models import (
+    STATUTORY_SECTIONS,
     Board,
     BoardReport,
+    Classification,
     Framework,
     Meeting,
+    PeriodState,
     PublishedReport,
     ReportBuild,
     ReportingPeriod,
+    person_name,
 )
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_pdf
@@ -41,45 +51,175 @@ TEXT_FIELDS = (
     "legal_comments",
     "officer_contact",
 )
+# What a person may change on the report's edit page: its text, the exempt paragraph, and the
+# statutory sections each marked "not applicable".
+EDITABLE_FIELDS = (
+    *TEXT_FIELDS,
+    "exempt_paragraph",
+    *(not_applicable for _, not_applicable, _ in STATUTORY_SECTIONS),
+)
+# Written by a person before a report can be published (the statutory sections may instead be
+# marked "not applicable").
+REQUIRED_TO_PUBLISH = ("title", "wards_affected", "key_decision_reason", "recommendations")
+
+
+class ReportConflict(Exception):
+    """Someone saved the report after this person opened it: nothing of theirs was written."""
+
+    def __init__(self, current: BoardReport, changed: list[ChangedField]) -> None:
+        super().__init__("This report was changed by someone else after you opened it.")
+        self.current = current
+        self.changed = changed
+
+
+@dataclass(frozen=True)
+class ChangedField:
+    field: str
+    label: str
+    seen: Any
+    now: Any
+    by: str
+
+
+@dataclass(frozen=True)
+class PublishWarning:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    published: PublishedReport
+    created: bool  # False when the same report was already published: that version is shown
+
+
+class PublishNeedsConfirmation(Exception):
+    def __init__(self, warnings: list[PublishWarning]) -> None:
+        super().__init__(" ".join(w.message for w in warnings))
+        self.warnings = warnings
+
+
+def board_key(name: str) -> str:
+    """Two spellings of one board's name give the same key: "&" reads as "and"; case, spaces
+    and punctuation do not count."""
+    return slugify(name.replace("&", " and "))[:200]
+
+
+def _board_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": "Enter the board's name."})
+    if len(name) > 200:
+        raise ValidationError({"name": "The board's name must be 200 characters or fewer."})
+    if not board_key(name):
+        raise ValidationError({"name": "Enter the board's name in letters or numbers."})
+    return name
+
+
+def _same_board_error(existing: Board | None, name: str) -> ValidationError:
+    shown = existing.name if existing else name
+    return ValidationError(
+        {"name": f"There is already a board called “{shown}”. Use it rather than a second one."}
+    )
+
+
+def _save_board(board: Board, name: str, user) -> Board:
+    key = board_key(name)
+    existing = Board.objects.filter(slug=key).exclude(pk=board.pk).first()
+    if existing is not None:
+        raise _same_board_error(existing, name)
+    board.name, board.slug = name, key
+    board._history_user = user
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin loses on the unique key
+            board.save()
+    except IntegrityError as exc:
+        raise _same_board_error(Board.objects.filter(slug=key).first(), name) from exc
+    return board
 
 
 @transaction.atomic
-def meeting_get_or_create(*, board_name: str, starts_at: dt.datetime, venue: str = "") -> Meeting:
-    name = " ".join(board_name.split())
-    if not name:
-        raise ValidationError({"board": "Enter the board's name."})
-    board = Board.objects.filter(name__iexact=name).first()
-    if board is None:
-        base = slugify(name)[:180] or "board"
-        slug, n = base, 1
-        while Board.objects.filter(slug=slug).exists():
-            n += 1
-            slug = f"{base}-{n}"
-        board = Board.objects.create(name=name, slug=slug)
-    meeting, created = Meeting.objects.get_or_create(
-        board=board, starts_at=starts_at, defaults={"venue": venue}
-    )
-    if not created and venue and meeting.venue != venue:
-        meeting.venue = venue
-        meeting.save(update_fields=["venue"])
+def board_create(*, name: str, user) -> Board:
+    """Add a board or committee to the list that reports are written for."""
+    return _save_board(Board(), _board_name(name), user)
+
+
+@transaction.atomic
+def board_rename(*, board: Board, name: str, user, expected_version: int | None) -> Board:
+    """Rename a board; its meetings and reports keep pointing at it."""
+    current = Board.objects.select_for_update().get(pk=board.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            {
+                "name": f"Someone else renamed this board to “{current.name}” after you "
+                "opened the page. Check the name, then save again."
+            }
+        )
+    current.version += 1
+    return _save_board(current, _board_name(name), user)
+
+
+@transaction.atomic
+def meeting_get_or_create(
+    *, board: Board, date: dt.date, time: dt.time | None = None, venue: str = "", user=None
+) -> Meeting:
+    """The board's meeting on that date. A time or venue given for a meeting that has none
+    is recorded; one that differs from what is recorded is refused, never overwritten."""
+    venue = " ".join(venue.split())
+    meeting = Meeting.objects.select_for_update().filter(board=board, date=date).first()
+    if meeting is None:
+        meeting = Meeting(board=board, date=date, time=time, venue=venue)
+        meeting._history_user = user
+        try:
+            with transaction.atomic():
+                meeting.save()
+        except IntegrityError:  # created by someone else a moment ago
+            meeting = Meeting.objects.select_for_update().get(board=board, date=date)
+        else:
+            return meeting
+    errors = {}
+    if time and meeting.time and time != meeting.time:
+        errors["meeting_time"] = (
+            f"{meeting} is recorded as starting at {meeting.time_display}. "
+            "Enter that time or leave it blank."
+        )
+    if venue and meeting.venue and venue != meeting.venue:
+        errors["venue"] = (
+            f"{meeting} is recorded as being at {meeting.venue}. "
+            "Enter that venue or leave it blank."
+        )
+    if errors:
+        raise ValidationError(errors)
+    fill = {
+        "time": time if meeting.time is None else None,
+        "venue": venue if not meeting.venue else "",
+    }
+    fill = {field: value for field, value in fill.items() if value}
+    if fill:
+        for field, value in fill.items():
+            setattr(meeting, field, value)
+        meeting._history_user = user
+        meeting.save(update_fields=list(fill))
     return meeting
 
 
-def _defaults(framework: Framework, period: ReportingPeriod, meeting: Meeting) -> dict:
+def _duplicate_report(period: ReportingPeriod, meeting: Meeting) -> ValidationError:
+    return ValidationError(
+        {
+            "period": f"There is already a report on {period.label} of {period.framework.name} "
+            f"for {meeting}. Open it from the list of reports."
+        }
+    )
+
+
+def _defaults(framework: Framework, period: ReportingPeriod) -> dict:
+    """What the data says: the plan's name, round and owner. Nothing a person has to decide
+    (summary, recommendations, wards, key decision, statutory comments) is written for them."""
     return {
         "title": f"{framework.name} – {period.label} progress",
         "report_of": framework.owner,
         "originating_officers": framework.owner,
         "strategic_priority": framework.name,
-        "executive_summary": (
-            f"This report sets out progress against the {framework.name} in {period.label}: "
-            "how many milestones are complete, in progress, ongoing or overdue, the "
-            "exceptions the Board should be aware of, and each milestone's update."
-        ),
-        "recommendations": (
-            f"Note the progress made against the {framework.name} in {period.label}.\n"
-            "Note the exceptions in section 2 and the actions being taken to address them."
-        ),
     }
 
 
@@ -89,27 +229,168 @@ def board_report_create(
 ) -> BoardReport:
     if period.framework_id != framework.pk:
         raise ValidationError({"period": "Choose a round of this framework."})
-    values = {**_defaults(framework, period, meeting), **{k: v for k, v in text.items() if v}}
+    values = {**_defaults(framework, period), **{k: v for k, v in text.items() if v}}
     unknown = set(values) - set(TEXT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown report fields: {', '.join(sorted(unknown))}")
+    if BoardReport.objects.filter(framework=framework, period=period, meeting=meeting).exists():
+        raise _duplicate_report(period, meeting)
     report = BoardReport(
         framework=framework, period=period, meeting=meeting, created_by=user, **values
     )
-    report.full_clean()
-    report.save()
+    report.full_clean(validate_constraints=False)
+    report._history_user = user
+    try:
+        with transaction.atomic():  # a double click or a second tab loses on the constraint
+            report.save()
+    except IntegrityError as exc:
+        raise _duplicate_report(period, meeting) from exc
     return report
+
+
+def _changed_since(current: BoardReport, seen_version: int) -> list[ChangedField]:
+    """The fields someone else changed since the person saw `seen_version`, and who."""
+    seen = current.history.filter(version=seen_version).order_by("-history_id").first()
+    latest = current.history.select_related("history_user").order_by("-history_id").first()
+    by = person_name(latest.history_user, "someone else") if latest else "someone else"
+    changed = []
+    for field in EDITABLE_FIELDS:
+        before = getattr(seen, field) if seen else None
+        now = getattr(current, field)
+        if seen is None or before != now:
+            changed.append(
+                ChangedField(
+                    field=field,
+                    label=str(BoardReport._meta.get_field(field).verbose_name).capitalize(),
+                    seen=before,
+                    now=now,
+                    by=by,
+                )
+            )
+    return changed
+
+
+def _locked_report(report: BoardReport, expected_version: int | None) -> BoardReport:
+    current = (
+        BoardReport.objects.select_for_update(of=("self",))
+        .select_related("framework", "period", "meeting__board")
+        .get(pk=report.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise ReportConflict(current, _changed_since(current, expected_version))
+    return current
 
 
 @transaction.atomic
-def board_report_update(*, report: BoardReport, **text) -> BoardReport:
-    for field, value in text.items():
-        if field not in TEXT_FIELDS:
-            raise ValueError(f"Unknown report field: {field}")
-        setattr(report, field, value)
-    report.full_clean()
-    report.save()
-    return report
+def board_report_update(
+    *, report: BoardReport, user=None, expected_version: int | None, **values
+) -> BoardReport:
+    """Save the report's text as the person wrote it. A save from a page opened before
+    someone else's save is refused (ReportConflict), so nobody's words are silently reverted."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown report fields: {', '.join(sorted(unknown))}")
+    current = _locked_report(report, expected_version)
+    for field, value in values.items():
+        setattr(current, field, value.strip() if isinstance(value, str) else value)
+    if current.classification != Classification.EXEMPT:
+        current.exempt_paragraph = None
+    current.full_clean(validate_constraints=False)
+    current.version += 1
+    current._history_user = user
+    current.save()
+    return current
+
+
+def board_report_publish_problems(report: BoardReport) -> dict[str, str]:
+    """What must be written before the report can go to a board, keyed by field."""
+    problems: dict[str, str] = {}
+    for field in REQUIRED_TO_PUBLISH:
+        if not getattr(report, field).strip():
+            label = BoardReport._meta.get_field(field).verbose_name
+            problems[field] = f"{str(label).capitalize()}: write it before publishing."
+    for text, not_applicable, heading in STATUTORY_SECTIONS:
+        if not getattr(report, text).strip() and not getattr(report, not_applicable):
+            problems[text] = f"{heading}: write the comments, or mark them not applicable."
+    if report.classification == Classification.EXEMPT and report.exempt_paragraph is None:
+        problems["exempt_paragraph"] = (
+            "Select the paragraph of Schedule 12A that makes this report exempt."
+        )
+    return problems
+
+
+def board_report_publish_warnings(
+    report: BoardReport, *, today: dt.date | None = None
+) -> list[PublishWarning]:
+    """What a person should know before publishing: each needs their confirmation."""
+    today = today or timezone.localdate()
+    warnings = []
+    if report.meeting.date < today:
+        warnings.append(
+            PublishWarning(
+                "MEETING_PAST",
+                f"The meeting was on {report.meeting.date.day} "
+                f"{report.meeting.date:%B %Y}, which has passed.",
+            )
+        )
+    if report.period.state == PeriodState.OPEN:
+        warnings.append(
+            PublishWarning(
+                "ROUND_OPEN",
+                f"{report.period.label} is still open: returns may still change after you "
+                "publish, and the published version will not show them.",
+            )
+        )
+    return warnings
+
+
+def _comparable(snapshot: dict) -> dict:
+    """A snapshot as stored (JSON) without the moment it was built."""
+    data = json.loads(json.dumps(snapshot))
+    data.pop("generated_at", None)
+    return data
+
+
+@transaction.atomic
+def board_report_publish(
+    *,
+    report: BoardReport,
+    user,
+    expected_version: int | None,
+    acknowledged: Collection[str] = (),
+) -> PublishOutcome:
+    """Freeze the report for the meeting: the snapshot, the PDF bytes and their SHA-256.
+
+    Refused while a required section is unwritten, and until each warning (meeting passed,
+    round open) is confirmed. Publishing what is already the latest version shows that version
+    instead of making another; a change in the text or the data makes a new version and keeps
+    the old ones. The report's row is locked, so concurrent clicks publish once.
+    """
+    current = _locked_report(report, expected_version)
+    problems = board_report_publish_problems(current)
+    if problems:
+        raise ValidationError(list(problems.values()))
+    warnings = board_report_publish_warnings(current)
+    unconfirmed = [w for w in warnings if w.code not in set(acknowledged)]
+    if unconfirmed:
+        raise PublishNeedsConfirmation(unconfirmed)
+    now = timezone.now()
+    snapshot = build_snapshot(report=current, as_of=now)
+    latest = current.published.order_by("-version").first()
+    if latest is not None and _comparable(latest.snapshot) == _comparable(snapshot):
+        return PublishOutcome(published=latest, created=False)
+    rendered = render_pdf(snapshot)
+    published = PublishedReport.objects.create(
+        report=current,
+        version=(latest.version if latest else 0) + 1,
+        snapshot=snapshot,
+        pdf=rendered.content,
+        sha256=rendered.sha256,
+        pages=rendered.pages,
+        published_by=user,
+        published_at=now,
+    )
+    return PublishOutcome(published=published, created=True)
 
 
 def board_report_pdf(*, report: BoardReport):
@@ -119,29 +400,6 @@ def board_report_pdf(*, report: BoardReport):
 
 def needs_background_build(report: BoardReport) -> bool:
     return report.framework.milestones.count() > settings.TRACKER_INLINE_REPORT_MILESTONES
-
-
-@transaction.atomic
-def board_report_publish(*, report: BoardReport, user) -> PublishedReport:
-    """Freeze the report for the meeting: the snapshot, the PDF bytes and their SHA-256.
-
-    Republishing makes a new version and keeps the old ones.
-    """
-    report = BoardReport.objects.select_for_update().get(pk=report.pk)
-    now = timezone.now()
-    snapshot = build_snapshot(report=report, as_of=now)
-    rendered = render_pdf(snapshot)
-    version = (report.published.aggregate(v=Max("version"))["v"] or 0) + 1
-    return PublishedReport.objects.create(
-        report=report,
-        version=version,
-        snapshot=snapshot,
-        pdf=rendered.content,
-        sha256=rendered.sha256,
-        pages=rendered.pages,
-        published_by=user,
-        published_at=now,
-    )
 
 
 def published_report_reprint(*, published: PublishedReport) -> bytes:
@@ -155,11 +413,20 @@ def published_report_reprint(*, published: PublishedReport) -> bytes:
 
 
 @transaction.atomic
-def report_build_start(*, report: BoardReport, user) -> ReportBuild:
-    """Queue a background build of a large report's PDF."""
+def report_build_start(*, report: BoardReport, user) -> tuple[ReportBuild, bool]:
+    """Queue a background build of a large report's PDF, unless one is already queued or
+    running for it: then that build is the answer (a second click builds nothing more)."""
+    BoardReport.objects.select_for_update().filter(pk=report.pk).first()
+    running = (
+        report.builds.filter(state__in=[ReportBuild.State.QUEUED, ReportBuild.State.RUNNING])
+        .defer("pdf")
+        .first()
+    )
+    if running is not None:
+        return running, False
     build = ReportBuild.objects.create(report=report, requested_by=user)
     transaction.on_commit(lambda: build_report_pdf.enqueue(build_id=build.pk))
-    return build
+    return build, True
 
 
 @task()

@@ -1,7 +1,9 @@
 """Writes to progress updates (returns): save a draft, submit, approve, return.
 
 Every function is atomic, locks the row it changes, and refuses a stale `expected_version`
-(optimistic concurrency), so an officer's words are never silently overwritten.
+(optimistic concurrency), so an officer's words are never silently overwritten and a reviewer
+never approves or returns text they did not read. `expected_version=None` skips that check: only
+for callers with no page a person read (demo data, commands, tests).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from frameworks.models import (
     ProgressUpdate,
     UpdateState,
     format_deadline,
+    person_name,
 )
+from frameworks.rules import review_refusal
 
 MAX_NARRATIVE_LENGTH = 20_000
 
@@ -32,6 +36,36 @@ class UpdateConflict(Exception):
     def __init__(self, current: ProgressUpdate) -> None:
         super().__init__("This return was changed by someone else after you opened it.")
         self.current = current
+
+
+def moment_in_words(moment: dt.datetime, *, now: dt.datetime | None = None) -> str:
+    """A time as the pages give it, in local time: "10:02" today, else "10:02 on 3 March 2021"."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localtime(now or timezone.now()).date():
+        return f"{local:%H:%M}"
+    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+
+
+def describe_change(update: ProgressUpdate) -> str:
+    """Who last changed a return and how, from its audit trail: "Sam Ahmed resubmitted it at
+    10:02". For telling a reviewer why the page they read is out of date."""
+    record = update.history.order_by("-history_date", "-history_id").first()
+    who_id = record.history_user_id if record else None
+    actors = {
+        UpdateState.SUBMITTED: (update.submitted_by_id, "resubmitted it"),
+        UpdateState.DRAFT: (
+            update.saved_by_id,
+            "saved it as a draft, so it is no longer submitted",
+        ),
+        UpdateState.RETURNED: (update.reviewed_by_id, "returned it to the officer"),
+        UpdateState.APPROVED: (update.reviewed_by_id, "approved it"),
+    }
+    actor_id, verb = actors.get(update.state, (None, "changed it"))
+    if who_id != actor_id:
+        verb = "changed it"
+    who = person_name(record.history_user if record else None, "Someone else")
+    when = record.history_date if record else update.updated_at
+    return f"{who} {verb} at {moment_in_words(when)}"
 
 
 @dataclass(frozen=True)
@@ -168,14 +202,29 @@ def progress_update_submit(
     return current
 
 
-@transaction.atomic
-def progress_update_approve(*, update: ProgressUpdate, user, comment: str = "") -> ProgressUpdate:
-    """Approve a submitted return; an approved new deadline becomes the milestone's deadline."""
-    current = _locked(update, None)
+def _reviewable(
+    update: ProgressUpdate, user, expected_version: int | None, action: str
+) -> ProgressUpdate:
+    """Lock the return; refuse it if it changed since the reviewer read it, if the reviewer is
+    not independent of it (`frameworks.review_update`), or if it is not submitted."""
+    current = _locked(update, expected_version)
+    refusal = review_refusal(user, current)
+    if refusal:
+        raise ValidationError(refusal)
     if current.state != UpdateState.SUBMITTED:
         raise ValidationError(
-            f"Only submitted returns can be approved; this one is {current.get_state_display()}."
+            f"Only submitted returns can be {action}; this one is {current.get_state_display()}."
         )
+    return current
+
+
+@transaction.atomic
+def progress_update_approve(
+    *, update: ProgressUpdate, user, comment: str = "", expected_version: int | None
+) -> ProgressUpdate:
+    """Approve a submitted return, as read at `expected_version`; an approved new deadline
+    becomes the milestone's deadline."""
+    current = _reviewable(update, user, expected_version, "approved")
     now = timezone.now()
     current.state = UpdateState.APPROVED
     current.reviewed_at = now
@@ -205,16 +254,15 @@ def progress_update_approve(*, update: ProgressUpdate, user, comment: str = "") 
 
 
 @transaction.atomic
-def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> ProgressUpdate:
-    """Send a submitted return back to the officer with a comment saying what to change."""
+def progress_update_return(
+    *, update: ProgressUpdate, user, comment: str, expected_version: int | None
+) -> ProgressUpdate:
+    """Send a submitted return, as read at `expected_version`, back to the officer with a
+    comment saying what to change."""
     comment = comment.strip()
     if not comment:
         raise ValidationError({"comment": "Enter a comment saying what the officer should change."})
-    current = _locked(update, None)
-    if current.state != UpdateState.SUBMITTED:
-        raise ValidationError(
-            f"Only submitted returns can be returned; this one is {current.get_state_display()}."
-        )
+    current = _reviewable(update, user, expected_version, "returned")
     current.state = UpdateState.RETURNED
     current.reviewed_at = timezone.now()
     current.reviewed_by = user

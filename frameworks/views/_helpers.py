@@ -4,6 +4,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 
 from frameworks.rules import allowed
 
@@ -33,6 +35,10 @@ rounds_reader_required = require_perm(
 reports_required = require_perm(
     "frameworks.prepare_reports", "Only democratic services and the policy team prepare reports."
 )
+boards_required = require_perm(
+    "frameworks.manage_boards",
+    "Only the policy team and administrators keep the list of boards.",
+)
 importer_required = require_perm(
     "frameworks.import_files", "Only administrators and the policy team can import files."
 )
@@ -48,3 +54,12 @@ def add_service_errors(form: Form, error: ValidationError) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def download(content: bytes | str, content_type: str, name: str) -> HttpResponse:
+    """A file to save (PDF, spreadsheet, CSV, JSON): never kept by a shared cache or by the
+    browser's, since it holds what only signed-in people may read."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response

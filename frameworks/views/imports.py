@@ -15,7 +15,7 @@ from frameworks.forms import NEW_FRAMEWORK, ImportForm
 from frameworks.importers import templates as blank_templates
 from frameworks.models import Framework, ImportBatch, ReportingPeriod
 from frameworks.services import import_batches as batches
-from frameworks.views._helpers import importer_required
+from frameworks.views._helpers import download, importer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 500  # rows of each preview table; the page says how many more there are
@@ -265,6 +265,4 @@ def import_template(request: HttpRequest, layout: str) -> HttpResponse:
         content = blank_templates.blank_workbook(layout)
     except KeyError as exc:
         raise Http404("No such layout.") from exc
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{layout}-template.xlsx"'
-    return response
+    return download(content, XLSX, f"{layout}-template.xlsx")

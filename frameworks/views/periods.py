@@ -10,10 +10,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from frameworks import selectors
-from frameworks.forms import PeriodForm
-from frameworks.models import Framework, ReportingPeriod, UpdateState
+from frameworks.forms import ConfirmForm, PeriodForm
+from frameworks.models import Framework, PeriodState, ReportingPeriod, UpdateState
 from frameworks.roles import is_policy_team
 from frameworks.services.periods import (
+    PeriodConflict,
     reporting_period_close,
     reporting_period_create,
     reporting_period_open,
@@ -71,12 +72,21 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpResponse:
+    """Confirm opening or closing a round. The page carries the round's version: if someone
+    opened, closed or changed it meanwhile, nothing is done and the page says what happened."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
     error = None
     if request.method == "POST":
+        form = ConfirmForm(request.POST)
         service = reporting_period_open if action == "open" else reporting_period_close
         try:
-            period = service(period=period, user=request.user)
+            if not form.is_valid():
+                raise ValidationError(form.non_field_errors())
+            period = service(
+                period=period, user=request.user, expected_version=form.cleaned_data["version"]
+            )
+        except PeriodConflict as exc:
+            period, error = exc.current, exc.message
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -89,10 +99,17 @@ def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpRes
                 messages.success(request, f"Round {period.label} is closed.")
             return redirect(period)
     outstanding = period.updates.outstanding().count()
+    ready = period.state == (PeriodState.DRAFT if action == "open" else PeriodState.OPEN)
     return render(
         request,
         "frameworks/period_confirm.html",
-        {"period": period, "action": action, "error": error, "outstanding": outstanding},
+        {
+            "period": period,
+            "action": action,
+            "error": error,
+            "outstanding": outstanding,
+            "ready": ready,
+        },
     )
 
 

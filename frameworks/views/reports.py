@@ -3,35 +3,38 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from frameworks.forms import ReportCreateForm, ReportTextForm
-from frameworks.models import Board, BoardReport, PublishedReport, ReportBuild
+from frameworks.forms import BoardForm, PublishForm, ReportCreateForm, ReportTextForm
+from frameworks.models import Board, BoardReport, Meeting, PublishedReport, ReportBuild
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_xlsx
+from frameworks.rules import allowed
 from frameworks.services import reports as report_services
-from frameworks.views._helpers import add_service_errors, reports_required
+from frameworks.views._helpers import (
+    add_service_errors,
+    boards_required,
+    download,
+    reports_required,
+)
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(content, content_type, name)
 
 
 def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
-    day = timezone.localtime(report.meeting.starts_at).date().isoformat()
+    day = report.meeting.date.isoformat()
     suffix = f"-v{version}" if version else ""
     return f"{slugify(report.framework.name)}-{slugify(report.period.label)}-{day}{suffix}.{ext}"
 
@@ -39,41 +42,77 @@ def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
 @reports_required
 @require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
-    boards = Board.objects.prefetch_related(
-        "meetings__reports__published", "meetings__reports__period"
+    published = PublishedReport.objects.defer("pdf", "snapshot").order_by("-version")
+    boards = (
+        Board.objects.filter(meetings__reports__published__isnull=False)
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "meetings",
+                queryset=Meeting.objects.filter(reports__published__isnull=False).distinct(),
+            ),
+            Prefetch(
+                "meetings__reports",
+                queryset=BoardReport.objects.filter(published__isnull=False)
+                .distinct()
+                .select_related("period"),
+            ),
+            Prefetch("meetings__reports__published", queryset=published),
+        )
     )
     drafts = BoardReport.objects.select_related("meeting__board", "period", "framework").filter(
         published__isnull=True
     )
-    return render(request, "frameworks/boardreport_list.html", {"boards": boards, "drafts": drafts})
+    return render(
+        request,
+        "frameworks/boardreport_list.html",
+        {
+            "boards": boards,
+            "drafts": drafts,
+            "can_manage_boards": allowed(request.user, "frameworks.manage_boards"),
+        },
+    )
 
 
 @reports_required
 @require_http_methods(["GET", "POST"])
 def report_create(request: HttpRequest) -> HttpResponse:
-    form = ReportCreateForm(request.POST or None)
+    form = ReportCreateForm(request.POST or None, initial=_create_initial(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        starts_at = dt.datetime.combine(
-            data["meeting_date"], data["meeting_time"] or dt.time(18, 30),
-            tzinfo=timezone.get_current_timezone(),
-        )  # fmt: skip
+        period = form.chosen_period
         try:
-            meeting = report_services.meeting_get_or_create(
-                board_name=data["board"], starts_at=starts_at, venue=data["venue"]
-            )
-            report = report_services.board_report_create(
-                framework=data["framework"],
-                period=data["period_obj"],
-                meeting=meeting,
-                user=request.user,
-            )
+            with transaction.atomic():
+                meeting = report_services.meeting_get_or_create(
+                    board=data["board"],
+                    date=data["meeting_date"],
+                    time=data["meeting_time"],
+                    venue=data["venue"],
+                    user=request.user,
+                )
+                report = report_services.board_report_create(
+                    framework=period.framework, period=period, meeting=meeting, user=request.user
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Report created. Check its text, then preview it.")
+            messages.success(request, "Report created. Write its text, then preview it.")
             return redirect(report)
-    return render(request, "frameworks/boardreport_form.html", {"form": form, "creating": True})
+    return render(
+        request,
+        "frameworks/boardreport_form.html",
+        {
+            "form": form,
+            "creating": True,
+            "can_manage_boards": allowed(request.user, "frameworks.manage_boards"),
+        },
+    )
+
+
+def _create_initial(request: HttpRequest) -> dict:
+    """A link from a round's page can say which round the report is about."""
+    period = request.GET.get("period", "")
+    return {"period": int(period)} if period.isdigit() else {}
 
 
 def _report(pk: int) -> BoardReport:
@@ -96,8 +135,48 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "published": published,
             "builds": builds,
             "background": report_services.needs_background_build(report),
+            "problems": report_services.board_report_publish_problems(report),
         },
     )
+
+
+def _merged_after_conflict(
+    form: ReportTextForm, conflict: report_services.ReportConflict
+) -> tuple[ReportTextForm, list]:
+    """The person's edits laid over the report as it is now. A field only the other person
+    changed takes their text (saving again must not revert it); a field both changed keeps
+    this person's text, with theirs shown beside it, for the person to decide."""
+    current = conflict.current
+    theirs = {change.field: change for change in conflict.changed}
+    data = form.data.copy()
+    both = []
+    for field in report_services.EDITABLE_FIELDS:
+        change = theirs.get(field)
+        if change is None:
+            continue
+        mine = form.cleaned_data.get(field)
+        if mine == change.seen or (mine in ("", None, False) and change.seen in ("", None, False)):
+            bound = ReportTextForm(instance=current)[field]
+            value = bound.value()
+            if isinstance(value, bool):
+                if value:
+                    data[field] = "on"
+                else:
+                    data.pop(field, None)
+            else:
+                data[field] = "" if value is None else str(value)
+        elif mine != change.now:
+            both.append(change)
+    data["version"] = str(current.version)
+    merged = ReportTextForm(data, instance=_report(current.pk))
+    merged.is_valid()
+    for change in both:
+        merged.add_error(
+            change.field,
+            f"{change.by} changed this after you opened the page. Their text is shown at the "
+            "top of the page; keep yours or copy theirs in, then save again.",
+        )
+    return merged, both
 
 
 @reports_required
@@ -105,11 +184,33 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     form = ReportTextForm(request.POST or None, instance=report)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        report_services.board_report_update(report=report, **form.cleaned_data)
-        messages.success(request, "Report text saved.")
-        return redirect(report)
-    return render(request, "frameworks/boardreport_form.html", {"form": form, "report": report})
+        try:
+            report_services.board_report_update(
+                report=report,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.values(),
+            )
+        except report_services.ReportConflict as exc:
+            conflict = exc
+            form, _ = _merged_after_conflict(form, exc)
+            form.add_error(
+                None,
+                "Someone else saved this report after you opened it, so nothing you wrote has "
+                "been saved yet. What they changed is shown below; check it, then save again.",
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Report text saved.")
+            return redirect(report)
+    return render(
+        request,
+        "frameworks/boardreport_form.html",
+        {"form": form, "report": report, "conflict": conflict},
+    )
 
 
 @reports_required
@@ -124,13 +225,27 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @reports_required
 @require_safe
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The PDF from today's data; large reports are built in the background."""
+    """The PDF from today's data. A small report is laid out as it is asked for; a large one is
+    built in the background, which only a POST starts: this page shows its builds."""
     report = _report(pk)
     if report_services.needs_background_build(report):
-        build = report_services.report_build_start(report=report, user=request.user)
-        return redirect("frameworks:report-build", pk=report.pk, build=build.pk)
+        builds = report.builds.select_related("requested_by").defer("pdf")[:5]
+        return render(
+            request, "frameworks/reportbuild_list.html", {"report": report, "builds": builds}
+        )
     rendered = report_services.board_report_pdf(report=report)
     return _file(rendered.content, PDF, _name(report, "pdf"))
+
+
+@reports_required
+@require_POST
+def report_build_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a background build, or show the one already under way."""
+    report = _report(pk)
+    build, created = report_services.report_build_start(report=report, user=request.user)
+    if not created:
+        messages.info(request, "This PDF is already being built: here is its progress.")
+    return redirect("frameworks:report-build", pk=report.pk, build=build.pk)
 
 
 @reports_required
@@ -164,14 +279,58 @@ def report_build_pdf(request: HttpRequest, pk: int, build: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
-    if request.method == "POST":
-        published = report_services.board_report_publish(report=report, user=request.user)
-        messages.success(
-            request,
-            f"Published version {published.version} for the meeting: {published.pages} pages.",
-        )
-        return redirect(report)
-    return render(request, "frameworks/boardreport_publish.html", {"report": report})
+    form = PublishForm(request.POST or None, initial={"version": report.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = report_services.board_report_publish(
+                report=report,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                acknowledged=form.cleaned_data["acknowledged"],
+            )
+        except report_services.ReportConflict as exc:
+            conflict = exc
+            report = _report(pk)
+            form = PublishForm(initial={"version": report.version})
+            form.is_valid()
+        except report_services.PublishNeedsConfirmation as exc:
+            form.add_error(
+                "acknowledged",
+                "Confirm that you have read each warning before publishing: "
+                + " ".join(w.message for w in exc.warnings),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            published = outcome.published
+            if outcome.created:
+                messages.success(
+                    request,
+                    f"Published version {published.version} for the meeting: "
+                    f"{published.pages} pages.",
+                )
+            else:
+                messages.info(
+                    request,
+                    f"Nothing has changed since version {published.version} was published, "
+                    "so no new version was made. Version "
+                    f"{published.version} is the one for the meeting.",
+                )
+            return redirect(report)
+    warnings = report_services.board_report_publish_warnings(report)
+    form.fields["acknowledged"].choices = [(w.code, w.message) for w in warnings]
+    return render(
+        request,
+        "frameworks/boardreport_publish.html",
+        {
+            "report": report,
+            "form": form,
+            "warnings": warnings,
+            "problems": report_services.board_report_publish_problems(report),
+            "conflict": conflict,
+        },
+    )
 
 
 @reports_required
@@ -191,3 +350,49 @@ def published_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect(published.report)
     return _file(content, PDF, _name(published.report, "pdf", version))
+
+
+# Boards: a managed list the report form picks from -----------------------------------------
+
+
+@boards_required
+@require_safe
+def board_list(request: HttpRequest) -> HttpResponse:
+    boards = Board.objects.annotate(meeting_count=Count("meetings"))
+    return render(request, "frameworks/board_list.html", {"boards": boards})
+
+
+@boards_required
+@require_http_methods(["GET", "POST"])
+def board_create(request: HttpRequest) -> HttpResponse:
+    form = BoardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            board = report_services.board_create(name=form.cleaned_data["name"], user=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{board.name} added to the list of boards.")
+            return redirect("frameworks:board-list")
+    return render(request, "frameworks/board_form.html", {"form": form})
+
+
+@boards_required
+@require_http_methods(["GET", "POST"])
+def board_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Board, pk=pk)
+    form = BoardForm(request.POST or None, initial={"name": board.name, "version": board.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            board = report_services.board_rename(
+                board=board,
+                name=form.cleaned_data["name"],
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Renamed to {board.name}.")
+            return redirect("frameworks:board-list")
+    return render(request, "frameworks/board_form.html", {"form": form, "board": board})

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from frameworks import selectors
 from frameworks.forms import ReviewForm, UpdateForm
 from frameworks.models import UpdateState
-from frameworks.roles import can_edit_update, holds_post_for, is_policy_team
+from frameworks.roles import can_edit_update, is_policy_team
+from frameworks.rules import allowed, review_refusal
 from frameworks.services.reminders import reminders_for
 from frameworks.services.updates import (
     UpdateConflict,
+    describe_change,
     progress_update_approve,
     progress_update_return,
     progress_update_save_draft,
@@ -56,7 +58,8 @@ def _update_context(request, update, form, conflict=None) -> dict:
         "autosave_seconds": settings.TRACKER_AUTOSAVE_SECONDS,
         "conflict": conflict,
         "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
-        "can_review": is_policy_team(request.user) and update.state == UpdateState.SUBMITTED,
+        "can_review": update.state == UpdateState.SUBMITTED
+        and allowed(request.user, "frameworks.review_update", update),
     }
 
 
@@ -142,27 +145,64 @@ def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "frameworks/update_form.html#autosave-status", context)
 
 
+def _decide_again(request: HttpRequest, current, message: str) -> ReviewForm:
+    """The review form after the return changed under the reviewer: their comment kept, their
+    decision cleared (it was made on other text), the version now the one on the page."""
+    data = request.POST.copy()
+    data.pop("decision", None)
+    data["version"] = str(current.version)
+    form = ReviewForm(data)
+    form.is_valid()
+    form.errors.pop("decision", None)  # asked again, not an error of theirs
+    form.add_error(None, message)
+    return form
+
+
 @policy_team_required
 @require_http_methods(["GET", "POST"])
 def update_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or return a submitted return: only as read (its version), and only by a member of
+    the policy team who neither submitted it nor holds a post for its milestone."""
     update = selectors.update_get_for_user(pk=pk, user=request.user)
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if form.cleaned_data["decision"] == ReviewForm.APPROVE:
-                progress_update_approve(
-                    update=update, user=request.user, comment=form.cleaned_data["comment"]
+    read_before = None
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            approving = form.cleaned_data["decision"] == ReviewForm.APPROVE
+            service = progress_update_approve if approving else progress_update_return
+            try:
+                service(
+                    update=update,
+                    user=request.user,
+                    comment=form.cleaned_data["comment"],
+                    expected_version=form.cleaned_data["version"],
                 )
-                messages.success(request, f"Approved: {update.milestone.title[:80]}")
+            except UpdateConflict as exc:
+                read_before = selectors.update_as_read(
+                    update=update, version=form.cleaned_data["version"]
+                )
+                update = selectors.update_get_for_user(pk=pk, user=request.user)
+                still = update.state == UpdateState.SUBMITTED
+                form = _decide_again(
+                    request,
+                    update,
+                    f"This return changed after you opened it: {describe_change(exc.current)}. "
+                    "Nothing has been approved or returned"
+                    + (": read the current update below, then decide again." if still else "."),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
             else:
-                progress_update_return(
-                    update=update, user=request.user, comment=form.cleaned_data["comment"]
+                title = update.milestone.title[:80]
+                messages.success(
+                    request,
+                    f"Approved: {title}" if approving else f"Returned to the officer: {title}",
                 )
-                messages.success(request, f"Returned to the officer: {update.milestone.title[:80]}")
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return redirect("frameworks:period-detail", pk=update.period_id)
+                return redirect("frameworks:period-detail", pk=update.period_id)
+    else:
+        form = ReviewForm(initial={"version": update.version})
+    submitted = update.state == UpdateState.SUBMITTED
+    refusal = review_refusal(request.user, update) if submitted else ""
     return render(
         request,
         "frameworks/update_detail.html",
@@ -171,8 +211,9 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
             "milestone": update.milestone,
             "previous": update.previous,
             "form": form,
-            "can_review": update.state == UpdateState.SUBMITTED,
-            "is_holder": holds_post_for(request.user, update),
+            "can_review": submitted and not refusal,
+            "refusal": refusal,
+            "read_before": read_before,
             "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
         },
     )

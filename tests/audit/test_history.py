@@ -20,7 +20,9 @@ def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(update, off
     new = (timezone.localdate() + dt.timedelta(days=300)).strftime("%d/%m/%Y")
     data = UpdateInput(narrative="Draft CCfA done.", rag="IN_PROGRESS", new_deadline=new)
     progress_update_submit(update=update, user=officer, data=data, expected_version=None)
-    progress_update_return(update=update, user=policy_user, comment="Say what impact it had.")
+    progress_update_return(
+        update=update, user=policy_user, comment="Say what impact it had.", expected_version=None
+    )
     records = list(ProgressUpdate.history.filter(id=update.pk).order_by("history_date"))
     assert [r.state for r in records] == ["NOT_STARTED", "SUBMITTED", "RETURNED"]
     assert records[1].narrative == "Draft CCfA done." and records[0].narrative == ""
@@ -30,7 +32,7 @@ def test_milestone_history_page_reads_newest_first(client, update, officer, poli
     data = UpdateInput(narrative="Signed off by CLT.", rag="OVERDUE")
     client.force_login(officer)
     progress_update_submit(update=update, user=officer, data=data, expected_version=None)
-    progress_update_approve(update=update, user=policy_user)
+    progress_update_approve(update=update, user=policy_user, expected_version=None)
     milestone = update.milestone
     milestone._history_user = policy_user
     milestone.deadline_text = "Nov-20"

@@ -46,7 +46,7 @@ def test_why_this_rag_in_words(update, officer, policy_user):
             ),
             expected_version=None,
         )
-        progress_update_approve(update=update, user=policy_user)
+        progress_update_approve(update=update, user=policy_user, expected_version=None)
     milestone.refresh_from_db()
     facts = insight.why_this_rag(milestone=milestone, today=dt.date(2021, 1, 20))
     assert facts[0] == "Deadline December 2020 passed 20 days ago."

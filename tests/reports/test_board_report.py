@@ -7,7 +7,6 @@ import re
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.utils.html import escape
 from pypdf import PdfReader
 
@@ -16,8 +15,7 @@ from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_pdf
 from frameworks.services import reports
 from frameworks.services.demo import demo_data_load
-
-BOARD = "Transformation and Improvement Board"
+from tests.factories import BOARD, SEED_004_TEXT, board_meeting
 
 
 @pytest.fixture
@@ -27,18 +25,14 @@ def demo(db):
 
 @pytest.fixture
 def report(demo):
-    meeting = reports.meeting_get_or_create(
-        board_name=BOARD,
-        starts_at=dt.datetime(2020, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
-        venue="Council Chamber, Town Hall, Mulberry Place",
-    )
-    return reports.board_report_create(
-        framework=demo,
-        period=demo.periods.get(label="Q2 2020-21"),
-        meeting=meeting,
+    """The demo's draft report to the board, with its text written as seed 004's was."""
+    draft = demo.reports.get(period__label="Q2 2020-21")
+    return reports.board_report_update(
+        report=draft,
+        expected_version=draft.version,
         lead_member="Cabinet Member for Resources",
         originating_officers="Divisional Director SPP",
-        wards_affected="All wards",
+        **SEED_004_TEXT,
     )
 
 
@@ -110,8 +104,14 @@ def test_the_pdf_is_tagged_a4_with_landscape_appendix_title_language_and_fonts(r
     )
 
 
+def publish(report, **kwargs):
+    return reports.board_report_publish(
+        report=report, user=None, expected_version=None, acknowledged=["MEETING_PAST"], **kwargs
+    )
+
+
 def test_published_report_reprints_byte_for_byte_after_the_data_changes(report, demo):
-    published = reports.board_report_publish(report=report, user=None)
+    published = publish(report).published
     assert published.version == 1 and published.pages > 5
     Milestone.objects.filter(framework=demo).update(title="Renamed after the meeting")
     ProgressUpdate.objects.filter(period__label="Q2 2020-21").update(narrative="Rewritten")
@@ -119,10 +119,18 @@ def test_published_report_reprints_byte_for_byte_after_the_data_changes(report, 
     assert reprint == bytes(published.pdf)
     assert render_pdf(published.snapshot).content == bytes(published.pdf)
     assert "Renamed after the meeting" not in " ".join(pdf_text(reprint)[1])
-    again = reports.board_report_publish(report=report, user=None)
-    assert again.version == 2
-    assert again.sha256 != published.sha256
+    again = publish(report)
+    assert again.created and again.published.version == 2
+    assert again.published.sha256 != published.sha256
     assert report.published.count() == 2
+
+
+def test_publishing_the_same_report_again_shows_the_version_already_published(report):
+    first = publish(report)
+    second = publish(report)
+    assert first.created and not second.created
+    assert second.published == first.published
+    assert report.published.count() == 1
 
 
 def test_the_pdf_bytes_do_not_depend_on_the_clock(report, monkeypatch):
@@ -155,10 +163,7 @@ def test_snapshot_query_count_does_not_grow_with_the_plan(
 
 def test_actions_plan_shows_percent_and_group_rollups(demo):
     plan = Framework.objects.get(name="Tower Hamlets Improvement Plan")
-    meeting = reports.meeting_get_or_create(
-        board_name=BOARD,
-        starts_at=dt.datetime(2019, 12, 9, 18, 30, tzinfo=timezone.get_current_timezone()),
-    )
+    meeting = board_meeting(date=dt.date(2019, 12, 9), time=dt.time(18))
     report = reports.board_report_create(framework=plan, period=plan.periods.get(), meeting=meeting)
     snapshot = build_snapshot(report=report)
     assert snapshot["has_percent"]

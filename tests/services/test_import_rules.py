@@ -232,7 +232,7 @@ def approve_in_q3(demo, policy_user, **data) -> ProgressUpdate:
         progress_update_submit(
             update=update, user=officer, data=UpdateInput(**data), expected_version=None
         )
-        return progress_update_approve(update=update, user=policy_user)
+        return progress_update_approve(update=update, user=policy_user, expected_version=None)
 
 
 def close(demo, label: str) -> None:

@@ -14,7 +14,7 @@ from frameworks.services.updates import (
     progress_update_save_draft,
     progress_update_submit,
 )
-from tests.factories import UpdateFactory
+from tests.factories import UpdateFactory, UserFactory
 
 
 def future(days: int = 400) -> str:
@@ -99,7 +99,7 @@ def test_approve_makes_update_read_only_and_revises_deadline(update, officer, po
     new = future()
     data = UpdateInput(narrative="On track.", rag=RAG.IN_PROGRESS, new_deadline=new)
     progress_update_submit(update=update, user=officer, data=data, expected_version=None)
-    approved = progress_update_approve(update=update, user=policy_user)
+    approved = progress_update_approve(update=update, user=policy_user, expected_version=None)
     assert approved.state == UpdateState.APPROVED
     approved.milestone.refresh_from_db()
     assert approved.milestone.revised_deadline_text == new
@@ -110,9 +110,12 @@ def test_approve_makes_update_read_only_and_revises_deadline(update, officer, po
 def test_return_needs_comment_and_officer_can_resubmit(update, officer, policy_user):
     progress_update_submit(update=update, user=officer, data=GOOD, expected_version=None)
     with pytest.raises(ValidationError):
-        progress_update_return(update=update, user=policy_user, comment="  ")
+        progress_update_return(update=update, user=policy_user, comment="  ", expected_version=None)
     returned = progress_update_return(
-        update=update, user=policy_user, comment="Please say what impact the training had."
+        update=update,
+        user=policy_user,
+        comment="Please say what impact the training had.",
+        expected_version=None,
     )
     assert returned.state == UpdateState.RETURNED
     draft = progress_update_save_draft(
@@ -127,7 +130,7 @@ def test_return_needs_comment_and_officer_can_resubmit(update, officer, policy_u
 
 def test_only_submitted_updates_can_be_reviewed(update, policy_user):
     with pytest.raises(ValidationError, match="Only submitted"):
-        progress_update_approve(update=update, user=policy_user)
+        progress_update_approve(update=update, user=policy_user, expected_version=None)
 
 
 def test_closed_round_is_read_only(update, officer):
@@ -175,3 +178,103 @@ def test_database_refuses_a_second_update_for_the_same_round(update):
 def test_database_refuses_submitted_update_without_status():
     with pytest.raises(IntegrityError), transaction.atomic():
         UpdateFactory(state=UpdateState.SUBMITTED, rag="", rag_text="")
+
+
+# Reviews: never of text the reviewer did not see, never of one's own work -------------------
+def test_approving_a_return_the_officer_changed_since_the_page_was_read_is_refused(
+    update, officer, policy_user
+):
+    seen = progress_update_submit(
+        update=update, user=officer, data=GOOD, expected_version=update.version
+    )
+    resubmitted = progress_update_submit(
+        update=update,
+        user=officer,
+        data=UpdateInput(narrative="Words the reviewer never read.", rag=RAG.ONGOING),
+        expected_version=seen.version,
+    )
+    with pytest.raises(UpdateConflict) as exc:
+        progress_update_approve(update=update, user=policy_user, expected_version=seen.version)
+    assert exc.value.current.narrative == "Words the reviewer never read."
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED  # not approved
+    assert update.reviewed_by is None
+    assert update.version == resubmitted.version
+
+
+def test_returning_a_return_the_officer_changed_since_the_page_was_read_is_refused(
+    update, officer, policy_user
+):
+    seen = progress_update_submit(update=update, user=officer, data=GOOD, expected_version=None)
+    progress_update_save_draft(
+        update=update, user=officer, data=GOOD, expected_version=seen.version
+    )
+    with pytest.raises(UpdateConflict):
+        progress_update_return(
+            update=update,
+            user=policy_user,
+            comment="Add the impact.",
+            expected_version=seen.version,
+        )
+    update.refresh_from_db()
+    assert update.state == UpdateState.DRAFT
+    assert update.review_comment == ""
+
+
+def test_approving_the_version_read_is_accepted(update, officer, policy_user):
+    seen = progress_update_submit(update=update, user=officer, data=GOOD, expected_version=None)
+    approved = progress_update_approve(
+        update=update, user=policy_user, expected_version=seen.version
+    )
+    assert approved.state == UpdateState.APPROVED
+    assert approved.narrative == GOOD.narrative
+    assert approved.version == seen.version + 1
+
+
+@pytest.mark.parametrize("decision", ["approve", "return"])
+def test_the_person_who_submitted_a_return_cannot_review_it(update, policy_user, decision):
+    # A policy-team member can submit (the service does not ask who holds the post).
+    seen = progress_update_submit(update=update, user=policy_user, data=GOOD, expected_version=None)
+    with pytest.raises(ValidationError, match="You submitted this return, so another member"):
+        if decision == "approve":
+            progress_update_approve(update=update, user=policy_user, expected_version=seen.version)
+        else:
+            progress_update_return(
+                update=update, user=policy_user, comment="Fine.", expected_version=seen.version
+            )
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED and update.reviewed_by is None
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+@pytest.mark.parametrize("decision", ["approve", "return"])
+def test_a_holder_of_the_milestones_post_cannot_review_it(
+    update, officer, post, policy_user, superuser, decision
+):
+    reviewer = policy_user
+    if superuser:
+        reviewer = UserFactory(username="root", is_superuser=True, is_staff=True)
+    post.holders.add(reviewer)
+    seen = progress_update_submit(update=update, user=officer, data=GOOD, expected_version=None)
+    with pytest.raises(ValidationError, match="You hold a post responsible for this milestone"):
+        if decision == "approve":
+            progress_update_approve(update=update, user=reviewer, expected_version=seen.version)
+        else:
+            progress_update_return(
+                update=update, user=reviewer, comment="Fine.", expected_version=seen.version
+            )
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED and update.reviewed_by is None
+
+
+def test_a_superuser_who_submitted_cannot_approve_it(update):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    seen = progress_update_submit(update=update, user=root, data=GOOD, expected_version=None)
+    with pytest.raises(ValidationError, match="You submitted this return"):
+        progress_update_approve(update=update, user=root, expected_version=seen.version)
+
+
+def test_only_the_policy_team_reviews(update, officer, other_officer):
+    seen = progress_update_submit(update=update, user=officer, data=GOOD, expected_version=None)
+    with pytest.raises(ValidationError, match="Only the policy team"):
+        progress_update_approve(update=update, user=other_officer, expected_version=seen.version)

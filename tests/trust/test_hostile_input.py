@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from frameworks import exports
@@ -15,6 +14,7 @@ from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_pdf
 from frameworks.services import reports
 from frameworks.services.imports import legacy_import
+from tests.factories import board_meeting
 from tests.workbooks import CCFA, tracker
 
 PAYLOADS = [
@@ -83,11 +83,13 @@ def test_payloads_typed_into_the_update_form_are_escaped_on_pages_and_in_the_pdf
     client.force_login(policy_user)
     review = client.get(reverse("frameworks:update-review", args=[update.pk])).content.decode()
     assert_inert(review)
-    client.post(reverse("frameworks:update-review", args=[update.pk]), {"decision": "approve"})
-    meeting = reports.meeting_get_or_create(
-        board_name="Transformation and Improvement Board",
-        starts_at=dt.datetime(2021, 1, 20, 18, 30, tzinfo=timezone.get_current_timezone()),
+    client.post(
+        reverse("frameworks:update-review", args=[update.pk]),
+        {"decision": "approve", "version": update.version},
     )
+    update.refresh_from_db()
+    assert update.state == "APPROVED"  # so the report below prints the payloads too
+    meeting = board_meeting(date=dt.date(2021, 1, 20))
     report = reports.board_report_create(
         framework=update.milestone.framework, period=update.period, meeting=meeting
     )

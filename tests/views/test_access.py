@@ -46,8 +46,12 @@ ALLOWED = {
     "report-xlsx": REPORTS,
     "report-publish": REPORTS,
     "report-build": REPORTS,
+    "report-build-start": set(),  # POST only: a GET never starts work
     "report-build-pdf": REPORTS,
     "report-published-pdf": REPORTS,
+    "board-list": POLICY,
+    "board-create": POLICY,
+    "board-edit": POLICY,
     "import-list": POLICY,
     "import-create": POLICY,
     "import-rounds": POLICY,  # htmx fragment; a plain request is sent to the form
@@ -67,6 +71,9 @@ POST_ALLOWED = {
     "report-create": REPORTS,
     "report-edit": REPORTS,
     "report-publish": REPORTS,
+    "report-build-start": REPORTS,
+    "board-create": POLICY,
+    "board-edit": POLICY,
     "import-create": POLICY,
     "import-confirm": POLICY,
 }
@@ -89,10 +96,8 @@ def urls(update):
     batch = ImportBatch.objects.create(
         file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
     )
-    meeting = Meeting.objects.create(
-        board=Board.objects.create(name="Transformation and Improvement Board", slug="tib"),
-        starts_at=timezone.now(),
-    )
+    board = Board.objects.create(name="Transformation and Improvement Board", slug="tib")
+    meeting = Meeting.objects.create(board=board, date=timezone.localdate())
     report = BoardReport.objects.create(
         framework=update.milestone.framework, period=update.period, meeting=meeting, title="Q3"
     )
@@ -108,6 +113,9 @@ def urls(update):
         "report-create": None,
         "report-build": {"pk": report.pk, "build": build.pk},
         "report-build-pdf": {"pk": report.pk, "build": build.pk},
+        "board-list": None,
+        "board-create": None,
+        "board-edit": {"pk": board.pk},
         "report-published-pdf": {"pk": report.pk, "version": 1},
         "import-detail": {"pk": batch.pk},
         "import-progress": {"pk": batch.pk},

@@ -1,10 +1,14 @@
+import re
+
 import pytest
 from django.urls import reverse
 
 from frameworks.models import PeriodState, UpdateState
+from frameworks.services.periods import reporting_period_close, reporting_period_open
 from tests.factories import (
     MilestoneFactory,
     PeriodFactory,
+    PolicyUserFactory,
     PostFactory,
     UpdateFactory,
     UserFactory,
@@ -26,13 +30,19 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
     assert response.status_code == 302
     period = framework.periods.get(label="Q3 2020-21")
     assert period.state == PeriodState.DRAFT
-    response = client.post(reverse("frameworks:period-open", args=[period.pk]), follow=True)
+    page = client.get(reverse("frameworks:period-open", args=[period.pk])).content.decode()
+    assert f'name="version" value="{period.version}"' in page
+    response = client.post(
+        reverse("frameworks:period-open", args=[period.pk]),
+        {"version": period.version},
+        follow=True,
+    )
     assert "1 returns created" in response.content.decode()
     period.refresh_from_db()
     assert period.state == PeriodState.OPEN
     page = client.get(reverse("frameworks:period-close", args=[period.pk])).content.decode()
     assert "1 return has not been submitted" in page
-    client.post(reverse("frameworks:period-close", args=[period.pk]))
+    client.post(reverse("frameworks:period-close", args=[period.pk]), {"version": period.version})
     period.refresh_from_db()
     assert period.state == PeriodState.CLOSED
 
@@ -143,3 +153,94 @@ def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
             client.get(reverse("frameworks:framework-detail", args=[period.framework.slug]))
         counts.append((len(dashboard.captured_queries), len(overview.captured_queries)))
     assert counts[0] == counts[1]
+
+
+# A confirm page that is out of date, and a round created twice ------------------------------
+def seen_version(page: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', page).group(1)
+
+
+def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
+    client, policy_user, milestone
+):
+    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    client.force_login(policy_user)
+    url = reverse("frameworks:period-open", args=[period.pk])
+    version = seen_version(client.get(url).content.decode())
+    jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
+    reporting_period_open(period=period, user=jane, expected_version=None)
+    response = client.post(url, {"version": version})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Q3 2020-21 was opened by Jane Smith at " in page
+    assert "after you loaded this page; nothing was changed." in page
+    assert "Open round</button>" not in page  # nothing left to confirm
+    period.refresh_from_db()
+    assert period.opened_by == jane
+    assert period.updates.count() == 1
+
+
+def test_closing_from_a_page_loaded_before_someone_else_closed_it_says_so(
+    client, policy_user, milestone
+):
+    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    period = reporting_period_open(period=period, user=policy_user, expected_version=None)
+    client.force_login(policy_user)
+    url = reverse("frameworks:period-close", args=[period.pk])
+    version = seen_version(client.get(url).content.decode())
+    jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
+    reporting_period_close(period=period, user=jane, expected_version=None)
+    page = client.post(url, {"version": version}).content.decode()
+    assert "Q3 2020-21 was closed by Jane Smith at " in page
+    assert "Close round</button>" not in page
+    period.refresh_from_db()
+    assert period.closed_by == jane
+
+
+def test_opening_a_round_whose_dates_changed_meanwhile_shows_them_and_asks_again(
+    client, policy_user, milestone
+):
+    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    client.force_login(policy_user)
+    url = reverse("frameworks:period-open", args=[period.pk])
+    version = seen_version(client.get(url).content.decode())
+    period.due_date = period.due_date.replace(day=8)  # as the admin saves it
+    period.version += 1
+    period._history_user = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
+    period.save()
+    page = client.post(url, {"version": version}).content.decode()
+    assert "Q3 2020-21 was changed by Jane Smith at " in page
+    assert "8 January 2021" in page  # the new due date, to read before opening
+    assert f'name="version" value="{period.version}"' in page
+    period.refresh_from_db()
+    assert period.state == PeriodState.DRAFT
+    client.post(url, {"version": period.version})
+    period.refresh_from_db()
+    assert period.state == PeriodState.OPEN
+
+
+def test_a_confirm_without_the_version_read_changes_nothing(client, policy_user, milestone):
+    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    client.force_login(policy_user)
+    response = client.post(reverse("frameworks:period-open", args=[period.pk]))
+    assert response.status_code == 200
+    assert "Reload the page" in response.content.decode()
+    period.refresh_from_db()
+    assert period.state == PeriodState.DRAFT
+
+
+@pytest.mark.parametrize("again", ["Q3 2020-21", "q3 2020-21", "Q3  2020-21"])
+def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
+    client, policy_user, milestone, again
+):
+    client.force_login(policy_user)
+    url = reverse("frameworks:period-create", args=[milestone.framework.slug])
+    data = {"start_date": "01/10/2020", "end_date": "31/12/2020", "due_date": "15/01/2021"}
+    assert client.post(url, {**data, "label": "Q3 2020-21"}).status_code == 302
+    response = client.post(url, {**data, "label": again})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert '<a href="#id_label">This framework already has a round called Q3 2020-21.</a>' in page
+    assert milestone.framework.periods.count() == 1

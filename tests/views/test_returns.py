@@ -1,11 +1,20 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from frameworks.models import RAG, UpdateState
-from tests.factories import ApprovedUpdateFactory, MilestoneFactory, PeriodFactory, UpdateFactory
+from frameworks.services.updates import UpdateInput, progress_update_approve, progress_update_submit
+from tests.factories import (
+    ApprovedUpdateFactory,
+    MilestoneFactory,
+    PeriodFactory,
+    PolicyUserFactory,
+    UpdateFactory,
+    UserFactory,
+)
 
 
 def future() -> str:
@@ -171,9 +180,13 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
     update.save()
     client.force_login(policy_user)
     review = reverse("frameworks:update-review", args=[update.pk])
-    response = client.post(review, {"decision": "return", "comment": ""})
+    version = update.version
+    assert f'name="version" value="{version}"' in client.get(review).content.decode()
+    response = client.post(review, {"decision": "return", "comment": "", "version": version})
     assert "Enter a comment" in response.content.decode()
-    response = client.post(review, {"decision": "return", "comment": "Please add the impact."})
+    response = client.post(
+        review, {"decision": "return", "comment": "Please add the impact.", "version": version}
+    )
     assert response.status_code == 302
     client.force_login(officer)
     page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
@@ -203,3 +216,117 @@ def test_update_page_query_count_does_not_grow(
     client.force_login(officer)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("frameworks:update-edit", args=[update.pk])).status_code == 200
+
+
+# The review page: decide on what you read, and never on your own work -----------------------
+def submitted(update, officer, narrative: str):
+    """The officer submits `narrative` through the service; the stored return comes back."""
+    return progress_update_submit(
+        update=update,
+        user=officer,
+        data=UpdateInput(narrative=narrative, rag=RAG.ONGOING),
+        expected_version=None,
+    )
+
+
+def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_new_text(
+    client, officer, policy_user, update
+):
+    submitted(update, officer, "Training planned for March.")
+    client.force_login(policy_user)
+    review = reverse("frameworks:update-review", args=[update.pk])
+    page = client.get(review).content.decode()
+    assert "Training planned for March." in page
+    seen_version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    # Meanwhile the officer saves and resubmits different words.
+    progress_update_submit(
+        update=update,
+        user=officer,
+        data=UpdateInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
+        expected_version=int(seen_version),
+    )
+    response = client.post(review, {"decision": "approve", "comment": "", "version": seen_version})
+    assert response.status_code == 200  # not applied: the page again, not the dashboard
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "This return changed after you opened it" in page
+    assert f"{officer.get_full_name()} resubmitted it at" in page
+    assert "Training cancelled: no budget." in page  # the current text, to read now
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED
+    assert f'name="version" value="{update.version}"' in page  # deciding again is possible
+    response = client.post(
+        review, {"decision": "approve", "comment": "", "version": update.version}
+    )
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+    assert update.narrative == "Training cancelled: no budget."
+
+
+def test_returning_from_a_page_opened_before_another_reviewer_approved_changes_nothing(
+    client, officer, policy_user, update
+):
+    seen = submitted(update, officer, "Training planned for March.")
+    colleague = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
+    progress_update_approve(update=update, user=colleague, expected_version=seen.version)
+    client.force_login(policy_user)
+    response = client.post(
+        reverse("frameworks:update-review", args=[update.pk]),
+        {"decision": "return", "comment": "Add the impact.", "version": seen.version},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Jane Smith approved it at" in page
+    assert "Confirm decision" not in page  # nothing left to decide
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+    assert update.review_comment == ""
+
+
+def test_a_review_without_the_version_read_is_not_applied(client, officer, policy_user, update):
+    submitted(update, officer, "Training planned for March.")
+    client.force_login(policy_user)
+    response = client.post(
+        reverse("frameworks:update-review", args=[update.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 200
+    assert "Reload the page" in response.content.decode()
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED
+
+
+@pytest.mark.parametrize("who", ["submitter", "post holder", "superuser holding the post"])
+def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, update, who):
+    reviewer = PolicyUserFactory(username="pat", first_name="Pat", last_name="Morgan")
+    if who == "superuser holding the post":
+        reviewer = UserFactory(username="root", is_superuser=True, is_staff=True)
+    if who == "submitter":
+        seen = submitted(update, reviewer, "Training planned for March.")
+        reason = "You submitted this return, so another member of the policy team must review it."
+    else:
+        post.holders.add(reviewer)
+        seen = submitted(update, officer, "Training planned for March.")
+        reason = "You hold a post responsible for this milestone"
+    client.force_login(reviewer)
+    review = reverse("frameworks:update-review", args=[update.pk])
+    page = client.get(review).content.decode()
+    assert reason in page  # said up front
+    assert "Training planned for March." in page  # the return is still shown
+    assert "Confirm decision" not in page and 'name="decision"' not in page
+    edit_page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    assert "Review this return" not in edit_page
+    # Posting anyway is refused by the service, and says why.
+    response = client.post(review, {"decision": "approve", "version": seen.version})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    update.refresh_from_db()
+    assert update.state == UpdateState.SUBMITTED and update.reviewed_by is None
+
+
+def test_another_policy_team_member_can_review(client, officer, policy_user, update):
+    submitted(update, officer, "Training planned for March.")
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:update-review", args=[update.pk])).content.decode()
+    assert "Confirm decision" in page
+    assert "another member of the policy team" not in page

@@ -1,13 +1,15 @@
 """`manage.py board_report --framework NAME --period LABEL --output FILE.pdf [--board NAME]
-[--meeting-date YYYY-MM-DD] [--publish]`: print the board pack for a round."""
+[--meeting-date YYYY-MM-DD] [--meeting-time HH:MM] [--publish [--confirm]]`: print the board
+pack for a round. Publishing is refused, as on the web, until the report's text is written;
+`--confirm` confirms the warnings (meeting passed, round open) that the web page asks about."""
 
 import datetime as dt
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from frameworks.models import BoardReport, Framework
+from frameworks.models import Board, BoardReport, Framework
 from frameworks.services import reports
 
 DEFAULT_BOARD = "Transformation and Improvement Board"
@@ -24,7 +26,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--meeting-date", default="", help="YYYY-MM-DD (default: the round's due date)."
         )
+        parser.add_argument(
+            "--meeting-time", default="", help="HH:MM, if known (no time is printed otherwise)."
+        )
         parser.add_argument("--publish", action="store_true", help="Freeze it as a new version.")
+        parser.add_argument(
+            "--confirm",
+            action="store_true",
+            help="Publish even though the meeting has passed or the round is still open.",
+        )
 
     def handle(self, *args, **options):
         name = options["framework"]
@@ -46,23 +56,57 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError("--meeting-date must look like 2020-12-09.") from exc
-        london = timezone.get_current_timezone()
-        starts_at = dt.datetime.combine(day, dt.time(18, 30), tzinfo=london)
-        meeting = reports.meeting_get_or_create(board_name=options["board"], starts_at=starts_at)
-        report = BoardReport.objects.filter(
-            framework=framework, period=period, meeting=meeting
-        ).first() or reports.board_report_create(
-            framework=framework, period=period, meeting=meeting
-        )
+        try:
+            time = (
+                dt.time.fromisoformat(options["meeting_time"]) if options["meeting_time"] else None
+            )
+        except ValueError as exc:
+            raise CommandError("--meeting-time must look like 18:00.") from exc
+        try:
+            board = Board.objects.filter(slug=reports.board_key(options["board"])).first()
+            board = board or reports.board_create(name=options["board"], user=None)
+            meeting = reports.meeting_get_or_create(board=board, date=day, time=time)
+            report = BoardReport.objects.filter(
+                framework=framework, period=period, meeting=meeting
+            ).first() or reports.board_report_create(
+                framework=framework, period=period, meeting=meeting
+            )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
         output = Path(options["output"])
         if options["publish"]:
-            published = reports.board_report_publish(report=report, user=None)
+            published = self._publish(report, confirm=options["confirm"])
             content, pages = bytes(published.pdf), published.pages
-            self.stderr.write(
-                f"Published version {published.version} (SHA-256 {published.sha256[:16]}…)."
-            )
         else:
             rendered = reports.board_report_pdf(report=report)
             content, pages = rendered.content, rendered.pages
         output.write_bytes(content)
         self.stdout.write(f"Wrote {output}: {pages} pages, {len(content):,} bytes.")
+
+    def _publish(self, report: BoardReport, *, confirm: bool):
+        warnings = reports.board_report_publish_warnings(report)
+        try:
+            outcome = reports.board_report_publish(
+                report=report,
+                user=None,
+                expected_version=None,  # no page was seen: the report as it is now
+                acknowledged=[w.code for w in warnings] if confirm else (),
+            )
+        except reports.PublishNeedsConfirmation as exc:
+            raise CommandError(
+                " ".join(w.message for w in exc.warnings) + " Add --confirm to publish anyway."
+            ) from exc
+        except ValidationError as exc:
+            raise CommandError(
+                "The report cannot be published yet: " + " ".join(exc.messages)
+            ) from exc
+        published = outcome.published
+        if outcome.created:
+            self.stderr.write(
+                f"Published version {published.version} (SHA-256 {published.sha256[:16]}…)."
+            )
+        else:
+            self.stderr.write(
+                f"Nothing changed since version {published.version}: no new version made."
+            )
+        return published
