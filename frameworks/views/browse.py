@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from frameworks import insight, selectors
-from frameworks.models import RAG
+from frameworks.models import RAG, Framework
+from frameworks.rules import allowed
+from frameworks.views.presenters import overview_rows
 
 
 @require_safe
@@ -21,8 +23,12 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    overview = selectors.framework_overview(slug=slug, user=request.user)
+    framework = get_object_or_404(Framework, slug=slug)
+    if not allowed(request.user, "frameworks.read_framework", framework):
+        raise Http404("No such framework.")
+    overview = selectors.framework_overview(framework=framework, user=request.user)
     milestones = [m for group in overview.themes for m in group.milestones]
+    rows = overview_rows(overview)
     dashboard = insight.framework_dashboard(
         framework=overview.framework,
         milestone_ids=[m.pk for m in milestones],
@@ -34,7 +40,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ],
     )
     slipped = [
-        m
+        rows[m.pk]
         for m in milestones
         if m.has_revised_deadline and m.revised_deadline_text != m.deadline_text
     ]
@@ -43,6 +49,10 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "frameworks/framework_detail.html",
         {
             "overview": overview,
+            "theme_rows": [
+                (group, [rows[m.pk] for m in group.milestones]) for group in overview.themes
+            ],
+            "overdue": [rows[m.pk] for m in overview.overdue],
             "framework": overview.framework,
             "dashboard": dashboard,
             "slipped": slipped,
@@ -54,6 +64,8 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = selectors.milestone_history(pk=pk, user=request.user)
+    if history is None:
+        raise Http404("No such milestone.")
     return render(
         request,
         "frameworks/milestone_detail.html",
@@ -68,7 +80,10 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def milestone_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The audit trail of one milestone, newest first."""
-    milestone, events = selectors.milestone_timeline(pk=pk, user=request.user)
+    timeline = selectors.milestone_timeline(pk=pk, user=request.user)
+    if timeline is None:
+        raise Http404("No such milestone.")
+    milestone, events = timeline
     return render(
         request,
         "frameworks/milestone_history.html",

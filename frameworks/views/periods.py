@@ -24,6 +24,7 @@ from frameworks.views._helpers import (
     policy_team_required,
     rounds_reader_required,
 )
+from frameworks.views.presenters import dashboard_rows
 
 
 @rounds_reader_required
@@ -59,9 +60,11 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request", "HX-Target")
 @require_safe
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    dashboard = selectors.period_dashboard(pk=pk, state=request.GET.get("state", ""))
+    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
+    dashboard = selectors.period_dashboard(period=period, state=request.GET.get("state", ""))
     context = {
         "dashboard": dashboard,
+        "rows": dashboard_rows(dashboard),
         "period": dashboard.period,
         "states": UpdateState.choices,
         "can_manage": is_policy_team(request.user),

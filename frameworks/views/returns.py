@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -27,6 +27,14 @@ from frameworks.services.updates import (
 from frameworks.views._helpers import add_service_errors, policy_team_required
 
 AUTOSAVE_STATES = (UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED)
+
+
+def _return_for(request: HttpRequest, pk: int):
+    """The return this person may see, or 404 (also when it is another post's return)."""
+    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    if update is None:
+        raise Http404("No such return.")
+    return update
 
 
 @require_safe
@@ -65,7 +73,7 @@ def _update_context(request, update, form, conflict=None) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    update = _return_for(request, pk)
     conflict = None
     if request.method == "POST":
         if not can_edit_update(request.user, update):
@@ -112,7 +120,7 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
-    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    update = _return_for(request, pk)
     if not can_edit_update(request.user, update):
         raise PermissionDenied("You cannot change this return.")
     if not request.htmx:
@@ -163,7 +171,7 @@ def _decide_again(request: HttpRequest, current, message: str) -> ReviewForm:
 def update_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve or return a submitted return: only as read (its version), and only by a member of
     the policy team who neither submitted it nor holds a post for its milestone."""
-    update = selectors.update_get_for_user(pk=pk, user=request.user)
+    update = _return_for(request, pk)
     read_before = None
     if request.method == "POST":
         form = ReviewForm(request.POST)
@@ -181,7 +189,7 @@ def update_review(request: HttpRequest, pk: int) -> HttpResponse:
                 read_before = selectors.update_as_read(
                     update=update, version=form.cleaned_data["version"]
                 )
-                update = selectors.update_get_for_user(pk=pk, user=request.user)
+                update = _return_for(request, pk)
                 still = update.state == UpdateState.SUBMITTED
                 form = _decide_again(
                     request,

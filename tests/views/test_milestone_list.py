@@ -215,7 +215,7 @@ def test_overdue_filter_agrees_with_milestone_is_overdue(client, policy_user, pl
     client.force_login(policy_user)
     everything = client.get(plan.url).context["page"].object_list
     flagged = {m.title for m in everything if milestone_is_overdue(m, timezone.localdate())}
-    assert flagged == {m.title for m in everything if m.is_overdue} == {CCFA, CONTINGENCIES}
+    assert flagged == {m.title for m in everything if m.flagged_overdue} == {CCFA, CONTINGENCIES}
     assert set(shown(client.get(plan.url, {"overdue": "yes"}))) == flagged
 
 

@@ -1,0 +1,69 @@
+"""Reads: what each page, report and export shows, as data (HackSoft's selectors).
+
+Selectors query the models and return model instances, querysets and small dataclasses. They
+do not build HTML, reverse URLs or raise Http404 (a selector for one object returns None when
+the user may not see it; the view answers 404); presentation lives in templates, template tags
+and `frameworks.views.presenters`. Views, reports, exports and commands import from here;
+selectors import models, rules, roles and filters, never views.
+
+- `base`: the querysets and rules the others share
+- `returns`: an officer's returns, one return, rounds and the returns dashboard
+- `plans`: frameworks, their overview, milestones and the milestone search
+- `exports`: the plan as plain data
+- `history`: the audit trail in words
+"""
+
+from frameworks.selectors.base import (
+    approved_update_rows,
+    milestone_is_overdue,
+    update_is_overdue,
+)
+from frameworks.selectors.exports import export_periods, framework_export_data, group_progress
+from frameworks.selectors.history import HistoryEvent, milestone_timeline
+from frameworks.selectors.plans import (
+    FrameworkOverview,
+    MilestoneHistory,
+    ThemeMilestones,
+    framework_list,
+    framework_overview,
+    milestone_history,
+    milestone_search,
+    milestones_with_status,
+)
+from frameworks.selectors.returns import (
+    PeriodDashboard,
+    PostReturns,
+    ReturnsGroup,
+    officer_returns,
+    period_dashboard,
+    periods_by_framework,
+    update_as_read,
+    update_get_for_user,
+)
+
+__all__ = [
+    "FrameworkOverview",
+    "HistoryEvent",
+    "MilestoneHistory",
+    "PeriodDashboard",
+    "PostReturns",
+    "ReturnsGroup",
+    "ThemeMilestones",
+    "approved_update_rows",
+    "export_periods",
+    "framework_export_data",
+    "framework_list",
+    "framework_overview",
+    "group_progress",
+    "milestone_history",
+    "milestone_is_overdue",
+    "milestone_search",
+    "milestone_timeline",
+    "milestones_with_status",
+    "officer_returns",
+    "period_dashboard",
+    "periods_by_framework",
+    "update_as_read",
+    "update_get_for_user",
+    "update_is_overdue",
+]

@@ -1,0 +1,130 @@
+"""Reads for exports: the whole plan as plain data (the JSON export and the spreadsheets built
+from it), which rounds to export, and each theme's progress."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from frameworks.models import (
+    DeadlineKind,
+    Framework,
+    Milestone,
+    MilestonePost,
+    ProgressUpdate,
+    ReportingPeriod,
+    UpdateState,
+    progress_mean,
+)
+
+
+def _deadline_data(obj, prefix: str) -> dict | None:
+    """A deadline as exported: {text, date, precision, kind}; None if there is none."""
+    text, date = getattr(obj, f"{prefix}_text"), getattr(obj, f"{prefix}_date")
+    kind = getattr(obj, f"{prefix}_kind")
+    if not (text or date) and kind in ("", DeadlineKind.NOT_SET) and prefix != "deadline":
+        return None
+    return {
+        "text": text,
+        "date": date.isoformat() if date else None,
+        "precision": getattr(obj, f"{prefix}_precision"),
+        "kind": kind,
+    }
+
+
+def framework_export_data(*, framework: Framework) -> dict:
+    """The whole plan as plain data, in plan order (five queries): the framework, its rounds,
+    themes, milestones with every field, and each milestone's approved updates (returns still in
+    progress are not the plan's record). The README documents the schema."""
+    milestones = (
+        Milestone.objects.filter(framework=framework)
+        .select_related("theme")
+        .prefetch_related(
+            Prefetch("leads", queryset=MilestonePost.objects.select_related("post")),
+            Prefetch(
+                "updates",
+                queryset=ProgressUpdate.objects.filter(state=UpdateState.APPROVED)
+                .select_related("period")
+                .order_by("period__start_date"),
+            ),
+        )
+        .order_by("theme__order", "order", "pk")
+    )
+    themes: dict[int, dict] = {
+        theme.pk: {"code": theme.code, "name": theme.name, "milestones": []}
+        for theme in framework.themes.order_by("order", "name")
+    }
+    for milestone in milestones:
+        themes[milestone.theme_id]["milestones"].append(
+            {
+                "code": milestone.code,
+                "title": milestone.title,
+                "existing_activity": milestone.existing_activity,
+                "source_reference": milestone.source_reference,
+                "leads": [
+                    {"post": link.post.title, "role": link.role} for link in milestone.leads.all()
+                ],
+                "deadline": _deadline_data(milestone, "deadline"),
+                "revised_deadline": _deadline_data(milestone, "revised_deadline"),
+                "monitoring_groups": milestone.monitoring_groups,
+                "risk": milestone.risk,
+                "updates": [
+                    {
+                        "period": update.period.label,
+                        "rag": update.rag,
+                        "rag_text": update.rag_text,
+                        "narrative": update.narrative,
+                        "new_deadline": update.new_deadline_text or None,
+                        "percent_complete": update.percent_complete,
+                        "state": update.state,
+                    }
+                    for update in milestone.updates.all()
+                ],
+            }
+        )
+    return {
+        "framework": framework.name,
+        "description": framework.description,
+        "owner": framework.owner,
+        "periods": [
+            {
+                "label": period.label,
+                "start_date": period.start_date.isoformat(),
+                "end_date": period.end_date.isoformat(),
+                "due_date": period.due_date.isoformat(),
+                "state": period.state,
+            }
+            for period in framework.periods.order_by("start_date")
+        ],
+        "themes": list(themes.values()),
+    }
+
+
+def export_periods(*, framework: Framework, period: str = "") -> tuple[str, str]:
+    """The round to export as current (the latest with updates, unless named) and the one before."""
+    periods = list(
+        framework.periods.filter(updates__isnull=False).distinct().order_by("-start_date")
+    )
+    labels = [p.label for p in periods]
+    if period:
+        matches = [p for p in labels if p.casefold() == period.casefold()]
+        if not matches:
+            raise ValueError(f"{framework.name} has no round “{period}” with updates.")
+        index = labels.index(matches[0])
+    else:
+        if not labels:
+            return "", ""
+        index = 0
+    previous = labels[index + 1] if index + 1 < len(labels) else ""
+    return labels[index], previous
+
+
+def group_progress(*, framework: Framework, period: ReportingPeriod) -> dict[int, int | None]:
+    """Each theme's (recommendation group's) progress in a round: the mean of its milestones'
+    % complete, truncated to a whole percent; None where no milestone gives one."""
+    values: dict[int, list[int]] = {}
+    rows = ProgressUpdate.objects.filter(
+        period=period, milestone__framework=framework, percent_complete__isnull=False
+    ).values_list("milestone__theme_id", "percent_complete")
+    for theme_id, percent in rows:
+        values.setdefault(theme_id, []).append(percent)
+    return {theme.pk: progress_mean(values.get(theme.pk, [])) for theme in framework.themes.all()}

@@ -1,0 +1,137 @@
+"""Reads for the audit trail: a milestone's history, its leads' and its updates', in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from frameworks.models import (
+    RAG,
+    Milestone,
+    MilestonePost,
+    ProgressUpdate,
+    UpdateState,
+    person_name,
+)
+from frameworks.rules import allowed
+
+
+@dataclass
+class HistoryEvent:
+    when: dt.datetime
+    who: str
+    what: str
+    details: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+FIELD_WORDS = {
+    "title": "Title",
+    "deadline_text": "Deadline",
+    "revised_deadline_text": "Revised deadline",
+    "existing_activity": "Existing activity",
+    "theme": "Theme",
+    "code": "Code",
+    "risk": "Risk",
+    "monitoring_groups": "Monitoring groups",
+    "narrative": "Update",
+    "rag": "RAG status",
+    "new_deadline_text": "New deadline",
+    "percent_complete": "% complete",
+    "review_comment": "Reviewer's comment",
+}
+
+STATE_WORDS = {
+    UpdateState.NOT_STARTED: "Return opened",
+    UpdateState.DRAFT: "Draft saved",
+    UpdateState.SUBMITTED: "Submitted for review",
+    UpdateState.RETURNED: "Returned to the officer",
+    UpdateState.APPROVED: "Approved",
+}
+
+
+def _who(record) -> str:
+    return person_name(record.history_user, "System or import")
+
+
+def _show(value) -> str:
+    if value in (None, "", []):
+        return "(blank)"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    text = str(value)
+    if text in RAG.values:
+        return RAG(text).label
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _changes(record, previous, fields: dict[str, str]) -> list[str]:
+    if previous is None:
+        return []
+    delta = record.diff_against(previous, included_fields=list(fields))
+    return [
+        f"{fields[change.field]}: {_show(change.old)} → {_show(change.new)}"
+        for change in delta.changes
+    ]
+
+
+def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]] | None:
+    """Every edit of a milestone, its leads and its updates across rounds, newest first
+    (four queries). None when there is no such milestone or this user may not read it."""
+    milestone = Milestone.objects.select_related("framework").filter(pk=pk).first()
+    if milestone is None or not allowed(user, "frameworks.read_milestone", milestone):
+        return None
+    events: list[HistoryEvent] = []
+    previous = None
+    milestone_fields = {
+        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in Milestone._meta.fields}
+    }
+    for record in milestone.history.select_related("history_user").order_by("history_date"):
+        if record.history_type == "+":
+            what = "Milestone created"
+        elif record.history_type == "-":
+            what = "Milestone deleted"
+        else:
+            what = "Milestone edited"
+        details = _changes(record, previous, milestone_fields)
+        if record.history_type == "~" and not details:
+            previous = record
+            continue
+        events.append(HistoryEvent(record.history_date, _who(record), what, details,
+                                   record.history_change_reason or ""))  # fmt: skip
+        previous = record
+    for record in MilestonePost.history.filter(milestone_id=pk).select_related(
+        "history_user", "post"
+    ):
+        verb = {"+": "Lead added", "-": "Lead removed", "~": "Lead changed"}[record.history_type]
+        post = record.post.title if record.post else "a post since deleted"
+        events.append(HistoryEvent(record.history_date, _who(record), f"{verb}: {post}",
+                                   [], record.history_change_reason or ""))  # fmt: skip
+    update_fields = {
+        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in ProgressUpdate._meta.fields}
+    }
+    see_drafts = allowed(user, "frameworks.see_work_in_progress", milestone)
+    last: dict[int, object] = {}
+    for record in (
+        ProgressUpdate.history.filter(milestone_id=pk)
+        .select_related("history_user", "period")
+        .order_by("history_date")
+    ):
+        before = last.get(record.id)
+        last[record.id] = record
+        if not see_drafts and record.state != UpdateState.APPROVED:
+            continue
+        label = record.period.label if record.period else "a deleted round"
+        if before is not None and before.state == record.state:
+            what = f"{label}: return edited"
+        else:
+            what = f"{label}: {STATE_WORDS.get(record.state, record.state)}"
+        details = _changes(record, before, update_fields)
+        if before is None and record.state == UpdateState.APPROVED:
+            details = [f"RAG status: {_show(record.rag or record.rag_text)}"]
+            if record.new_deadline_text:
+                details.append(f"New deadline: {record.new_deadline_text}")
+        events.append(HistoryEvent(record.history_date, _who(record), what, details,
+                                   record.history_change_reason or ""))  # fmt: skip
+    events.sort(key=lambda event: event.when, reverse=True)
+    return milestone, events
