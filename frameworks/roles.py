@@ -52,7 +52,7 @@ def can_edit_update(user, update: ProgressUpdate) -> bool:
 
 def visible_updates(user):
     """Returns this user may open: every return for the policy team, else their posts' returns
-    (the queryset form of `frameworks.view_update`)."""
+    (the rule is this queryset: `update_get_for_user` reads through it)."""
     qs = ProgressUpdate.objects.all()
     if is_policy_team(user):
         return qs

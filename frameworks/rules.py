@@ -78,8 +78,6 @@ def milestone_framework_open(user, milestone: Milestone) -> bool:
 
 reads_everything = is_policy_team | is_democratic_services | is_admin
 
-rules.add_perm("frameworks.view_own_returns", rules.is_authenticated)
-rules.add_perm("frameworks.view_update", holds_post_for_update | is_policy_team)
 rules.add_perm("frameworks.change_update", holds_post_for_update & update_is_editable)
 rules.add_perm("frameworks.review_update", is_independent_reviewer)
 rules.add_perm("frameworks.view_rounds", is_policy_team | is_democratic_services)
@@ -87,7 +85,6 @@ rules.add_perm("frameworks.manage_rounds", is_policy_team)
 rules.add_perm("frameworks.prepare_reports", is_policy_team | is_democratic_services)
 rules.add_perm("frameworks.import_files", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_boards", is_policy_team | is_admin)
-rules.add_perm("frameworks.read_frameworks", rules.is_authenticated)
 rules.add_perm(
     "frameworks.read_framework",
     reads_everything | framework_open_to_officers | holds_post_in_framework,

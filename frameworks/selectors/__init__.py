@@ -18,7 +18,7 @@ from frameworks.selectors.base import (
     milestone_is_overdue,
     update_is_overdue,
 )
-from frameworks.selectors.exports import export_periods, framework_export_data, group_progress
+from frameworks.selectors.exports import export_periods, framework_export_data
 from frameworks.selectors.history import HistoryEvent, milestone_timeline
 from frameworks.selectors.plans import (
     FrameworkOverview,
@@ -54,7 +54,6 @@ __all__ = [
     "framework_export_data",
     "framework_list",
     "framework_overview",
-    "group_progress",
     "milestone_history",
     "milestone_is_overdue",
     "milestone_search",

@@ -11,9 +11,7 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     ProgressUpdate,
-    ReportingPeriod,
     UpdateState,
-    progress_mean,
 )
 
 
@@ -116,15 +114,3 @@ def export_periods(*, framework: Framework, period: str = "") -> tuple[str, str]
         index = 0
     previous = labels[index + 1] if index + 1 < len(labels) else ""
     return labels[index], previous
-
-
-def group_progress(*, framework: Framework, period: ReportingPeriod) -> dict[int, int | None]:
-    """Each theme's (recommendation group's) progress in a round: the mean of its milestones'
-    % complete, truncated to a whole percent; None where no milestone gives one."""
-    values: dict[int, list[int]] = {}
-    rows = ProgressUpdate.objects.filter(
-        period=period, milestone__framework=framework, percent_complete__isnull=False
-    ).values_list("milestone__theme_id", "percent_complete")
-    for theme_id, percent in rows:
-        values.setdefault(theme_id, []).append(percent)
-    return {theme.pk: progress_mean(values.get(theme.pk, [])) for theme in framework.themes.all()}
