@@ -13,6 +13,7 @@ from tests.factories import (
     UpdateFactory,
     UserFactory,
 )
+from tests.html import attrs, buttons, error_summary
 
 
 def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone):
@@ -31,7 +32,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
     period = framework.periods.get(label="Q3 2020-21")
     assert period.state == PeriodState.DRAFT
     page = client.get(reverse("frameworks:period-open", args=[period.pk])).content.decode()
-    assert f'name="version" value="{period.version}"' in page
+    assert attrs(page, "input[name=version]")[0]["value"] == str(period.version)
     response = client.post(
         reverse("frameworks:period-open", args=[period.pk]),
         {"version": period.version},
@@ -172,10 +173,10 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
     response = client.post(url, {"version": version})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "There is a problem" in page
-    assert "Q3 2020-21 was opened by Jane Smith at " in page
-    assert "after you loaded this page; nothing was changed." in page
-    assert "Open round</button>" not in page  # nothing left to confirm
+    summary = error_summary(page)
+    assert "Q3 2020-21 was opened by Jane Smith at " in summary
+    assert "after you loaded this page; nothing was changed." in summary
+    assert "Open round" not in buttons(page)  # nothing left to confirm
     period.refresh_from_db()
     assert period.opened_by == jane
     assert period.updates.count() == 1
@@ -192,8 +193,8 @@ def test_closing_from_a_page_loaded_before_someone_else_closed_it_says_so(
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
     reporting_period_close(period=period, user=jane, expected_version=None)
     page = client.post(url, {"version": version}).content.decode()
-    assert "Q3 2020-21 was closed by Jane Smith at " in page
-    assert "Close round</button>" not in page
+    assert "Q3 2020-21 was closed by Jane Smith at " in error_summary(page)
+    assert "Close round" not in buttons(page)
     period.refresh_from_db()
     assert period.closed_by == jane
 
@@ -210,9 +211,9 @@ def test_opening_a_round_whose_dates_changed_meanwhile_shows_them_and_asks_again
     period._history_user = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
     period.save()
     page = client.post(url, {"version": version}).content.decode()
-    assert "Q3 2020-21 was changed by Jane Smith at " in page
+    assert "Q3 2020-21 was changed by Jane Smith at " in error_summary(page)
     assert "8 January 2021" in page  # the new due date, to read before opening
-    assert f'name="version" value="{period.version}"' in page
+    assert attrs(page, "input[name=version]")[0]["value"] == str(period.version)
     period.refresh_from_db()
     assert period.state == PeriodState.DRAFT
     client.post(url, {"version": period.version})
@@ -225,7 +226,7 @@ def test_a_confirm_without_the_version_read_changes_nothing(client, policy_user,
     client.force_login(policy_user)
     response = client.post(reverse("frameworks:period-open", args=[period.pk]))
     assert response.status_code == 200
-    assert "Reload the page" in response.content.decode()
+    assert "Reload the page" in error_summary(response)
     period.refresh_from_db()
     assert period.state == PeriodState.DRAFT
 
@@ -242,5 +243,6 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
-    assert '<a href="#id_label">This framework already has a round called Q3 2020-21.</a>' in page
+    assert attrs(page, ".govuk-error-summary a") == [{"href": "#id_label"}]
+    assert "This framework already has a round called Q3 2020-21." in error_summary(page)
     assert milestone.framework.periods.count() == 1

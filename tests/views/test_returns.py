@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 
 import pytest
 from django.urls import reverse
@@ -15,6 +14,7 @@ from tests.factories import (
     UpdateFactory,
     UserFactory,
 )
+from tests.html import attrs, buttons, error_summary, text, texts
 
 
 def future() -> str:
@@ -91,11 +91,11 @@ def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, 
         form_data(update, rag=RAG.IN_PROGRESS, action="submit"),
     )
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "There is a problem" in page
-    assert 'href="#id_new_deadline"' in page
-    assert "has passed" in page
-    assert "CLT in October" in page  # the officer's words are kept
+    links = attrs(response, ".govuk-error-summary a")
+    assert [link["href"] for link in links] == ["#id_new_deadline"]
+    assert "has passed" in error_summary(response)
+    assert "has passed" in text(response, "#id_new_deadline-error")  # and beside the field
+    assert "CLT in October" in text(response, "textarea[name=narrative]")  # the words are kept
     update.refresh_from_db()
     assert update.state == UpdateState.NOT_STARTED
 
@@ -167,9 +167,9 @@ def test_approved_return_is_read_only(client, officer, update):
     update.save()
     client.force_login(officer)
     url = reverse("frameworks:update-edit", args=[update.pk])
-    page = client.get(url).content.decode()
-    assert "can no longer be changed" in page
-    assert "Submit for review" not in page
+    page = client.get(url)
+    assert "can no longer be changed" in page.content.decode()
+    assert "Submit for review" not in buttons(page) and not attrs(page, "textarea")
     assert client.post(url, form_data(update)).status_code == 403
 
 
@@ -181,9 +181,9 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
     client.force_login(policy_user)
     review = reverse("frameworks:update-review", args=[update.pk])
     version = update.version
-    assert f'name="version" value="{version}"' in client.get(review).content.decode()
+    assert attrs(client.get(review), "input[name=version]")[0]["value"] == str(version)
     response = client.post(review, {"decision": "return", "comment": "", "version": version})
-    assert "Enter a comment" in response.content.decode()
+    assert "Enter a comment" in error_summary(response)
     response = client.post(
         review, {"decision": "return", "comment": "Please add the impact.", "version": version}
     )
@@ -237,7 +237,7 @@ def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_n
     review = reverse("frameworks:update-review", args=[update.pk])
     page = client.get(review).content.decode()
     assert "Training planned for March." in page
-    seen_version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    seen_version = attrs(page, "input[name=version]")[0]["value"]
     # Meanwhile the officer saves and resubmits different words.
     progress_update_submit(
         update=update,
@@ -247,14 +247,15 @@ def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_n
     )
     response = client.post(review, {"decision": "approve", "comment": "", "version": seen_version})
     assert response.status_code == 200  # not applied: the page again, not the dashboard
-    page = response.content.decode()
-    assert "There is a problem" in page
-    assert "This return changed after you opened it" in page
-    assert f"{officer.get_full_name()} resubmitted it at" in page
-    assert "Training cancelled: no budget." in page  # the current text, to read now
+    summary = error_summary(response)
+    assert "This return changed after you opened it" in summary
+    assert f"{officer.get_full_name()} resubmitted it at" in summary
+    assert "Training cancelled: no budget." in response.content.decode()  # the current text
     update.refresh_from_db()
     assert update.state == UpdateState.SUBMITTED
-    assert f'name="version" value="{update.version}"' in page  # deciding again is possible
+    # Deciding again is possible, on the version now shown.
+    assert attrs(response, "input[name=version]")[0]["value"] == str(update.version)
+    assert "Confirm decision" in buttons(response)
     response = client.post(
         review, {"decision": "approve", "comment": "", "version": update.version}
     )
@@ -275,10 +276,9 @@ def test_returning_from_a_page_opened_before_another_reviewer_approved_changes_n
         reverse("frameworks:update-review", args=[update.pk]),
         {"decision": "return", "comment": "Add the impact.", "version": seen.version},
     )
-    page = response.content.decode()
     assert response.status_code == 200
-    assert "Jane Smith approved it at" in page
-    assert "Confirm decision" not in page  # nothing left to decide
+    assert "Jane Smith approved it at" in error_summary(response)
+    assert "Confirm decision" not in buttons(response)  # nothing left to decide
     update.refresh_from_db()
     assert update.state == UpdateState.APPROVED
     assert update.review_comment == ""
@@ -291,7 +291,7 @@ def test_a_review_without_the_version_read_is_not_applied(client, officer, polic
         reverse("frameworks:update-review", args=[update.pk]), {"decision": "approve"}
     )
     assert response.status_code == 200
-    assert "Reload the page" in response.content.decode()
+    assert "Reload the page" in error_summary(response)
     update.refresh_from_db()
     assert update.state == UpdateState.SUBMITTED
 
@@ -311,15 +311,15 @@ def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, updat
     client.force_login(reviewer)
     review = reverse("frameworks:update-review", args=[update.pk])
     page = client.get(review).content.decode()
-    assert reason in page  # said up front
+    assert reason in text(page, ".govuk-warning-text")  # said up front
     assert "Training planned for March." in page  # the return is still shown
-    assert "Confirm decision" not in page and 'name="decision"' not in page
-    edit_page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
-    assert "Review this return" not in edit_page
+    assert "Confirm decision" not in buttons(page) and not attrs(page, "input[name=decision]")
+    edit_page = client.get(reverse("frameworks:update-edit", args=[update.pk]))
+    assert "Review this return" not in texts(edit_page, "a, button")
     # Posting anyway is refused by the service, and says why.
     response = client.post(review, {"decision": "approve", "version": seen.version})
     assert response.status_code == 200
-    assert "There is a problem" in response.content.decode()
+    assert "another member of the policy team" in error_summary(response)
     update.refresh_from_db()
     assert update.state == UpdateState.SUBMITTED and update.reviewed_by is None
 
@@ -327,6 +327,6 @@ def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, updat
 def test_another_policy_team_member_can_review(client, officer, policy_user, update):
     submitted(update, officer, "Training planned for March.")
     client.force_login(policy_user)
-    page = client.get(reverse("frameworks:update-review", args=[update.pk])).content.decode()
-    assert "Confirm decision" in page
-    assert "another member of the policy team" not in page
+    page = client.get(reverse("frameworks:update-review", args=[update.pk]))
+    assert "Confirm decision" in buttons(page)
+    assert "another member of the policy team" not in page.content.decode()
