@@ -1,0 +1,491 @@
+"""The Django admin keeps the structure; every workflow change goes through the services.
+
+Each test drives the real admin pages as a superuser would: it reads the form the page shows,
+changes what a person could change (or posts what they should not be able to), and checks what
+was stored and what the page says.
+"""
+
+import datetime as dt
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from frameworks.models import (
+    RAG,
+    Milestone,
+    PeriodState,
+    ProgressUpdate,
+    ReportingPeriod,
+    UpdateState,
+)
+from frameworks.services.periods import reporting_period_open
+from frameworks.services.updates import UpdateInput, progress_update_submit
+from tests.factories import (
+    ApprovedUpdateFactory,
+    FrameworkFactory,
+    MilestoneFactory,
+    PeriodFactory,
+    ThemeFactory,
+    UserFactory,
+)
+
+
+class _FormReader(HTMLParser):
+    """The fields a browser would submit from the page's main form."""
+
+    def __init__(self):
+        super().__init__()
+        self.data: list[tuple[str, str]] = []
+        self._select = None
+        self._textarea = None
+        self._text = []
+        self._in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post" and "id" in attrs:
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and "disabled" not in attrs:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data.append((name, attrs.get("value", "on" if kind == "checkbox" else "")))
+        elif tag == "select" and name and "disabled" not in attrs:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data.append((self._select, attrs.get("value", "")))
+        elif tag == "textarea" and name and "disabled" not in attrs:
+            self._textarea, self._text = name, []
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.data.append((self._textarea, "".join(self._text).lstrip("\n")))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_on(page: str, **changes) -> dict:
+    """The page's form as it would be submitted, with `changes` typed in (or added)."""
+    reader = _FormReader()
+    reader.feed(page)
+    values: dict[str, list[str]] = {}
+    for name, value in reader.data:
+        values.setdefault(name, []).append(value)
+    data = {name: found[0] if len(found) == 1 else found for name, found in values.items()}
+    data.update(changes)
+    return data
+
+
+def messages_on(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="alex", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:frameworks_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def changelist_url(model) -> str:
+    return reverse(f"admin:frameworks_{model._meta.model_name}_changelist")
+
+
+@pytest.fixture
+def draft(milestone):
+    return PeriodFactory(
+        framework=milestone.framework,
+        label="Q4 2020-21",
+        start_date=dt.date(2021, 1, 1),
+        end_date=dt.date(2021, 3, 31),
+        due_date=dt.date(2021, 4, 15),
+        state=PeriodState.DRAFT,
+    )
+
+
+# Rounds ---------------------------------------------------------------------------------------
+def test_a_draft_rounds_name_and_dates_change_but_its_state_does_not(admin, draft, superuser):
+    page = admin.get(change_url(draft)).content.decode()
+    assert 'name="due_date"' in page
+    assert 'name="state"' not in page, "the state is shown, not offered"
+    response = admin.post(
+        change_url(draft),
+        form_on(
+            page,
+            label="Q4  2020-21 (late)",
+            due_date="2021-04-22",
+            state=PeriodState.OPEN,
+            opened_at="2021-01-01 09:00:00",
+            opened_by=str(superuser.pk),
+        ),
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.label == "Q4 2020-21 (late)"  # spaces tidied, as a round created in the app
+    assert draft.due_date == dt.date(2021, 4, 22)
+    assert draft.state == PeriodState.DRAFT and draft.opened_at is None and draft.opened_by is None
+    assert draft.updates.count() == 0
+    assert draft.version == 2, "a confirm page read before this change will be asked again"
+    latest = draft.history.latest()
+    assert latest.history_user == superuser and latest.due_date == dt.date(2021, 4, 22)
+
+
+def test_an_opened_round_is_read_only_and_a_posted_change_is_refused(admin, period, update):
+    page = admin.get(change_url(period)).content.decode()
+    assert "Open" in page and 'name="due_date"' not in page and 'name="_save"' not in page
+    response = admin.post(
+        change_url(period),
+        {"label": "Q3", "due_date": "2030-01-01", "state": "DRAFT", "expected_version": 1},
+    )
+    assert response.status_code == 403
+    period.refresh_from_db()
+    assert period.state == PeriodState.OPEN and period.label == "Q3 2020-21"
+    assert period.due_date == dt.date(2021, 1, 15) and period.version == 1
+    assert ReportingPeriod.objects.filter(pk=period.pk).exists()
+
+
+def test_an_opened_round_cannot_be_deleted_with_its_returns(admin, period, update):
+    delete = reverse("admin:frameworks_reportingperiod_delete", args=[period.pk])
+    assert admin.get(delete).status_code == 403
+    assert admin.post(delete, {"post": "yes"}).status_code == 403
+    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+
+
+def test_restoring_a_draft_copy_of_an_opened_round_is_refused(admin, draft, superuser):
+    first = draft.history.earliest()
+    reporting_period_open(period=draft, user=superuser, expected_version=None)
+    restore = reverse(
+        "admin:frameworks_reportingperiod_simple_history", args=[draft.pk, first.history_id]
+    )
+    response = admin.post(restore, {"label": draft.label, "expected_version": 2})
+    assert response.status_code == 403
+    draft.refresh_from_db()
+    assert draft.state == PeriodState.OPEN and draft.updates.count() == 1
+
+
+@pytest.fixture
+def history(milestone):
+    """As in the services' tests: Q3 closed with one milestone in progress and one completed,
+    and a milestone with no return yet; Q4 a draft."""
+    framework = milestone.framework
+    q3 = PeriodFactory(framework=framework, label="Q3 2020-21", state=PeriodState.CLOSED)
+    in_progress = ApprovedUpdateFactory(milestone=milestone, period=q3, rag=RAG.IN_PROGRESS)
+    done = MilestoneFactory(theme=milestone.theme, title="Promote the Members Hub internally")
+    ApprovedUpdateFactory(milestone=done, period=q3, rag=RAG.COMPLETED)
+    fresh = MilestoneFactory(theme=milestone.theme, title="Visit the Holiday Childcare Scheme")
+    q4 = PeriodFactory(
+        framework=framework,
+        label="Q4 2020-21",
+        start_date=dt.date(2021, 1, 1),
+        end_date=dt.date(2021, 3, 31),
+        due_date=dt.date(2021, 4, 15),
+        state=PeriodState.DRAFT,
+    )
+    return {"q4": q4, "in_progress": in_progress, "done": done, "fresh": fresh}
+
+
+def run_action(admin, action: str, *periods):
+    return admin.post(
+        changelist_url(ReportingPeriod),
+        {"action": action, "_selected_action": [p.pk for p in periods], "index": 0},
+        follow=True,
+    )
+
+
+def test_the_open_action_opens_a_draft_round_as_the_service_does(admin, history, superuser):
+    q4 = history["q4"]
+    response = run_action(admin, "open_rounds", q4)
+    assert response.status_code == 200
+    name = f"{q4.framework.name}: Q4 2020-21"
+    assert messages_on(response) == [f"{name} is open: 2 returns created."]
+    q4.refresh_from_db()
+    assert q4.state == PeriodState.OPEN and q4.opened_by == superuser and q4.opened_at
+    assert q4.version == 2
+    returns = {u.milestone_id: u for u in q4.updates.all()}
+    # What reporting_period_open creates: a return for every milestone still open, the last
+    # approved RAG carried forward; the completed milestone drops out.
+    carried = history["in_progress"]
+    assert set(returns) == {carried.milestone_id, history["fresh"].pk}
+    assert returns[carried.milestone_id].previous == carried
+    assert returns[carried.milestone_id].rag == RAG.IN_PROGRESS
+    assert returns[history["fresh"].pk].previous is None
+    assert {u.state for u in returns.values()} == {UpdateState.NOT_STARTED}
+    assert q4.history.latest().history_user == superuser
+
+
+def test_the_close_action_closes_an_open_round(admin, period, update, superuser):
+    response = run_action(admin, "close_rounds", period)
+    assert messages_on(response) == [f"{period.framework.name}: Q3 2020-21 is closed."]
+    period.refresh_from_db()
+    assert period.state == PeriodState.CLOSED and period.closed_by == superuser
+    update.refresh_from_db()
+    assert update.state == UpdateState.NOT_STARTED, "returns stay as they were"
+
+
+def test_a_refused_round_says_why_and_is_left_as_it_was_while_the_others_go_ahead(admin, history):
+    other = FrameworkFactory(name="Scrutiny Improvement Plan")
+    MilestoneFactory(theme=ThemeFactory(framework=other))
+    open_elsewhere = PeriodFactory(framework=other, label="Q3 2020-21", state=PeriodState.OPEN)
+    waiting = PeriodFactory(framework=other, label="Q4 2020-21", state=PeriodState.DRAFT)
+    response = run_action(admin, "open_rounds", history["q4"], open_elsewhere, waiting)
+    said = messages_on(response)
+    framework = history["q4"].framework.name
+    assert f"{framework}: Q4 2020-21 is open: 2 returns created." in said
+    assert (
+        "Scrutiny Improvement Plan: Q3 2020-21 was not changed: Q3 2020-21 is open, not draft."
+        in said
+    )
+    assert (
+        "Scrutiny Improvement Plan: Q4 2020-21 was not changed: Another round of this framework "
+        "is already open. Close it before opening this one." in said
+    )
+    waiting.refresh_from_db()
+    assert waiting.state == PeriodState.DRAFT and waiting.updates.count() == 0
+    assert waiting.version == 1
+    history["q4"].refresh_from_db()
+    assert history["q4"].state == PeriodState.OPEN
+
+
+def test_closing_a_round_that_is_not_open_changes_nothing(admin, draft):
+    response = run_action(admin, "close_rounds", draft)
+    assert messages_on(response) == [
+        f"{draft.framework.name}: Q4 2020-21 was not changed: "
+        "Q4 2020-21 is not open, so it cannot be closed."
+    ]
+    draft.refresh_from_db()
+    assert draft.state == PeriodState.DRAFT and draft.version == 1
+
+
+def test_only_the_policy_team_is_offered_opening_and_closing(client, draft):
+    staff = UserFactory(username="kim", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_reportingperiod", "change_reportingperiod"])
+    )
+    client.force_login(staff)
+    page = client.get(changelist_url(ReportingPeriod)).content.decode()
+    assert "Q4 2020-21" in page
+    assert "open_rounds" not in page and "close_rounds" not in page
+    run_action(client, "open_rounds", draft)  # posted anyway: not an action they have
+    draft.refresh_from_db()
+    assert draft.state == PeriodState.DRAFT and draft.updates.count() == 0
+
+
+def test_a_new_round_added_in_the_admin_is_a_draft(admin, milestone):
+    add = reverse("admin:frameworks_reportingperiod_add")
+    page = admin.get(add).content.decode()
+    assert 'name="state"' not in page
+    data = form_on(
+        page,
+        framework=str(milestone.framework.pk),
+        label="Q1 2021-22",
+        start_date="2021-04-01",
+        end_date="2021-06-30",
+        due_date="2021-07-15",
+        state=PeriodState.OPEN,
+    )
+    assert admin.post(add, data).status_code == 302
+    added = ReportingPeriod.objects.get(label="Q1 2021-22")
+    assert added.state == PeriodState.DRAFT and added.updates.count() == 0
+
+
+# Rounds in the framework page -----------------------------------------------------------------
+def test_the_framework_page_shows_round_states_and_adds_only_draft_rounds(
+    admin, period, update, draft
+):
+    framework = period.framework
+    page = admin.get(change_url(framework)).content.decode()
+    assert 'name="periods-0-state"' not in page and 'name="periods-1-state"' not in page
+    data = form_on(page)
+    opened = round_row(data, period)
+    assert f"{opened}due_date" not in data, "an opened round's dates are shown, not offered"
+    rows = int(data["periods-TOTAL_FORMS"])
+    new = rows
+    data.update(
+        {
+            "periods-TOTAL_FORMS": str(rows + 1),
+            f"periods-{new}-framework": str(framework.pk),
+            f"periods-{new}-label": "Q1 2021-22",
+            f"periods-{new}-start_date": "2021-04-01",
+            f"periods-{new}-end_date": "2021-06-30",
+            f"periods-{new}-due_date": "2021-07-15",
+            f"periods-{new}-state": PeriodState.OPEN,
+            f"{opened}state": PeriodState.CLOSED,
+            f"{opened}due_date": "2030-01-01",
+        }
+    )
+    response = admin.post(change_url(framework), data)
+    assert response.status_code == 302
+    added = framework.periods.get(label="Q1 2021-22")
+    assert added.state == PeriodState.DRAFT and added.updates.count() == 0
+    period.refresh_from_db()
+    assert period.state == PeriodState.OPEN and period.due_date == dt.date(2021, 1, 15)
+    assert period.version == 1, "a round nobody could change is not written"
+
+
+def round_row(data: dict, period) -> str:
+    """The prefix of the round's row in the framework page's form: "periods-1-"."""
+    rows = int(data["periods-TOTAL_FORMS"])
+    return next(f"periods-{i}-" for i in range(rows) if data[f"periods-{i}-id"] == str(period.pk))
+
+
+def test_a_draft_rounds_dates_changed_in_the_framework_page_are_versioned(admin, draft):
+    framework = draft.framework
+    data = form_on(admin.get(change_url(framework)).content.decode())
+    row = round_row(data, draft)
+    data[f"{row}due_date"] = "2021-04-22"
+    assert admin.post(change_url(framework), data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.due_date == dt.date(2021, 4, 22)
+    assert draft.version == 2, "the app's open page, read before, will show the new date"
+    assert draft.state == PeriodState.DRAFT
+
+
+def test_a_round_changed_elsewhere_since_the_framework_page_was_read_is_not_overwritten(
+    admin, draft, superuser
+):
+    framework = draft.framework
+    data = form_on(admin.get(change_url(framework)).content.decode())
+    row = round_row(data, draft)
+    moved = ReportingPeriod.objects.get(pk=draft.pk)  # another admin moves the due date
+    moved.due_date, moved.version = dt.date(2021, 4, 29), moved.version + 1
+    moved.save()
+    data[f"{row}label"] = "Q4 2020-21 (final)"
+    response = admin.post(change_url(framework), data)
+    assert response.status_code == 200
+    assert "Someone else changed this reporting period after you opened it." in (
+        response.content.decode()
+    )
+    draft.refresh_from_db()
+    assert draft.label == "Q4 2020-21" and draft.due_date == dt.date(2021, 4, 29)
+
+
+def test_a_round_opened_since_the_framework_page_was_read_stays_open(admin, draft, superuser):
+    framework = draft.framework
+    data = form_on(admin.get(change_url(framework)).content.decode(), owner="Chief Executive")
+    reporting_period_open(period=draft, user=superuser, expected_version=None)
+    assert admin.post(change_url(framework), data).status_code == 302
+    framework.refresh_from_db()
+    assert framework.owner == "Chief Executive"
+    draft.refresh_from_db()
+    assert draft.state == PeriodState.OPEN and draft.updates.count() == 1
+    assert draft.version == 2, "the round's row was not written again"
+
+
+def test_an_opened_round_cannot_be_deleted_from_the_framework_page(admin, period, update):
+    framework = period.framework
+    data = form_on(admin.get(change_url(framework)).content.decode())
+    row = round_row(data, period)
+    data[f"{row}DELETE"] = "on"
+    response = admin.post(change_url(framework), data)
+    assert response.status_code == 200
+    assert "Q3 2020-21 cannot be deleted: it has been opened" in response.content.decode()
+    assert ReportingPeriod.objects.filter(pk=period.pk).exists()
+    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+
+
+# Returns --------------------------------------------------------------------------------------
+def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, update, officer):
+    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    page = admin.get(change_url(update)).content.decode()
+    assert "Draft CCfA done." in page
+    assert reverse("frameworks:update-review", args=[update.pk]) in page
+    for field in ("narrative", "rag", "state", "review_comment", "percent_complete", "_save"):
+        assert f'name="{field}"' not in page, field
+
+
+def test_a_posted_change_to_a_return_is_refused(admin, update, officer):
+    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    update = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    response = admin.post(
+        change_url(update),
+        {
+            "narrative": "Rewritten by the admin",
+            "rag": RAG.COMPLETED,
+            "state": UpdateState.APPROVED,
+            "review_comment": "Fine",
+            "percent_complete": 100,
+            "expected_version": update.version,
+        },
+    )
+    assert response.status_code == 403
+    stored = ProgressUpdate.objects.get(pk=update.pk)
+    assert stored.narrative == "Draft CCfA done." and stored.rag == RAG.OVERDUE
+    assert stored.state == UpdateState.SUBMITTED and stored.version == update.version
+    assert stored.reviewed_by is None
+
+
+def test_an_old_copy_of_a_return_cannot_be_restored_from_its_history(admin, update, officer):
+    first = update.history.earliest()
+    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    update = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    restore = reverse(
+        "admin:frameworks_progressupdate_simple_history", args=[update.pk, first.history_id]
+    )
+    history_page = reverse("admin:frameworks_progressupdate_history", args=[update.pk])
+    assert admin.get(history_page).status_code == 200
+    response = admin.post(restore, {"expected_version": update.version})
+    assert response.status_code == 403
+    stored = ProgressUpdate.objects.get(pk=update.pk)
+    assert stored.state == UpdateState.SUBMITTED and stored.narrative == "Draft CCfA done."
+
+
+def test_returns_are_not_added_or_deleted_in_the_admin(admin, update):
+    page = admin.get(changelist_url(ProgressUpdate)).content.decode()
+    add = reverse("admin:frameworks_progressupdate_add")
+    assert add not in page, "no Add button"
+    assert "delete_selected" not in page
+    assert admin.get(add).status_code == 403
+    assert (
+        admin.post(add, {"milestone": update.milestone_id, "period": update.period_id}).status_code
+        == 403
+    )
+    delete = reverse("admin:frameworks_progressupdate_delete", args=[update.pk])
+    assert admin.post(delete, {"post": "yes"}).status_code == 403
+    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+
+
+# Structure ------------------------------------------------------------------------------------
+def test_a_milestone_title_edit_is_saved_versioned_and_recorded(admin, milestone, superuser):
+    page = admin.get(change_url(milestone)).content.decode()
+    title = "Develop, promote and review the Councillor Call for Action"
+    response = admin.post(change_url(milestone), form_on(page, title=title))
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.title == title and milestone.version == 2
+    latest = Milestone.history.filter(id=milestone.pk).latest()
+    assert latest.title == title and latest.history_user == superuser
+
+
+def test_a_milestone_edit_from_a_stale_page_is_refused(admin, milestone, superuser):
+    page = admin.get(change_url(milestone)).content.decode()
+    milestone.title = "Changed in another tab"
+    milestone.version += 1
+    milestone.save()
+    response = admin.post(change_url(milestone), form_on(page, title="Mine"))
+    assert response.status_code == 200
+    assert "Someone else changed this milestone after you opened it." in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.title == "Changed in another tab" and milestone.version == 2
