@@ -7,6 +7,12 @@ annotations (each a subquery or expression, so every filter stays one SQL query)
 - `previous_rag`: the approved RAG status before it (the milestone's previous approved return)
 - `effective_deadline`: the revised deadline date if a revised deadline is set, else the deadline
 - `last_update_at`: when the latest approved return was reviewed (or else submitted)
+
+The rules behind the filters are the domain's: "Flagged overdue" is
+`Milestone.objects.flagged_overdue` (`frameworks.domain.overdue`, the SQL twin of
+`Milestone.is_flagged_overdue`), and "No status" covers the pseudo-statuses of
+`frameworks.domain.status`. May import: Django, django-filter, the domain, the models and
+`frameworks.rules`.
 """
 
 from __future__ import annotations
@@ -15,27 +21,23 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils import timezone
 
+from frameworks.domain.overdue import flagged_overdue_sql
+from frameworks.domain.status import NO_STATUS, NO_UPDATE
 from frameworks.models import RAG, Milestone, MilestonePost, Post, ProgressUpdate, UpdateState
 from frameworks.rules import is_policy_team
 
-NO_STATUS = "NONE"
-RAG_CHOICES = [*RAG.choices, (NO_STATUS, "No status")]
+# The pseudo-statuses as `latest_rag` holds them: no approved update is NULL, an approved update
+# without a status "".
+PSEUDO_STATUS_CONDITION = {NO_UPDATE: Q(latest_rag__isnull=True), NO_STATUS: Q(latest_rag="")}
+# The "No status" box covers both. Its value in the query string is "NONE", as bookmarked and
+# shared links already have it (a value of the filter's own, not a status).
+NO_STATUS_CHOICE = "NONE"
+RAG_CHOICES = [*RAG.choices, (NO_STATUS_CHOICE, "No status")]
 MAX_DAYS = 36_500
 DEFAULT_SORT = "theme"
 PLAN_ORDER = ("theme__order", "theme__name", "order", "pk")
@@ -64,15 +66,9 @@ def _ordering(sort: str) -> list:
 
 
 def overdue_condition(today: dt.date) -> Case:
-    """`selectors.milestone_is_overdue` in SQL: not Completed or Cancelled, and either marked
-    Overdue or past its effective deadline."""
-    return Case(
-        When(latest_rag__in=[RAG.COMPLETED, RAG.CANCELLED], then=Value(False)),
-        When(latest_rag=RAG.OVERDUE, then=Value(True)),
-        When(effective_deadline__lt=today, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
+    """`Milestone.is_flagged_overdue` in SQL, over the `latest_rag` and `effective_deadline`
+    annotations (`frameworks.domain.overdue.flagged_overdue_sql`)."""
+    return flagged_overdue_sql(status="latest_rag", deadline_date="effective_deadline", today=today)
 
 
 # A revised deadline differs from the original: different dates, a date on one side only, or
@@ -235,18 +231,16 @@ class MilestoneFilter(django_filters.FilterSet):
         )
 
     def filter_rag(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
-        statuses = [value for value in values if value != NO_STATUS]
+        statuses = [value for value in values if value != NO_STATUS_CHOICE]
         condition = Q(latest_rag__in=statuses) if statuses else Q(pk__in=[])
-        if NO_STATUS in values:
-            condition |= Q(latest_rag__isnull=True) | Q(latest_rag="")
+        if NO_STATUS_CHOICE in values:
+            condition |= PSEUDO_STATUS_CONDITION[NO_UPDATE] | PSEUDO_STATUS_CONDITION[NO_STATUS]
         return queryset.filter(condition)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if not value:
             return queryset
-        return queryset.alias(flagged_overdue=overdue_condition(timezone.localdate())).filter(
-            flagged_overdue=True
-        )
+        return queryset.flagged_overdue(today=timezone.localdate(), status="latest_rag")
 
     def filter_slipped(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(SLIPPED) if value else queryset

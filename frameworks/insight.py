@@ -1,7 +1,9 @@
 """Reads for insight: where a plan stands by round, the trend, and why each RAG is what it is.
 
 Statuses "as of a round" follow the board report's rule (`reports.data`): a milestone's
-approved update in that round, else a completion carried forward, else no update.
+approved update in that round, else a completion carried forward, else no update. The rules
+stated here in words (done, flagged overdue, the deadline in force) are the domain's
+(`frameworks.domain`). May import: Django, the domain, the models, selectors and reports.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from frameworks.domain.status import NO_UPDATE, STATUS_LABELS, is_done
 from frameworks.models import (
-    RAG,
     Framework,
     Milestone,
     PeriodState,
     ProgressUpdate,
     ReportingPeriod,
     UpdateState,
-    format_deadline,
 )
 from frameworks.reports import charts
-from frameworks.reports.data import DONE, NO_UPDATE, RAG_LABEL, RAG_ORDER, status_at
+from frameworks.reports.data import RAG_ORDER, status_at
 from frameworks.selectors import approved_update_rows
 
 
@@ -155,11 +156,9 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
     facts: list[str] = []
     latest = updates[-1] if updates else None
     status = latest.rag if latest else ""
-    deadline = milestone.effective_deadline_date
-    shown = (
-        milestone.revised_deadline_display if milestone.has_revised_deadline else ""
-    ) or milestone.deadline_display
-    if deadline and status not in DONE:
+    deadline = milestone.deadline_in_force.date
+    shown = milestone.revised_deadline.display_if_set or milestone.deadline.display
+    if deadline and not is_done(status):
         days = (today - deadline).days
         if days > 0:
             facts.append(f"Deadline {shown} passed {days} day{'s' if days != 1 else ''} ago.")
@@ -172,16 +171,11 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
     else:
         facts.append("No deadline has been set.")
     if milestone.has_revised_deadline:
-        original = format_deadline(
-            text=milestone.deadline_text,
-            date=milestone.deadline_date,
-            precision=milestone.deadline_precision,
-            kind=milestone.deadline_kind,
-        )
+        original = milestone.deadline.display
         set_in = next((u.period.label for u in reversed(updates) if u.new_deadline_text), "")
         facts.append(
             f"The original deadline was {original or 'not set'}; it was moved to "
-            f"{milestone.revised_deadline_display}{f' in {set_in}' if set_in else ''}."
+            f"{milestone.revised_deadline.display_if_set}{f' in {set_in}' if set_in else ''}."
         )
     if latest is None:
         facts.append("There is no approved update yet.")
@@ -189,7 +183,7 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
         when = latest.reviewed_at or latest.submitted_at
         stamp = f", approved {_day(timezone.localtime(when).date())}" if when else ""
         facts.append(f"Last update: {latest.period.label}{stamp}.")
-        said = RAG_LABEL.get(latest.rag, "") if latest.rag else ""
+        said = STATUS_LABELS.get(latest.rag, "") if latest.rag else ""
         raw = (
             f" (written as “{latest.rag_text}”)"
             if latest.rag_text and latest.rag_text != said
@@ -198,9 +192,9 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
         facts.append(f"The officer set {said or 'no status'}{raw}.")
         if latest.new_deadline_text:
             facts.append(f"That update gave a new deadline: {latest.new_deadline_text}.")
-    if status not in DONE and (status == RAG.OVERDUE or milestone.deadline_passed(today=today)):
+    if milestone.is_flagged_overdue(status, today):
         facts.append("It is flagged overdue: the deadline has passed and it is not complete.")
-    if status not in DONE:
+    if not is_done(status):
         last = (latest.reviewed_at or latest.submitted_at) if latest else None
         if is_stale(last, today):
             facts.append(

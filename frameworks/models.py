@@ -1,7 +1,13 @@
-"""Domain model: frameworks (plans), themes, milestones, posts, reporting rounds and returns.
+"""Data model: frameworks (plans), themes, milestones, posts, reporting rounds and returns.
 
 Models hold data, invariants (database constraints and `clean()`), and small derived properties.
+The rules those properties apply live in `frameworks.domain` (the vocabularies the `TextChoices`
+are built from, deadlines, overdue); the models give them the stored values, e.g.
+`milestone.deadline` (a `Deadline`) or `milestone.is_flagged_overdue(status, today)`.
 Writes with side effects live in `frameworks.services`; multi-step reads in `frameworks.selectors`.
+
+May import: Django, django-simple-history and the domain (`frameworks.domain`); never services,
+importers, selectors, reports or views. Imported by every layer but the domain.
 """
 
 from __future__ import annotations
@@ -18,17 +24,33 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from frameworks.domain import vocabulary
+from frameworks.domain.deadlines import Deadline, date_passed, effective_deadline
+from frameworks.domain.overdue import (
+    effective_deadline_date_sql,
+    flagged_overdue_sql,
+    is_flagged_overdue,
+)
+from frameworks.domain.vocabulary import Vocabulary
 
-class RAG(models.TextChoices):
-    """Normalised status of a milestone in a round. Colours follow the councils' own definitions."""
 
-    COMPLETED = "COMPLETED", "Completed"
-    IN_PROGRESS = "IN_PROGRESS", "In progress"
-    OVERDUE = "OVERDUE", "Overdue"
-    ONGOING = "ONGOING", "Ongoing"
-    NOT_STARTED = "NOT_STARTED", "Not started"
-    CANCELLED = "CANCELLED", "Cancelled"
+def text_choices(vocabulary: type[Vocabulary]) -> type[models.TextChoices]:
+    """The `TextChoices` for fields and forms, built from a domain vocabulary (its values and
+    labels are stated once, in `frameworks.domain.vocabulary`)."""
+    choices = models.TextChoices(
+        vocabulary.__name__,
+        [(member.name, (member.value, member.label)) for member in vocabulary],
+        module=__name__,
+    )
+    choices.__doc__ = vocabulary.__doc__
+    return choices
 
+
+RAG = text_choices(vocabulary.RAG)
+DeadlineKind = text_choices(vocabulary.DeadlineKind)
+DatePrecision = text_choices(vocabulary.DatePrecision)
+PostRole = text_choices(vocabulary.PostRole)
+ImportLayout = text_choices(vocabulary.ImportLayout)
 
 RAG_COLOUR = {
     RAG.COMPLETED: "green",
@@ -38,25 +60,6 @@ RAG_COLOUR = {
     RAG.NOT_STARTED: "grey",
     RAG.CANCELLED: "grey",
 }
-
-
-class DeadlineKind(models.TextChoices):
-    DATE = "DATE", "Date"
-    ONGOING = "ONGOING", "Ongoing"
-    TBC = "TBC", "To be confirmed"
-    IMMEDIATE = "IMMEDIATE", "Immediate"
-    CONDITIONAL = "CONDITIONAL", "Conditional"
-    NOT_SET = "NOT_SET", "Not set"
-
-
-class DatePrecision(models.TextChoices):
-    DAY = "DAY", "Day"
-    MONTH = "MONTH", "Month"
-
-
-class PostRole(models.TextChoices):
-    LEAD = "LEAD", "Lead"
-    SUPPORTING = "SUPPORTING", "Supporting"
 
 
 class PeriodState(models.TextChoices):
@@ -79,17 +82,6 @@ EDITABLE_UPDATE_STATES = (
     UpdateState.SUBMITTED,
     UpdateState.RETURNED,
 )
-
-
-def format_deadline(*, text: str, date: dt.date | None, precision: str, kind: str) -> str:
-    """How a deadline reads on a page: a parsed date in words, else the officer's own text."""
-    if date and kind == DeadlineKind.DATE:
-        if precision == DatePrecision.MONTH:
-            return date.strftime("%B %Y")
-        return f"{date.day} {date.strftime('%B %Y')}"
-    if text:
-        return text
-    return DeadlineKind(kind).label if kind else ""
 
 
 def progress_mean(values) -> int | None:
@@ -197,9 +189,29 @@ class Post(models.Model):
         return self.title
 
 
+def _deadline_property(prefix: str, doc: str) -> property:
+    """A `Deadline` read from and written to the four fields `<prefix>_text`, `_date`,
+    `_precision` and `_kind` (`Deadline.fields(prefix)` names them, for `update_fields`)."""
+
+    def get(obj) -> Deadline:
+        return Deadline.read(obj, prefix)
+
+    def set_(obj, deadline: Deadline) -> None:
+        deadline.write(obj, prefix)
+
+    return property(get, set_, doc=doc)
+
+
 class MilestoneQuerySet(models.QuerySet):
-    def for_holder(self, user) -> MilestoneQuerySet:
-        return self.filter(posts__holders=user).distinct()
+    def flagged_overdue(self, *, today: dt.date, status: str = "latest_rag") -> MilestoneQuerySet:
+        """The milestones flagged overdue (`Milestone.is_flagged_overdue`), in SQL. `status`
+        names the annotation holding each milestone's latest approved status."""
+        return self.alias(
+            overdue_deadline_in_force=effective_deadline_date_sql(),
+            overdue_flag=flagged_overdue_sql(
+                status=status, deadline_date="overdue_deadline_in_force", today=today
+            ),
+        ).filter(overdue_flag=True)
 
     def completed(self) -> MilestoneQuerySet:
         return self.filter(
@@ -299,39 +311,44 @@ class Milestone(TimeStampedModel):
             )
 
     # Deadlines -----------------------------------------------------------------------------
+    deadline = _deadline_property("deadline", "The original deadline (a `Deadline`).")
+    revised_deadline = _deadline_property(
+        "revised_deadline", "The revised deadline (blank when never revised)."
+    )
+
+    @property
+    def deadline_in_force(self) -> Deadline:
+        """The deadline in force: the revised one if given, else the original."""
+        return effective_deadline(self.deadline, self.revised_deadline)
+
+    # The overdue flag and the deadline's date read only the three fields they need (pages load
+    # just those, with `.only()`): the same rule, on partial deadlines.
     @property
     def has_revised_deadline(self) -> bool:
-        return bool(self.revised_deadline_text or self.revised_deadline_date)
+        return not Deadline(self.revised_deadline_text, self.revised_deadline_date).is_blank
 
     @property
     def effective_deadline_date(self) -> dt.date | None:
-        if self.has_revised_deadline:
-            return self.revised_deadline_date
-        return self.deadline_date
+        revised = Deadline(self.revised_deadline_text, self.revised_deadline_date)
+        return effective_deadline(Deadline(date=self.deadline_date), revised).date
 
     @property
     def deadline_display(self) -> str:
-        return format_deadline(
-            text=self.deadline_text,
-            date=self.deadline_date,
-            precision=self.deadline_precision,
-            kind=self.deadline_kind,
-        )
+        return self.deadline.display
 
     @property
     def revised_deadline_display(self) -> str:
-        if not self.has_revised_deadline:
-            return ""
-        return format_deadline(
-            text=self.revised_deadline_text,
-            date=self.revised_deadline_date,
-            precision=self.revised_deadline_precision,
-            kind=self.revised_deadline_kind or DeadlineKind.DATE,
-        )
+        return self.revised_deadline.display_if_set
 
     def deadline_passed(self, *, today: dt.date | None = None) -> bool:
-        deadline = self.effective_deadline_date
-        return bool(deadline and deadline < (today or timezone.localdate()))
+        return date_passed(self.effective_deadline_date, today or timezone.localdate())
+
+    def is_flagged_overdue(self, status: str | None, today: dt.date) -> bool:
+        """Flagged overdue with this latest status (None or "" when there is none): not
+        Completed or Cancelled, and marked Overdue or past the deadline in force."""
+        return is_flagged_overdue(
+            status=status, deadline_date=self.effective_deadline_date, today=today
+        )
 
 
 class MilestonePost(models.Model):
@@ -435,9 +452,6 @@ class ProgressUpdateQuerySet(models.QuerySet):
                 MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user)
             )
         )
-
-    def in_open_periods(self) -> ProgressUpdateQuerySet:
-        return self.filter(period__state=PeriodState.OPEN)
 
     def outstanding(self) -> ProgressUpdateQuerySet:
         return self.filter(
@@ -553,29 +567,17 @@ class ProgressUpdate(TimeStampedModel):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_UPDATE_STATES and self.period.is_open
 
-    @property
-    def rag_colour(self) -> str:
-        return RAG_COLOUR.get(self.rag, "grey")
+    new_deadline = _deadline_property(
+        "new_deadline", "The new deadline this return gives (blank when none)."
+    )
 
     @property
     def new_deadline_display(self) -> str:
-        if not (self.new_deadline_text or self.new_deadline_date):
-            return ""
-        return format_deadline(
-            text=self.new_deadline_text,
-            date=self.new_deadline_date,
-            precision=self.new_deadline_precision,
-            kind=self.new_deadline_kind or DeadlineKind.DATE,
-        )
+        return self.new_deadline.display_if_set
 
-
-class ImportLayout(models.TextChoices):
-    FRAMEWORK = (
-        "framework",
-        "Framework (What do we do? | What (more) could we do? | Lead | Timescale)",
-    )
-    TRACKER = "tracker", "Progress tracker (Theme | Key Milestone | Lead | Deadline | …)"
-    ACTIONS = "actions", "Actions export (Code | Title | Status | Progress | Owners | …)"
+    def is_flagged_overdue(self, today: dt.date) -> bool:
+        """Its milestone is flagged overdue with this return's status."""
+        return self.milestone.is_flagged_overdue(self.rag, today)
 
 
 class ImportBatch(models.Model):

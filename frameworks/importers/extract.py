@@ -6,6 +6,10 @@ A spreadsheet is read in one pass (`extract_plan`); a JSON export of a framework
 `extract_json`. Each plan says which fields its layout carries (`LegacyPlan.carries` and
 `UpdateSpec.carries`): the importer compares and writes only those, so a column that is not in
 the file changes nothing.
+
+Cells are read by the domain's rules (`frameworks.domain`: text, deadlines, status words) and
+the importers' own (`parsing`: percentages, leads). May import: the domain and the rest of
+`frameworks.importers`; no Django, no models (plain values in, plain values out).
 """
 
 from __future__ import annotations
@@ -17,17 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from frameworks.domain.deadlines import Deadline, parse_deadline
+from frameworks.domain.status import is_bare_status, parse_status
+from frameworks.domain.text import clean_text, one_line
+from frameworks.domain.vocabulary import RAG, DeadlineKind, PostRole
 from frameworks.importers import layouts
-from frameworks.importers.parsing import (
-    ParsedDeadline,
-    clean_text,
-    is_bare_status,
-    one_line,
-    parse_deadline,
-    parse_percent,
-    parse_status,
-    split_leads,
-)
+from frameworks.importers.parsing import parse_percent, split_leads
 from frameworks.importers.readers import Sheet, Source
 
 THEME_NAME_MAX = 200  # the Theme.name column
@@ -74,7 +73,7 @@ class UpdateSpec:
     narrative: str = ""
     rag: str = ""
     rag_text: str = ""
-    new_deadline: ParsedDeadline | None = None
+    new_deadline: Deadline | None = None
     percent_complete: int | None = None
     carries: frozenset[str] = frozenset(UPDATE_FIELDS)
 
@@ -89,8 +88,8 @@ class MilestoneSpec:
     existing_activity: str = ""
     lead_text: str = ""
     leads: list[tuple[str, str]] = field(default_factory=list)
-    deadline: ParsedDeadline = field(default_factory=lambda: parse_deadline(None))
-    revised_deadline: ParsedDeadline | None = None
+    deadline: Deadline = field(default_factory=lambda: parse_deadline(None))
+    revised_deadline: Deadline | None = None
     monitoring_groups: list[str] = field(default_factory=list)
     risk: str = ""
     source_reference: str = ""
@@ -222,15 +221,15 @@ def _present(match: layouts.HeaderMatch, pairs: dict[str, str]) -> frozenset[str
     return frozenset(name for key, name in pairs.items() if key in match.columns)
 
 
-def _deadline(plan, row, column, value, *, default_year=None) -> ParsedDeadline:
+def _deadline(plan, row, column, value, *, default_year=None) -> Deadline:
     parsed = parse_deadline(value, default_year=default_year)
-    if parsed.text and parsed.kind == "DATE" and parsed.date is None:
+    if parsed.date_unread:
         if not re.search(r"\d", parsed.text):
             message = f"“{parsed.text[:80]}” gives no year, so no date is set; it is kept as text."
         else:
             message = f"Could not read a date in “{parsed.text[:80]}”; it is kept as text."
         plan.warn(row, column, message)
-    elif parsed.text and parsed.kind == "CONDITIONAL" and not parsed.date:
+    elif parsed.text and parsed.kind == DeadlineKind.CONDITIONAL and not parsed.date:
         plan.warn(
             row, column, f"“{parsed.text[:80]}” is read as a condition, not a date; kept as text."
         )
@@ -300,7 +299,7 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
             if (
                 isinstance(new_deadline_value, str)
                 and is_bare_status(new_deadline_value)
-                and parse_status(new_deadline_value)[0] != "ONGOING"
+                and parse_status(new_deadline_value)[0] != RAG.ONGOING
             ):
                 plan.warn(
                     row,
@@ -479,7 +478,7 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
             code=code,
             title=title,
             lead_text="; ".join(owners),
-            leads=[(owner, "LEAD") for owner in owners],
+            leads=[(owner, PostRole.LEAD) for owner in owners],
             monitoring_groups=_split_list(get(cells, "groups")),
             risk=clean_text(get(cells, "risk")),
         )
@@ -489,7 +488,7 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
 
 
 # JSON export (`export_framework --format json`) -----------------------------------------------
-def _json_deadline(value: Any) -> ParsedDeadline | None:
+def _json_deadline(value: Any) -> Deadline | None:
     """A deadline object of the export ({text, date, precision, kind}), or None."""
     if not value:
         return None
@@ -500,7 +499,7 @@ def _json_deadline(value: Any) -> ParsedDeadline | None:
     parsed = parse_deadline(text or date)
     if date is None and not text:
         return None
-    return ParsedDeadline(
+    return Deadline(
         text=text or parsed.text,
         date=date,
         precision=value.get("precision") or (parsed.precision if date else ""),
@@ -560,7 +559,9 @@ def _json_milestone(plan, number, theme_name, theme, item) -> MilestoneSpec:
         code=one_line(item.get("code")),
         existing_activity=clean_text(item.get("existing_activity")),
         lead_text=" / ".join(one_line(lead["post"]) for lead in item.get("leads", [])),
-        leads=[(one_line(lead["post"]), lead.get("role") or "LEAD") for lead in item["leads"]],
+        leads=[
+            (one_line(lead["post"]), lead.get("role") or PostRole.LEAD) for lead in item["leads"]
+        ],
         deadline=_json_deadline(item.get("deadline")) or parse_deadline(None),
         revised_deadline=_json_deadline(item.get("revised_deadline")),
         monitoring_groups=[one_line(g) for g in item.get("monitoring_groups", []) if g],

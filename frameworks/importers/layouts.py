@@ -4,6 +4,10 @@ Headings are matched by their leading words, case- and whitespace-insensitively,
 after the name ("Deadline If this column has not already been completed…") and line breaks inside
 the heading cell do not matter. Each header cell takes the longest alias that matches, so
 "Previous RAG Status …" is never mistaken for "RAG Status".
+
+The layouts' names and labels are `frameworks.domain.vocabulary.ImportLayout` (which
+`frameworks.models.ImportLayout`, the upload form's choices, is built from); their columns are
+here. May import: the domain; no Django.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from frameworks.domain.vocabulary import ImportLayout
+
 HEADER_SEARCH_ROWS = 20
 
-FRAMEWORK = "framework"
-TRACKER = "tracker"
-ACTIONS = "actions"
-LAYOUT_NAMES = (FRAMEWORK, TRACKER, ACTIONS)
+FRAMEWORK = ImportLayout.FRAMEWORK.value
+TRACKER = ImportLayout.TRACKER.value
+ACTIONS = ImportLayout.ACTIONS.value
+LAYOUT_NAMES = tuple(layout.value for layout in ImportLayout)
 
 
 @dataclass(frozen=True)

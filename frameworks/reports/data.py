@@ -3,6 +3,11 @@
 Everything the PDF, the preview and the spreadsheet show is computed here, once, from the
 database (a fixed number of queries whatever the size of the plan). Rendering reads only the
 snapshot, so a published report reprints identically however the data changes later.
+
+Statuses are keyed by the domain's vocabulary (`frameworks.domain.status`): a RAG value,
+`NO_STATUS` ("UNKNOWN") or `NO_UPDATE` ("NONE"). Those values are the keys of stored snapshots
+(`PublishedReport.snapshot`, schema `SCHEMA`), so they never change. Deadlines read as
+`Deadline.display` says. May import: Django, the domain and the models.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from frameworks.domain.overdue import deadline_passed_while_open
+from frameworks.domain.status import DONE, NO_STATUS, NO_UPDATE, STATUS_LABELS
 from frameworks.models import (
     RAG,
     STATUTORY_SECTIONS,
@@ -24,13 +31,11 @@ from frameworks.models import (
     ProgressUpdate,
     ReportingPeriod,
     UpdateState,
-    format_deadline,
     progress_mean,
 )
 
 SCHEMA = 2  # 2: meeting time blank when unknown; statutory sections' "not applicable"
-NO_UPDATE = "NONE"
-NO_STATUS = "UNKNOWN"  # an update whose status was left blank
+# The order statuses are counted, charted and listed in.
 RAG_ORDER = [
     RAG.COMPLETED,
     RAG.IN_PROGRESS,
@@ -41,12 +46,7 @@ RAG_ORDER = [
     NO_STATUS,
     NO_UPDATE,
 ]
-RAG_LABEL = {
-    **{choice.value: choice.label for choice in RAG},
-    NO_STATUS: "No status",
-    NO_UPDATE: "No update",
-}
-DONE = (RAG.COMPLETED, RAG.CANCELLED)
+RAG_LABEL = STATUS_LABELS
 
 
 def status_label(key: str, raw: str = "") -> tuple[str, str]:
@@ -57,19 +57,8 @@ def status_label(key: str, raw: str = "") -> tuple[str, str]:
     return key, raw if shows_raw else RAG_LABEL.get(key, raw or "No update")
 
 
-def _deadline(text: str, date: dt.date | None, precision: str, kind: str) -> str:
-    return format_deadline(text=text, date=date, precision=precision, kind=kind or "DATE")
-
-
 def _new_deadline(update: ProgressUpdate) -> str:
-    if not update.new_deadline_text and not update.new_deadline_date:
-        return ""
-    return _deadline(
-        update.new_deadline_text,
-        update.new_deadline_date,
-        update.new_deadline_precision,
-        update.new_deadline_kind,
-    )
+    return update.new_deadline.display_if_set
 
 
 def status_at(
@@ -210,12 +199,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         earlier = [u for u in updates if u.period.start_date < period.start_date]
         old_deadline = next(
             (_new_deadline(u) for u in reversed(earlier) if _new_deadline(u)),
-            _deadline(
-                milestone.deadline_text,
-                milestone.deadline_date,
-                milestone.deadline_precision,
-                milestone.deadline_kind,
-            ),
+            milestone.deadline.with_default_kind().display,
         )
         new_deadline = _new_deadline(update) if update else ""
         effective_date = (
@@ -245,8 +229,8 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
             "carried_from": now["carried_from"],
             "narrative": update.narrative if update else "",
             "percent": percent,
-            "deadline_passed": bool(
-                effective_date and effective_date < meeting_day and now["rag"] not in DONE
+            "deadline_passed": deadline_passed_while_open(
+                status=now["rag"], deadline_date=effective_date, today=meeting_day
             ),
             "monitoring_groups": list(milestone.monitoring_groups),
         }

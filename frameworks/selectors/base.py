@@ -8,7 +8,6 @@ import datetime as dt
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from frameworks.models import (
-    RAG,
     Framework,
     Milestone,
     MilestonePost,
@@ -65,15 +64,11 @@ def _latest_update(field_name: str, framework: Framework | None = None) -> Subqu
 
 
 def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
-    """Flagged overdue: its deadline has passed and it is neither complete nor cancelled."""
-    rag = getattr(milestone, "latest_rag", None)
-    if rag in (RAG.COMPLETED, RAG.CANCELLED):
-        return False
-    return rag == RAG.OVERDUE or milestone.deadline_passed(today=today)
+    """The overdue rule (`frameworks.domain.overdue`) for a milestone read with its
+    `latest_rag`."""
+    return milestone.is_flagged_overdue(getattr(milestone, "latest_rag", None), today)
 
 
 def update_is_overdue(update: ProgressUpdate, today: dt.date) -> bool:
-    """A return's milestone is overdue when its deadline passed and it is not complete."""
-    if update.rag in (RAG.COMPLETED, RAG.CANCELLED):
-        return False
-    return update.rag == RAG.OVERDUE or update.milestone.deadline_passed(today=today)
+    """The overdue rule (`frameworks.domain.overdue`) for a return's milestone."""
+    return update.is_flagged_overdue(today)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 
+from frameworks.domain.deadlines import Deadline
 from frameworks.models import (
     DeadlineKind,
     Framework,
@@ -17,16 +18,10 @@ from frameworks.models import (
 
 def _deadline_data(obj, prefix: str) -> dict | None:
     """A deadline as exported: {text, date, precision, kind}; None if there is none."""
-    text, date = getattr(obj, f"{prefix}_text"), getattr(obj, f"{prefix}_date")
-    kind = getattr(obj, f"{prefix}_kind")
-    if not (text or date) and kind in ("", DeadlineKind.NOT_SET) and prefix != "deadline":
+    deadline = Deadline.read(obj, prefix)
+    if deadline.is_blank and deadline.kind in ("", DeadlineKind.NOT_SET) and prefix != "deadline":
         return None
-    return {
-        "text": text,
-        "date": date.isoformat() if date else None,
-        "precision": getattr(obj, f"{prefix}_precision"),
-        "kind": kind,
-    }
+    return deadline.as_dict()
 
 
 def framework_export_data(*, framework: Framework) -> dict:

@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from frameworks.domain.overdue import effective_deadline_date_sql
 from frameworks.filters import MilestoneFilter, overdue_condition
 from frameworks.models import (
     Framework,
@@ -212,7 +213,6 @@ def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFi
             Exists(MilestonePost.objects.filter(milestone=OuterRef("pk"), post__holders=user))
         )
     approved = _approved_updates(framework)
-    has_revised = ~Q(revised_deadline_text="") | Q(revised_deadline_date__isnull=False)
     milestones = milestones.annotate(
         previous_rag=Subquery(approved.order_by("-period__start_date").values("rag")[1:2]),
         last_update_at=Subquery(
@@ -221,9 +221,7 @@ def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFi
             .order_by("-at")
             .values("at")[:1]
         ),
-        effective_deadline=Case(
-            When(has_revised, then=F("revised_deadline_date")), default=F("deadline_date")
-        ),
+        effective_deadline=effective_deadline_date_sql(),
     ).annotate(flagged_overdue=overdue_condition(timezone.localdate()))
     filterset = MilestoneFilter(params, queryset=milestones, framework=framework, user=user)
     page = Paginator(filterset.qs, 25).get_page(params.get("page"))

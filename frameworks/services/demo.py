@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from frameworks.domain.deadlines import Deadline
 from frameworks.models import (
     DeadlineKind,
     Framework,
@@ -109,14 +110,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _deadline_fields(prefix: str, deadline: dict | None) -> dict:
+    """The model fields for a deadline as the demo data writes it ({text, date, …})."""
     if not deadline:
         return {}
-    return {
-        f"{prefix}_text": deadline["text"],
-        f"{prefix}_date": _date(deadline["date"]),
-        f"{prefix}_precision": deadline["precision"],
-        f"{prefix}_kind": deadline["kind"],
-    }
+    return Deadline(
+        deadline["text"], _date(deadline["date"]), deadline["precision"], deadline["kind"]
+    ).columns(prefix)
 
 
 def _load_users(data: dict, password: str) -> list[DemoLogin]:

@@ -4,6 +4,10 @@ Every function is atomic, locks the row it changes, and refuses a stale `expecte
 (optimistic concurrency), so an officer's words are never silently overwritten and a reviewer
 never approves or returns text they did not read. `expected_version=None` skips that check: only
 for callers with no page a person read (demo data, commands, tests).
+
+The rules a return is checked against (reading a deadline, when In progress needs a new one)
+are the domain's (`frameworks.domain`). May import: Django, the domain, the models and
+`frameworks.rules`; never the importers, selectors or views.
 """
 
 from __future__ import annotations
@@ -15,16 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from frameworks.importers.parsing import ParsedDeadline, parse_deadline
-from frameworks.models import (
-    RAG,
-    DeadlineKind,
-    Milestone,
-    ProgressUpdate,
-    UpdateState,
-    format_deadline,
-    person_name,
-)
+from frameworks.domain.deadlines import Deadline
+from frameworks.domain.overdue import in_progress_needs_new_deadline
+from frameworks.domain.vocabulary import DeadlineKind
+from frameworks.models import RAG, Milestone, ProgressUpdate, UpdateState, person_name
 from frameworks.rules import review_refusal
 
 MAX_NARRATIVE_LENGTH = 20_000
@@ -96,13 +94,13 @@ def _check_editable(update: ProgressUpdate) -> None:
         )
 
 
-def _parsed_new_deadline(text: str) -> ParsedDeadline | None:
+def _parsed_new_deadline(text: str) -> Deadline:
     text = " ".join(text.split())
     if not text:
-        return None
+        return Deadline()
     if len(text) > 255:
         raise ValidationError({"new_deadline": "New deadline must be 255 characters or fewer."})
-    return parse_deadline(text)
+    return Deadline.from_text(text)
 
 
 def _apply(update: ProgressUpdate, data: UpdateInput, user, now: dt.datetime) -> None:
@@ -114,14 +112,11 @@ def _apply(update: ProgressUpdate, data: UpdateInput, user, now: dt.datetime) ->
         raise ValidationError({"rag": "Select a RAG status from the list."})
     if data.percent_complete is not None and not 0 <= data.percent_complete <= 100:
         raise ValidationError({"percent_complete": "Percent complete must be between 0 and 100."})
-    parsed = _parsed_new_deadline(data.new_deadline)
+    new_deadline = _parsed_new_deadline(data.new_deadline)
     update.narrative = data.narrative.strip()
     update.rag = data.rag
     update.percent_complete = data.percent_complete
-    update.new_deadline_text = parsed.text if parsed else ""
-    update.new_deadline_date = parsed.date if parsed else None
-    update.new_deadline_precision = parsed.precision if parsed else ""
-    update.new_deadline_kind = parsed.kind if parsed else ""
+    update.new_deadline = new_deadline
     update.saved_at = now
     update.saved_by = user
     update.version += 1  # the row is locked (select_for_update), so this cannot race
@@ -144,30 +139,23 @@ def _check_ready_to_submit(update: ProgressUpdate, milestone: Milestone, today: 
         errors["narrative"] = "Enter a progress update: how much, how well, what impact, next step."
     if not update.rag:
         errors["rag"] = "Select a RAG status."
-    if (
-        update.new_deadline_text
-        and update.new_deadline_kind == DeadlineKind.DATE
-        and update.new_deadline_date is None
-    ):
+    if update.new_deadline.date_unread:
         errors["new_deadline"] = (
             "Enter the new deadline as a month and year or a full date, "
             "for example March 2021 or 31/03/2021."
         )
-    if update.rag == RAG.IN_PROGRESS and milestone.deadline_passed(today=today):
-        new_date = update.new_deadline_date
-        if new_date is None or new_date < today:
-            passed = format_deadline(
-                text="",
-                date=milestone.effective_deadline_date,
-                precision=milestone.revised_deadline_precision
-                if milestone.has_revised_deadline
-                else milestone.deadline_precision,
-                kind=DeadlineKind.DATE,
-            )
-            errors["new_deadline"] = (
-                f"The deadline ({passed}) has passed. To report In progress, enter a new "
-                "deadline that is today or later, or select Overdue."
-            )
+    in_force = milestone.deadline_in_force
+    if in_progress_needs_new_deadline(
+        status=update.rag,
+        deadline_date=in_force.date,
+        new_deadline_date=update.new_deadline_date,
+        today=today,
+    ):
+        passed = Deadline(date=in_force.date, precision=in_force.precision, kind=DeadlineKind.DATE)
+        errors["new_deadline"] = (
+            f"The deadline ({passed.display}) has passed. To report In progress, enter a new "
+            "deadline that is today or later, or select Overdue."
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -235,20 +223,9 @@ def progress_update_approve(
     current.save()
     if current.new_deadline_text:
         milestone = Milestone.objects.select_for_update().get(pk=current.milestone_id)
-        milestone.revised_deadline_text = current.new_deadline_text
-        milestone.revised_deadline_date = current.new_deadline_date
-        milestone.revised_deadline_precision = current.new_deadline_precision
-        milestone.revised_deadline_kind = current.new_deadline_kind
+        milestone.revised_deadline = current.new_deadline
         milestone._history_user = user
-        milestone.save(
-            update_fields=[
-                "revised_deadline_text",
-                "revised_deadline_date",
-                "revised_deadline_precision",
-                "revised_deadline_kind",
-                "updated_at",
-            ]
-        )
+        milestone.save(update_fields=[*Deadline.fields("revised_deadline"), "updated_at"])
     current.refresh_from_db()
     return current
 

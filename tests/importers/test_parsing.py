@@ -1,22 +1,19 @@
-"""Tests for frameworks.importers.parsing (pure functions: no database)."""
+"""Tests for frameworks.importers.parsing: the importers' own cell rules (percentages, leads),
+and every distinct cell of the seed tracker read by the rules the importers use (the rules
+themselves – deadlines, status words, clean text – are tested once, in tests/domain)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from frameworks.domain.vocabulary import RAG
 from frameworks.importers.parsing import (
     DatePrecision,
     DeadlineKind,
-    ParsedDeadline,
     PostRole,
-    Rag,
-    clean_text,
-    is_bare_status,
     one_line,
     parse_deadline,
     parse_percent,
@@ -35,186 +32,6 @@ IMMEDIATE, CONDITIONAL, NOT_SET = (
     DeadlineKind.NOT_SET,
 )
 DAY, MONTH = DatePrecision.DAY, DatePrecision.MONTH
-
-
-def _names(namespace: type) -> dict[str, str]:
-    return {name: value for name, value in vars(namespace).items() if name.isupper()}
-
-
-# Vocabularies --------------------------------------------------------------------------------
-def test_parsing_module_does_not_import_django() -> None:
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import frameworks.importers.parsing; "
-        "print(any(name == 'django' or name.startswith('django.') for name in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(REPO_ROOT)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert result.stdout.strip() == "False"
-
-
-def test_vocabularies_equal_model_enums() -> None:
-    try:
-        from frameworks.models import RAG
-        from frameworks.models import DatePrecision as ModelPrecision
-        from frameworks.models import DeadlineKind as ModelKind
-        from frameworks.models import PostRole as ModelRole
-    except Exception as exc:  # settings not configured (run with -p no:django)
-        pytest.skip(f"Django models not importable here: {exc}")
-    assert _names(Rag) == {member.name: member.value for member in RAG}
-    assert _names(DeadlineKind) == {member.name: member.value for member in ModelKind}
-    assert {k: v for k, v in _names(DatePrecision).items() if v} == {
-        member.name: member.value for member in ModelPrecision
-    }
-    assert _names(PostRole) == {member.name: member.value for member in ModelRole}
-
-
-# parse_deadline ------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "default_year", "date", "precision", "kind"),
-    [
-        ("Apr-20", None, dt.date(2020, 4, 30), MONTH, DATE),
-        ("01-Jul-19", None, dt.date(2019, 7, 1), DAY, DATE),
-        ("31/03/2021", None, dt.date(2021, 3, 31), DAY, DATE),
-        ("1 July 2019", None, dt.date(2019, 7, 1), DAY, DATE),
-        ("September 2019", None, dt.date(2019, 9, 30), MONTH, DATE),
-        ("June 2020", None, dt.date(2020, 6, 30), MONTH, DATE),
-        ("Jun-21", None, dt.date(2021, 6, 30), MONTH, DATE),
-        ("Nov-20", None, dt.date(2020, 11, 30), MONTH, DATE),
-        ("Feb-20", None, dt.date(2020, 2, 29), MONTH, DATE),
-        ("May", 2019, dt.date(2019, 5, 31), MONTH, DATE),
-        ("May", None, None, "", DATE),
-        ("Ongoing", None, None, "", ONGOING),
-        ("Ongoing throughout 2019", None, None, "", ONGOING),
-        ("April 2019 and ongoing", None, None, "", ONGOING),
-        ("TBC", None, None, "", TBC),
-        ("To be confirmed.", None, None, "", TBC),
-        ("TBC as part of work planning in October 2020", None, None, "", TBC),
-        ("Imminent", None, None, "", IMMEDIATE),
-        ("Immediately", None, None, "", IMMEDIATE),
-        ("When IT upgrade to intelligence tools has been completed", None, None, "", CONDITIONAL),
-        ("Subject to COVID-19 restrictions lifted", None, None, "", CONDITIONAL),
-        ("Dependent on when events take place", None, None, "", CONDITIONAL),
-        ("Linked to Ward Walkabouts above that commenced May 2019.", None, None, "", CONDITIONAL),
-        (
-            "June 2020 in conjunction with OSC work programming",
-            None,
-            dt.date(2020, 6, 30),
-            MONTH,
-            DATE,
-        ),
-        (
-            "Survey to be held in February and move over to the hub completed by April 2020.",
-            None,
-            dt.date(2020, 4, 30),
-            MONTH,
-            DATE,
-        ),
-        ("June - Days of Action commence", 2019, dt.date(2019, 6, 30), MONTH, DATE),
-        ("June - Days of Action commence", None, None, "", DATE),
-        ("Review of Year 1 underway and will inform Year 2.", None, None, "", CONDITIONAL),
-        ("May be delayed", 2019, None, "", CONDITIONAL),
-        ("31/02/2021", None, None, "", CONDITIONAL),
-        ("", None, None, "", NOT_SET),
-        ("   ", None, None, "", NOT_SET),
-        (None, None, None, "", NOT_SET),
-    ],
-)
-def test_parse_deadline(value, default_year, date, precision, kind) -> None:
-    parsed = parse_deadline(value, default_year=default_year)
-    assert (parsed.date, parsed.precision, parsed.kind) == (date, precision, kind)
-    assert parsed.text == one_line(value)
-
-
-def test_deadline_keeps_raw_text_without_markup_or_extra_whitespace() -> None:
-    parsed = parse_deadline("<b>June 2020</b>  in conjunction\nwith OSC work programming")
-    assert parsed.text == "June 2020 in conjunction with OSC work programming"
-    assert parsed.date == dt.date(2020, 6, 30)
-
-
-def test_last_explicit_date_wins_and_keeps_day_precision() -> None:
-    parsed = parse_deadline(
-        "CIPS Expert Chairing Skills for Scrutiny 11 June 2019  CIPS Financial Scrutiny "
-        "26 June 2019  Training for Officers on operational/practical issues 5 December 2019"
-    )
-    assert (parsed.date, parsed.precision, parsed.kind) == (dt.date(2019, 12, 5), DAY, DATE)
-
-
-@pytest.mark.parametrize(
-    "value", [dt.date(2021, 3, 31), dt.datetime(2021, 3, 31, 0, 0, tzinfo=dt.UTC)]
-)
-def test_excel_dates_have_day_precision(value) -> None:
-    assert parse_deadline(value) == ParsedDeadline(
-        text="31/03/2021", date=dt.date(2021, 3, 31), precision=DAY, kind=DATE
-    )
-
-
-def test_parsed_deadline_as_dict() -> None:
-    assert parse_deadline("Apr-20").as_dict() == {
-        "text": "Apr-20",
-        "date": "2020-04-30",
-        "precision": "MONTH",
-        "kind": "DATE",
-    }
-    assert parse_deadline("TBC").as_dict()["date"] is None
-
-
-# parse_status --------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "rag"),
-    [
-        ("Complete", Rag.COMPLETED),
-        ("Completed", Rag.COMPLETED),
-        ("Completed - Ongoing", Rag.COMPLETED),
-        ("Completed (ongoing)", Rag.COMPLETED),
-        (
-            "Completed. Reminders will be published in the Members Bulletin periodically.",
-            Rag.COMPLETED,
-        ),  # noqa: E501
-        ("<b>Completed</b>", Rag.COMPLETED),
-        ("In progress", Rag.IN_PROGRESS),
-        ("In Progress", Rag.IN_PROGRESS),
-        ("<b>In progress</b>", Rag.IN_PROGRESS),
-        ("Overdue", Rag.OVERDUE),
-        ("Ongoing", Rag.ONGOING),
-        ("On track but ongoing", Rag.ONGOING),
-        ("Ongoing - need to continue regular sessions in new format", Rag.ONGOING),
-        ("Not started", Rag.NOT_STARTED),
-        ("Cancelled", Rag.CANCELLED),
-        ("Neglected", Rag.OVERDUE),
-        ("Unassigned", Rag.NOT_STARTED),
-        ("Check Progress", Rag.IN_PROGRESS),
-        ("Assigned", Rag.NOT_STARTED),
-        ("Red", Rag.OVERDUE),
-        ("Amber", Rag.IN_PROGRESS),
-        ("Green", Rag.COMPLETED),
-        ("IN_PROGRESS", Rag.IN_PROGRESS),
-    ],
-)
-def test_parse_status(value, rag) -> None:
-    assert parse_status(value) == (rag, one_line(value))
-
-
-@pytest.mark.parametrize("value", ["", None, "   ", "<b></b>"])
-def test_parse_status_blank(value) -> None:
-    assert parse_status(value) == ("", "")
-
-
-@pytest.mark.parametrize("value", ["See above", "Reduced scope", "Completely different"])
-def test_parse_status_unknown_keeps_text(value) -> None:
-    assert parse_status(value) == ("", value)
-
-
-def test_is_bare_status() -> None:
-    assert is_bare_status("Completed.")
-    assert is_bare_status("<b>In progress</b>")
-    assert not is_bare_status("Completed. Work continues to encourage involvement.")
-    assert not is_bare_status("Dec-20")
-    assert not is_bare_status("")
 
 
 # parse_percent -------------------------------------------------------------------------------
@@ -312,54 +129,6 @@ def test_parse_percent_range_message_is_plain_english() -> None:
 )
 def test_split_leads(value, expected) -> None:
     assert split_leads(value) == expected
-
-
-# clean_text ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("<b>Locality Based Data</b>", "Locality Based Data"),
-        ("on September 5 <sup>th</sup> 2019.", "on September 5th 2019."),
-        ("Fish &amp; chips &lt;3 &#8211; &nbsp;ok", "Fish & chips <3 – ok"),
-        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
-        ("One<br>Two<br/>Three", "One\n\nTwo\n\nThree"),
-        ("One\nTwo\r\n\r\nThree", "One\n\nTwo\n\nThree"),
-        ("  lots   of\t space  ", "lots of space"),
-        ("Intro<ul>\n  <li>a</li>\n  <li> b </li>\n</ul>End", "Intro\n\n• a\n• b\n\nEnd"),
-        (
-            'OWL ( <a href="http://www.owl.co.uk">www.owl.co.uk</a> ) and',
-            "OWL ( http://www.owl.co.uk ) and",
-        ),
-        (
-            '<a href="https://example.org/a?x=1&amp;y=2">https://example.org/a?x=1&amp;y=2</a>',
-            "https://example.org/a?x=1&y=2",
-        ),
-        (
-            'see <a href="https://example.org/p">this page</a>.',
-            "see this page (https://example.org/p).",
-        ),
-        ('<a href="javascript:alert(1)">click</a> me', "click me"),
-        ('<a href=" JaVa\tScRiPt:alert(1)">click</a>', "click"),
-        ('<a href="/relative/path">local</a>', "local"),
-        ('<a href="data:text/html,hi">data</a>', "data"),
-        ('<a href="mailto:info@example.org">info@example.org</a>', "info@example.org"),
-        ('<a href="mailto:info@example.org">Email us</a>', "Email us (info@example.org)"),
-        ('<a href="https://example.org"></a>', "https://example.org"),
-        ("<script>alert(1)</script>Safe", "Safe"),
-        ("a\x00b\x07c", "abc"),
-        ("", ""),
-        (None, ""),
-        (42, "42"),
-    ],
-)
-def test_clean_text(value, expected) -> None:
-    assert clean_text(value) == expected
-
-
-def test_clean_text_unclosed_anchor_still_written() -> None:
-    assert clean_text('<a href="https://example.org/x">https://example.org/x') == (
-        "https://example.org/x"
-    )
 
 
 # Every distinct cell of the progress tracker (seed 001) -------------------------------------
@@ -534,7 +303,7 @@ def test_every_seed_deadline_parses(value) -> None:
 @pytest.mark.parametrize("value", _params(5, 8, non_blank=True))
 def test_every_seed_rag_cell_is_recognised(value) -> None:
     rag, raw = parse_status(value)
-    assert rag in _names(Rag).values()
+    assert rag in set(RAG)
     assert raw == one_line(value) and "<" not in raw
 
 

@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from frameworks import exports, selectors
+from frameworks.domain.status import NO_STATUS
 from frameworks.models import Framework
-from frameworks.reports.data import NO_STATUS, build_snapshot
+from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import PRINT_CSS, _status_word, render_xlsx
 from frameworks.services.imports import legacy_import
 from tests.reports import test_board_report as board_report

@@ -1,0 +1,363 @@
+"""The comparing half of an import (`Comparison`, a part of `imports._Import`): each theme,
+milestone and return in the file against what the framework holds, recording every difference
+in the report and, on the in-memory rows, what the writing half (`import_write`) will store.
+
+What a file may not change (a field it does not carry, a newer value, a return people worked
+on) is decided here. May import: the models, the importers, `frameworks.exports` and the other
+`frameworks.services.import_*` modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from frameworks.exports import status_text
+from frameworks.importers import extract as ex
+from frameworks.models import (
+    Milestone,
+    PeriodState,
+    Post,
+    ProgressUpdate,
+    ReportingPeriod,
+    Theme,
+    UpdateState,
+)
+from frameworks.services.import_fields import (
+    DEADLINES,
+    FIELD_LABELS,
+    NEWER,
+    OPEN_ROUND,
+    comparable_deadline,
+    deadline_shown,
+    deadline_to_store,
+    flat,
+    leads_text,
+    norm,
+    short,
+    stored_deadline,
+    update_differences,
+    worked_on,
+)
+
+PREVIEW_ROWS = 10
+LISTED = 200  # names listed in new_milestones / missing_milestones
+
+
+class Comparison:
+    """Compare the plan with what `_Import.load` read; needs the attributes it sets."""
+
+    def compare(self) -> None:
+        report = self.report
+        self.new_themes: list[Theme] = []
+        self.changed_themes: list[Theme] = []
+        self.theme_for: dict[str, Theme] = {}
+        for spec in self.plan.themes:
+            self.theme_for[spec.name] = self.match_theme(spec)
+        self.new_posts: dict[int, Post] = {}
+        self.new_milestones: list[Milestone] = []
+        self.changed_milestones: dict[int, set[str]] = {}
+        self.new_links: list[tuple[Milestone, list[tuple[Post, str]]]] = []
+        self.replace_links: list[int] = []
+        self.new_updates: list[ProgressUpdate] = []
+        self.changed_updates: dict[int, tuple[ProgressUpdate, set[str]]] = {}
+        starts = [p.start_date for p in self.rounds.values()]
+        self.file_round = max(starts, default=None)
+        by_code = {m.code: m for m in self.milestones if m.code}
+        by_title: dict[tuple[int, str], list[Milestone]] = defaultdict(list)
+        for m in sorted(self.milestones, key=lambda m: (m.order, m.pk)):
+            by_title[(m.theme_id, norm(m.title))].append(m)
+        order = defaultdict(int)
+        for m in self.milestones:
+            order[m.theme_id] = max(order[m.theme_id], m.order)
+        seen: set[int] = set()
+        for spec in self.plan.milestones:
+            theme = self.theme_for[spec.theme]
+            milestone = by_code.get(spec.code) if spec.code else None
+            if milestone is not None and milestone.pk in seen:
+                self.fail(f"Code {spec.code} appears twice in the file.", spec.row, "Code")
+                continue
+            if milestone is None and theme.pk:
+                candidates = by_title.get((theme.pk, norm(spec.title)), [])
+                milestone = next((m for m in candidates if m.pk not in seen), None)
+            if milestone is None:
+                key = theme.pk or id(theme)
+                order[key] += 1
+                milestone = self.create_milestone(spec, theme, order[key])
+            else:
+                seen.add(milestone.pk)
+                self.compare_milestone(spec, milestone, theme)
+            self.compare_updates(spec, milestone)
+            if len(report.preview) < PREVIEW_ROWS:
+                report.preview.append(self.preview_row(spec, milestone))
+        report.missing_milestones = [short(m.title) for m in self.milestones if m.pk not in seen][
+            :LISTED
+        ]
+        # Only the new posts that a written lead needs are made.
+        self.new_posts = {id(p): p for _, leads in self.new_links for p, _ in leads if not p.pk}
+        report.created.posts = len(self.new_posts)
+        report.unchanged.posts = len(
+            {t.casefold() for m in self.plan.milestones for t, _ in m.leads}
+        ) - len(self.new_posts)
+
+    def match_theme(self, spec: ex.ThemeSpec) -> Theme:
+        coded = self.theme_by_code.get(spec.code) if spec.code else None
+        theme = coded or self.theme_by_name.get(norm(spec.name))
+        if theme is None:
+            theme = Theme(name=spec.name, code=spec.code)
+            self.new_themes.append(theme)
+            self.theme_by_name[norm(spec.name)] = theme
+            if spec.code:
+                self.theme_by_code[spec.code] = theme
+            self.report.created.themes += 1
+        elif (coded is not None and theme.name != spec.name) or (spec.code and not theme.code):
+            before = theme.name
+            theme.name, theme.code = spec.name, theme.code or spec.code
+            if theme not in self.changed_themes:
+                self.changed_themes.append(theme)
+                self.report.updated.themes += 1
+                self.change(None, "", ex.THEME, before, theme.name, theme.version)
+        else:
+            self.report.unchanged.themes += 1
+        return theme
+
+    def post(self, title: str) -> Post:
+        key = title.casefold()
+        post = self.post_by_key.get(key)
+        if post is None:
+            post = self.post_by_key[key] = Post(title=title)
+        return post
+
+    def file_values(self, spec: ex.MilestoneSpec, theme: Theme) -> dict[str, Any]:
+        """The milestone fields this file carries, as the file gives them (blank = not given)."""
+        latest_new = next(
+            (
+                u.new_deadline
+                for u in reversed(spec.updates)
+                if u.new_deadline and ex.NEW_DEADLINE in u.carries
+            ),
+            None,
+        )
+        values = {
+            ex.THEME: theme,
+            ex.CODE: spec.code[:40],
+            ex.TITLE: spec.title,
+            ex.ACTIVITY: spec.existing_activity,
+            ex.LEADS: [(self.post(t), r) for t, r in spec.leads],
+            ex.DEADLINE: spec.deadline if spec.deadline.text or spec.deadline.date else None,
+            ex.REVISED: spec.revised_deadline or latest_new,
+            ex.GROUPS: spec.monitoring_groups,
+            ex.RISK: spec.risk,
+            ex.SOURCE: spec.source_reference[:255],
+        }
+        carried = self.plan.carries | ({ex.REVISED} if latest_new else set())
+        return {k: v for k, v in values.items() if k in carried and v}
+
+    def create_milestone(self, spec: ex.MilestoneSpec, theme: Theme, order: int) -> Milestone:
+        values = self.file_values(spec, theme)
+        milestone = Milestone(
+            framework=self.framework,
+            theme=theme,
+            code=values.get(ex.CODE, ""),
+            title=spec.title,
+            existing_activity=values.get(ex.ACTIVITY, ""),
+            order=order,
+            source_reference=values.get(ex.SOURCE)
+            or f"{self.file_name}, sheet {self.plan.sheet}, row {spec.row}"[:255],
+            monitoring_groups=values.get(ex.GROUPS, []),
+            risk=values.get(ex.RISK, ""),
+            deadline=deadline_to_store(ex.DEADLINE, values.get(ex.DEADLINE)),
+            revised_deadline=deadline_to_store(ex.REVISED, values.get(ex.REVISED)),
+        )
+        self.new_milestones.append(milestone)
+        if values.get(ex.LEADS):
+            self.new_links.append((milestone, values[ex.LEADS]))
+        self.report.created.milestones += 1
+        if len(self.report.new_milestones) < LISTED:
+            self.report.new_milestones.append(short(spec.title))
+        return milestone
+
+    def stored(self, milestone: Milestone, name: str) -> Any:
+        if name == ex.THEME:
+            return milestone.theme_id
+        if name == ex.LEADS:
+            links = sorted(self.links[milestone.pk], key=lambda k: k.role != "LEAD")
+            return [(link.post_id, link.role) for link in links]
+        if name in DEADLINES:
+            return stored_deadline(milestone, name)
+        if name == ex.GROUPS:
+            return milestone.monitoring_groups
+        return flat(getattr(milestone, name))
+
+    def comparable(self, name: str, value: Any) -> Any:
+        if name == ex.THEME:
+            return value.pk
+        if name == ex.LEADS:
+            ordered = sorted(value, key=lambda pair: pair[1] != "LEAD")
+            return [(post.pk, role) for post, role in ordered]
+        if name in DEADLINES:
+            return comparable_deadline(value)
+        if name == ex.GROUPS:
+            return value
+        return flat(value)
+
+    def shown(self, milestone: Milestone, name: str, value: Any = None) -> str:
+        """A field's value as a person reads it: stored (value None) or from the file."""
+        if value is None:
+            if name == ex.THEME:
+                return next((t.name for t in self.themes if t.pk == milestone.theme_id), "")
+            if name == ex.LEADS:
+                return leads_text([(k.post.title, k.role) for k in self.links[milestone.pk]])
+            if name in DEADLINES:
+                return deadline_shown(milestone, name)
+            value = getattr(milestone, name)
+        elif name == ex.THEME:
+            return value.name
+        elif name == ex.LEADS:
+            return leads_text([(p.title, r) for p, r in value])
+        elif name in DEADLINES:
+            return value.text
+        return "; ".join(value) if isinstance(value, list) else str(value)
+
+    def compare_milestone(self, spec: ex.MilestoneSpec, milestone: Milestone, theme: Theme):
+        changed: set[str] = set()
+        newer = (
+            self.file_round is not None
+            and self.latest_approved.get(milestone.pk, dt.date.min) > self.file_round
+        )
+        for name, value in self.file_values(spec, theme).items():
+            if self.comparable(name, value) == self.stored(milestone, name):
+                continue
+            before, after = self.shown(milestone, name), self.shown(milestone, name, value)
+            if newer:
+                self.report.kept.append(
+                    self.item(milestone, "", name, before=before, after=after, message=NEWER)
+                )
+                continue
+            changed.add(name)
+            self.change(milestone, "", name, before, after, milestone.version)
+            if name == ex.LEADS:
+                self.replace_links.append(milestone.pk)
+                self.new_links.append((milestone, value))
+                self.report.lead_changes.append(f"{spec.title[:80]}: {before or 'none'} → {after}")
+            elif name == ex.THEME:
+                milestone.theme = value
+            elif name in DEADLINES:
+                setattr(milestone, name, deadline_to_store(name, value))
+            else:
+                setattr(milestone, name, value)
+        if changed:
+            self.changed_milestones[milestone.pk] = changed
+            self.report.updated.milestones += 1
+        else:
+            self.report.unchanged.milestones += 1
+
+    def compare_updates(self, spec: ex.MilestoneSpec, milestone: Milestone) -> None:
+        for update_spec in spec.updates:
+            period = self.rounds.get(update_spec.round)
+            if period is None:
+                continue
+            update = self.updates.get((milestone.pk, period.pk)) if milestone.pk else None
+            is_open = period.state == PeriodState.OPEN
+            if update is None and not is_open:
+                self.create_update(update_spec, milestone, period)
+                continue
+            changes = update_differences(update_spec, update)
+            if not changes:
+                self.report.unchanged.updates += 1
+                continue
+            owner = OPEN_ROUND if is_open else worked_on(update)
+            if owner:
+                fields = ", ".join(FIELD_LABELS[name].lower() for name, *_ in changes)
+                self.report.conflicts.append(
+                    self.item(
+                        milestone,
+                        period.label,
+                        None,
+                        message=f"Not changed: {owner}. The file differs in {fields}.",
+                    )
+                )
+                continue
+            for name, new, before, after in changes:
+                self.change(milestone, period.label, name, before, after, update.version)
+                if name == ex.STATUS:
+                    update.rag, update.rag_text = new[0], new[1][:500]
+                elif name == ex.NEW_DEADLINE:
+                    update.new_deadline = deadline_to_store(name, new)
+                else:
+                    setattr(update, name, new)
+            update.state = (
+                UpdateState.APPROVED
+            )  # (a return nobody started: the file's is the record)
+            self.changed_updates[update.pk] = (update, {name for name, *_ in changes})
+            self.report.updated.updates += 1
+
+    def create_update(self, spec: ex.UpdateSpec, milestone: Milestone, period: ReportingPeriod):
+        stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), self.now)
+        carried = spec.carries
+        update = ProgressUpdate(
+            milestone=milestone,
+            period=period,
+            narrative=spec.narrative if ex.NARRATIVE in carried else "",
+            rag=spec.rag,
+            rag_text=spec.rag_text[:500],
+            percent_complete=spec.percent_complete if ex.PERCENT in carried else None,
+            state=UpdateState.APPROVED,
+            submitted_at=stamp,
+            reviewed_at=stamp,
+            new_deadline=deadline_to_store(
+                ex.NEW_DEADLINE, spec.new_deadline if ex.NEW_DEADLINE in carried else None
+            ),
+        )
+        timeline = self.timeline[milestone.pk or id(milestone)]
+        earlier = [(start, u) for start, u in timeline if start < period.start_date]
+        if earlier:
+            previous = max(earlier, key=lambda pair: pair[0])[1]
+            if isinstance(previous, int):
+                update.previous_id = previous
+            else:
+                update.previous = previous
+        self.relink = self.relink or len(earlier) < len(timeline)  # a later one exists
+        timeline.append((period.start_date, update))
+        self.new_updates.append(update)
+        self.report.created.updates += 1
+        if milestone.pk:
+            summary = status_text(update.rag, update.rag_text)
+            after = f"{summary}: {update.narrative}" if summary else update.narrative
+            self.change(milestone, period.label, None, "", after[:300], None)
+
+    def item(self, milestone, round_label, name, **extra) -> dict[str, Any]:
+        is_theme = milestone is None
+        return {
+            "milestone": "" if is_theme else short(milestone.title),
+            "code": "" if is_theme else milestone.code,
+            "round": round_label,
+            "field": FIELD_LABELS.get(name, "New update"),
+            **extra,
+        }
+
+    def change(self, milestone, round_label, name, before, after, version) -> None:
+        self.report.changes.append(
+            self.item(milestone, round_label, name, before=before, after=after, version=version)
+        )
+
+    def preview_row(self, spec: ex.MilestoneSpec, milestone: Milestone) -> dict[str, Any]:
+        return {
+            "row": spec.row,
+            "theme": spec.theme,
+            "code": spec.code,
+            "title": spec.title,
+            "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
+            "deadline": milestone.deadline_display,
+            "updates": [
+                {
+                    "round": self.report.periods.get(u.round, u.round),
+                    "rag": u.rag,
+                    "rag_text": u.rag_text,
+                    "narrative": u.narrative[:300],
+                    "percent_complete": u.percent_complete,
+                }
+                for u in spec.updates
+            ],
+        }

@@ -1,0 +1,1 @@
+"""Tests for the domain layer (`frameworks.domain`): each rule once."""
