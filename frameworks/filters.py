@@ -21,14 +21,33 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils import timezone
 
 from frameworks.domain.overdue import flagged_overdue_sql
 from frameworks.domain.status import NO_STATUS, NO_UPDATE
-from frameworks.models import RAG, Milestone, MilestonePost, Post, ProgressUpdate, UpdateState
+from frameworks.models import (
+    RAG,
+    Milestone,
+    MilestonePost,
+    MilestoneQuerySet,
+    Post,
+    ProgressUpdate,
+    UpdateState,
+)
 from frameworks.rules import is_policy_team
 
 # The pseudo-statuses as `latest_rag` holds them: no approved update is NULL, an approved update
@@ -43,7 +62,7 @@ DEFAULT_SORT = "theme"
 PLAN_ORDER = ("theme__order", "theme__name", "order", "pk")
 
 # Sort key -> the leading ordering terms; plan order then breaks ties. "-key" reverses the terms.
-_SORT_TERMS = {
+_SORT_TERMS: dict[str, tuple[F | Func, ...]] = {
     "theme": (F("theme__order"), F("theme__name")),
     "title": (Lower("title"),),
     "deadline": (F("effective_deadline"),),
@@ -237,7 +256,9 @@ class MilestoneFilter(django_filters.FilterSet):
             condition |= PSEUDO_STATUS_CONDITION[NO_UPDATE] | PSEUDO_STATUS_CONDITION[NO_STATUS]
         return queryset.filter(condition)
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+    def filter_overdue(
+        self, queryset: MilestoneQuerySet, name: str, value: bool
+    ) -> MilestoneQuerySet:
         if not value:
             return queryset
         return queryset.flagged_overdue(today=timezone.localdate(), status="latest_rag")

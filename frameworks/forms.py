@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from frameworks.models import RAG, Framework, ImportLayout, ReportingPeriod
+from frameworks.models import RAG, Board, Framework, ImportLayout, ReportingPeriod
 from frameworks.services.import_batches import LIMITS, ImportOptions
 from frameworks.services.updates import UpdateInput
 
@@ -161,12 +161,12 @@ NEW_FRAMEWORK = "new"
 
 def located(problem: dict) -> str:
     """An importer problem with where it is: "Sheet “Tracker”, row 5, column “Lead”: …"."""
-    where = [
+    parts = [
         f"sheet “{problem['sheet']}”" if problem.get("sheet") else "",
         f"row {problem['row']}" if problem.get("row") else "",
         f"column “{problem['column']}”" if problem.get("column") else "",
     ]
-    where = ", ".join(part for part in where if part)
+    where = ", ".join(part for part in parts if part)
     return f"{where[:1].upper()}{where[1:]}: {problem['message']}" if where else problem["message"]
 
 
@@ -337,7 +337,7 @@ class ReportCreateForm(forms.Form):
         help_text="The plan and the round the report covers.",
         error_messages={"required": "Choose the framework and round the report covers."},
     )
-    board = forms.ModelChoiceField(
+    board: forms.ModelChoiceField[Board] = forms.ModelChoiceField(
         label="Board or committee",
         queryset=None,
         help_text="If the board is not listed, the policy team or an administrator can add it.",
@@ -365,8 +365,6 @@ class ReportCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from frameworks.models import Board
-
         self.fields["board"].queryset = Board.objects.order_by("name")
         self.fields["board"].empty_label = "Choose a board"
         rounds = ReportingPeriod.objects.select_related("framework").order_by(
@@ -379,8 +377,9 @@ class ReportCreateForm(forms.Form):
         ]
 
     @property
-    def chosen_period(self) -> ReportingPeriod | None:
-        return self.rounds.get(self.cleaned_data.get("period"))
+    def chosen_period(self) -> ReportingPeriod:
+        """The round chosen, on a valid form (whose choices are these rounds)."""
+        return self.rounds[self.cleaned_data["period"]]
 
 
 class ReportTextForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -84,7 +85,7 @@ def framework_dashboard(
             .values_list("pk", "theme_id", "theme__code", "theme__name")
         )
     milestones = [row for row in milestones if row[0] in wanted]
-    rounds = [
+    rounds: list[dict[str, Any]] = [
         {
             "label": period.label,
             "counts": Counter(_as_of(by_milestone.get(m[0], []), period) for m in milestones),

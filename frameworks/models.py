@@ -13,6 +13,7 @@ importers, selectors, reports or views. Imported by every layer but the domain.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,7 +38,8 @@ from frameworks.domain.vocabulary import Vocabulary
 def text_choices(vocabulary: type[Vocabulary]) -> type[models.TextChoices]:
     """The `TextChoices` for fields and forms, built from a domain vocabulary (its values and
     labels are stated once, in `frameworks.domain.vocabulary`)."""
-    choices = models.TextChoices(
+    # django-stubs types TextChoices(value), the member lookup, not Enum's functional API.
+    choices: type[models.TextChoices] = models.TextChoices(  # type: ignore[call-overload]
         vocabulary.__name__,
         [(member.name, (member.value, member.label)) for member in vocabulary],
         module=__name__,
@@ -46,11 +48,44 @@ def text_choices(vocabulary: type[Vocabulary]) -> type[models.TextChoices]:
     return choices
 
 
-RAG = text_choices(vocabulary.RAG)
-DeadlineKind = text_choices(vocabulary.DeadlineKind)
-DatePrecision = text_choices(vocabulary.DatePrecision)
-PostRole = text_choices(vocabulary.PostRole)
-ImportLayout = text_choices(vocabulary.ImportLayout)
+if TYPE_CHECKING:
+    # What `text_choices` builds at run time, as the type checker sees it: the members' names
+    # (their values and labels are the domain's, and tests check the built classes match it).
+    class RAG(models.TextChoices):
+        COMPLETED: RAG
+        IN_PROGRESS: RAG
+        OVERDUE: RAG
+        ONGOING: RAG
+        NOT_STARTED: RAG
+        CANCELLED: RAG
+
+    class DeadlineKind(models.TextChoices):
+        DATE: DeadlineKind
+        ONGOING: DeadlineKind
+        TBC: DeadlineKind
+        IMMEDIATE: DeadlineKind
+        CONDITIONAL: DeadlineKind
+        NOT_SET: DeadlineKind
+
+    class DatePrecision(models.TextChoices):
+        DAY: DatePrecision
+        MONTH: DatePrecision
+
+    class PostRole(models.TextChoices):
+        LEAD: PostRole
+        SUPPORTING: PostRole
+
+    class ImportLayout(models.TextChoices):
+        FRAMEWORK: ImportLayout
+        TRACKER: ImportLayout
+        ACTIONS: ImportLayout
+
+else:
+    RAG = text_choices(vocabulary.RAG)
+    DeadlineKind = text_choices(vocabulary.DeadlineKind)
+    DatePrecision = text_choices(vocabulary.DatePrecision)
+    PostRole = text_choices(vocabulary.PostRole)
+    ImportLayout = text_choices(vocabulary.ImportLayout)
 
 RAG_COLOUR = {
     RAG.COMPLETED: "green",
@@ -106,7 +141,19 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Framework(TimeStampedModel):
+class Audited(models.Model):
+    """A model with a `history` (django-simple-history). Set on an instance before `save()`,
+    `_history_user` is the audit row's who and `_change_reason` its why, also outside a web
+    request (the middleware gives the signed-in person otherwise). No fields of its own."""
+
+    _history_user: Any
+    _change_reason: str
+
+    class Meta:
+        abstract = True
+
+
+class Framework(TimeStampedModel, Audited):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
@@ -146,7 +193,7 @@ class Framework(TimeStampedModel):
             raise ValidationError({"end_date": "The end date must be on or after the start date."})
 
 
-class Theme(models.Model):
+class Theme(Audited):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
     code = models.CharField(max_length=40, blank=True)
     name = models.CharField(max_length=200)
@@ -169,7 +216,7 @@ class Theme(models.Model):
         return f"{self.code} {self.name}".strip()
 
 
-class Post(models.Model):
+class Post(Audited):
     """A lead role such as "Divisional Director SPP". Access follows the post, not the person."""
 
     title = models.CharField(max_length=255, unique=True)
@@ -202,7 +249,7 @@ def _deadline_property(prefix: str, doc: str) -> property:
     return property(get, set_, doc=doc)
 
 
-class MilestoneQuerySet(models.QuerySet):
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
     def flagged_overdue(self, *, today: dt.date, status: str = "latest_rag") -> MilestoneQuerySet:
         """The milestones flagged overdue (`Milestone.is_flagged_overdue`), in SQL. `status`
         names the annotation holding each milestone's latest approved status."""
@@ -237,7 +284,7 @@ class MilestoneQuerySet(models.QuerySet):
         )
 
 
-class Milestone(TimeStampedModel):
+class Milestone(TimeStampedModel, Audited):
     # No index of its own: the (framework, order) index serves every lookup by framework.
     framework = models.ForeignKey(
         Framework, on_delete=models.CASCADE, related_name="milestones", db_index=False
@@ -274,6 +321,9 @@ class Milestone(TimeStampedModel):
 
     version = models.PositiveIntegerField(default=1, editable=False)
     objects = MilestoneQuerySet.as_manager()
+    # Not a column: the status of the latest approved update, on the milestones the selectors
+    # read with it (`milestones_with_status`'s annotation, or set by `framework_overview`).
+    latest_rag: str | None
 
     # The audit trail is read by milestone (its `id`), never by framework or theme: no index on
     # those in the history table, which makes every audited write (and an import) cheaper.
@@ -351,7 +401,7 @@ class Milestone(TimeStampedModel):
         )
 
 
-class MilestonePost(models.Model):
+class MilestonePost(Audited):
     # No index of its own: the unique (milestone, post) index serves lookups by milestone.
     milestone = models.ForeignKey(
         Milestone, on_delete=models.CASCADE, related_name="leads", db_index=False
@@ -376,12 +426,12 @@ class MilestonePost(models.Model):
         return f"{self.post} ({self.get_role_display()})"
 
 
-class ReportingPeriodQuerySet(models.QuerySet):
+class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
     def open(self) -> ReportingPeriodQuerySet:
         return self.filter(state=PeriodState.OPEN)
 
 
-class ReportingPeriod(TimeStampedModel):
+class ReportingPeriod(TimeStampedModel, Audited):
     """A reporting round, usually a financial-year quarter such as "Q3 2019-20"."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="periods")
@@ -445,7 +495,7 @@ class ReportingPeriod(TimeStampedModel):
         return self.is_open and self.due_date < (today or timezone.localdate())
 
 
-class ProgressUpdateQuerySet(models.QuerySet):
+class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
     def for_holder(self, user) -> ProgressUpdateQuerySet:
         return self.filter(
             Exists(
@@ -459,7 +509,7 @@ class ProgressUpdateQuerySet(models.QuerySet):
         )
 
 
-class ProgressUpdate(TimeStampedModel):
+class ProgressUpdate(TimeStampedModel, Audited):
     """One milestone's return for one round: the OBA narrative, a RAG status and the workflow."""
 
     # Neither has an index of its own: the unique (milestone, period) index serves lookups by
@@ -640,7 +690,7 @@ class ImportBatch(models.Model):
         return reverse("frameworks:import-detail", kwargs={"pk": self.pk})
 
 
-class Board(models.Model):
+class Board(Audited):
     """A board or committee that receives reports, e.g. the Transformation and Improvement Board.
 
     A managed list: the policy team and administrators add and rename boards, and the report
@@ -661,7 +711,7 @@ class Board(models.Model):
         return self.name
 
 
-class Meeting(models.Model):
+class Meeting(Audited):
     """A meeting of a board. The time is blank until it is known: no paper prints a guess."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
@@ -756,7 +806,7 @@ STATUTORY_SECTIONS = (
 )
 
 
-class BoardReport(TimeStampedModel):
+class BoardReport(TimeStampedModel, Audited):
     """A report to a meeting about one framework's round. Its text is editable until published;
     the figures, charts, exceptions and appendix are built from the data."""
 

@@ -82,7 +82,9 @@ class ImportTaskFailed(Exception):
     """The batch was marked FAILED (its message says why): the task result fails too."""
 
 
-def _finished(batch: ImportBatch) -> str:
+def _finished(batch: ImportBatch | None) -> str:
+    if batch is None:
+        raise ImportTaskFailed("The import was deleted while it ran.")
     if batch.state == ImportBatch.State.FAILED:
         raise ImportTaskFailed(batch.progress)
     return batch.state

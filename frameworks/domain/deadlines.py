@@ -52,7 +52,9 @@ def format_deadline(*, text: str, date: dt.date | None, precision: str, kind: st
         return f"{date.day} {date.strftime('%B %Y')}"
     if text:
         return text
-    return DeadlineKind(kind).label if kind else ""
+    # Calling an Enum looks a member up by value; mypy checks the call against `__new__`, which
+    # makes the members (`Vocabulary.__new__(value, label)`).
+    return DeadlineKind(kind).label if kind else ""  # type: ignore[call-arg]
 
 
 def date_passed(date: dt.date | None, today: dt.date) -> bool:

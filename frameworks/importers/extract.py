@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -403,7 +403,7 @@ def _framework(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> No
             continue
         titles = _split_actions(action)
         timescale = get(cells, "timescale")
-        timescales: list[object] = [timescale] * len(titles)
+        timescales: Sequence[object] = [timescale] * len(titles)
         if isinstance(timescale, str) and len(titles) > 1:
             parts = [p.strip() for p in timescale.split("\n") if p.strip()]
             if len(parts) == len(titles):

@@ -152,7 +152,7 @@ def _split_leads(value: str | None) -> tuple[tuple[str, str], ...]:
     text = one_line(value)
     text = re.sub(r"(?<=\w)- (?=[a-z])", "-", text)
     if not text:
-        return []
+        return ()
 
     supporting: list[str] = []
 

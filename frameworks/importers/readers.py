@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial, reduce
 from pathlib import PurePosixPath
-from typing import Final
+from typing import Final, TypeVar
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
@@ -185,7 +185,10 @@ def _damaged_file() -> ImportFileError:
     )
 
 
-def _trim(row: tuple[object, ...]) -> tuple[object, ...]:
+_Cell = TypeVar("_Cell")
+
+
+def _trim(row: tuple[_Cell, ...]) -> tuple[_Cell, ...]:
     """`row` without its trailing None cells (called only when the last cell is None)."""
     end = len(row)
     while end and row[end - 1] is None:

@@ -28,6 +28,7 @@ def blank_workbook(layout: str) -> bytes:
     columns = LAYOUTS[layout]
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet, the active one
     sheet.title = layout.capitalize()
     bold = Font(bold=True)
     for index, column in enumerate(columns, start=1):

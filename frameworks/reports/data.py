@@ -174,7 +174,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         .order_by("theme__order", "theme__name", "order", "pk")
     )
     by_milestone: dict[int, list[ProgressUpdate]] = defaultdict(list)
-    for update in (
+    for approved in (
         ProgressUpdate.objects.filter(
             milestone__framework=framework,
             period__start_date__lte=period.start_date,
@@ -183,7 +183,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         .select_related("period")
         .order_by("period__start_date")
     ):
-        by_milestone[update.milestone_id].append(update)
+        by_milestone[approved.milestone_id].append(approved)
 
     meeting_day = meeting.date
     has_percent = False

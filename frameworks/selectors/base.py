@@ -12,6 +12,7 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     ProgressUpdate,
+    ProgressUpdateQuerySet,
     UpdateState,
 )
 
@@ -20,7 +21,7 @@ LEADS_PREFETCH = Prefetch(
 )
 
 
-def _update_base() -> QuerySet[ProgressUpdate]:
+def _update_base() -> ProgressUpdateQuerySet:
     return ProgressUpdate.objects.select_related(
         "milestone__theme", "milestone__framework", "period__framework"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from frameworks.models import (
     RAG,
@@ -111,7 +112,7 @@ def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]]
         k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in ProgressUpdate._meta.fields}
     }
     see_drafts = allowed(user, "frameworks.see_work_in_progress", milestone)
-    last: dict[int, object] = {}
+    last: dict[int, Any] = {}  # historical records: models django-simple-history makes
     for record in (
         ProgressUpdate.history.filter(milestone_id=pk)
         .select_related("history_user", "period")

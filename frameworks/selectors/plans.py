@@ -37,8 +37,9 @@ from frameworks.selectors.base import (
 def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
     """A framework's milestones in plan order with their leads, `latest_rag` and
     `latest_period` (the label of the round that status comes from)."""
+    # django-stubs takes the annotation for a second `latest_rag`: it fills the declared one.
     return (
-        Milestone.objects.filter(framework=framework)
+        Milestone.objects.filter(framework=framework)  # type: ignore[no-redef]
         .select_related("theme")
         .prefetch_related(Prefetch("leads", queryset=MilestonePost.objects.select_related("post")))
         .annotate(
@@ -168,8 +169,8 @@ class MilestoneHistory:
 def milestone_history(*, pk: int, user) -> MilestoneHistory | None:
     """A milestone and its updates across rounds, newest first. Others' drafts stay private.
     None when there is no such milestone or this user may not read it."""
-    milestone = (
-        Milestone.objects.select_related("theme", "framework")
+    milestone = (  # django-stubs takes the annotation below for a second `latest_rag`
+        Milestone.objects.select_related("theme", "framework")  # type: ignore[no-redef]
         .prefetch_related(
             Prefetch(
                 "leads",

@@ -227,17 +227,17 @@ def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashb
         updates = updates.filter(state=state)
     else:
         state = ""
-    updates = list(updates)
+    update_rows: list[ProgressUpdate] = list(updates)
     today = timezone.localdate()
-    for update in updates:  # every row is of this round: set, not joined again per row
+    for update in update_rows:  # every row is of this round: set, not joined again per row
         update.period = period
         update.milestone.framework = period.framework
     return PeriodDashboard(
         period=period,
         posts=list(posts.values()),
         totals=totals,
-        updates=updates,
-        overdue={update.pk for update in updates if update_is_overdue(update, today)},
+        updates=update_rows,
+        overdue={update.pk for update in update_rows if update_is_overdue(update, today)},
         lead_links=list(_lead_links(framework_id=period.framework_id)),
         is_late=period.is_late(),
         state_filter=state,

@@ -170,9 +170,9 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
         p["label"]: ReportingPeriod.objects.create(
             framework=framework,
             label=p["label"],
-            start_date=_date(p["start_date"]),
-            end_date=_date(p["end_date"]),
-            due_date=_date(p["due_date"]),
+            start_date=dt.date.fromisoformat(p["start_date"]),
+            end_date=dt.date.fromisoformat(p["end_date"]),
+            due_date=dt.date.fromisoformat(p["due_date"]),
             state=PeriodState.CLOSED if p["state"] == PeriodState.CLOSED else PeriodState.DRAFT,
         )
         for p in data["periods"]

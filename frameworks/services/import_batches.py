@@ -274,9 +274,10 @@ class _Stages:
             import_batch_set_progress(batch_id=self.batch_id, stage=stage)
 
 
-def import_batch_run_preview(*, batch_id: int) -> ImportBatch:
+def import_batch_run_preview(*, batch_id: int) -> ImportBatch | None:
     """Preview (a dry run) a PREVIEWING batch and record the result. Never leaves it
-    PREVIEWING: an unexpected error makes it FAILED (and is logged)."""
+    PREVIEWING: an unexpected error makes it FAILED (and is logged); None if the batch was
+    deleted meanwhile."""
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.state != State.PREVIEWING:
         return batch  # replaced or finished meanwhile
@@ -291,9 +292,10 @@ def import_batch_run_preview(*, batch_id: int) -> ImportBatch:
     return import_batch_record_preview(batch_id=batch_id, report=report)
 
 
-def import_batch_run_apply(*, batch_id: int, user) -> ImportBatch:
+def import_batch_run_apply(*, batch_id: int, user) -> ImportBatch | None:
     """Import an APPLYING batch (a PREVIEWED one is claimed first, as a queued task may find
-    it): written only if the comparison is still the one previewed. Never leaves it APPLYING."""
+    it): written only if the comparison is still the one previewed. Never leaves it APPLYING;
+    None if the batch was deleted meanwhile."""
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.state == State.PREVIEWED:
         try:

@@ -40,35 +40,37 @@ from frameworks.services.import_fields import (
     update_differences,
     worked_on,
 )
+from frameworks.services.import_state import ImportState
 
 PREVIEW_ROWS = 10
 LISTED = 200  # names listed in new_milestones / missing_milestones
 
 
-class Comparison:
-    """Compare the plan with what `_Import.load` read; needs the attributes it sets."""
+class Comparison(ImportState):
+    """Compare the plan with what `_Import.load` read; needs the attributes (`ImportState`) it
+    sets."""
 
     def compare(self) -> None:
         report = self.report
-        self.new_themes: list[Theme] = []
-        self.changed_themes: list[Theme] = []
-        self.theme_for: dict[str, Theme] = {}
-        for spec in self.plan.themes:
-            self.theme_for[spec.name] = self.match_theme(spec)
-        self.new_posts: dict[int, Post] = {}
-        self.new_milestones: list[Milestone] = []
-        self.changed_milestones: dict[int, set[str]] = {}
-        self.new_links: list[tuple[Milestone, list[tuple[Post, str]]]] = []
-        self.replace_links: list[int] = []
-        self.new_updates: list[ProgressUpdate] = []
-        self.changed_updates: dict[int, tuple[ProgressUpdate, set[str]]] = {}
+        self.new_themes = []
+        self.changed_themes = []
+        self.theme_for = {}
+        for theme_spec in self.plan.themes:
+            self.theme_for[theme_spec.name] = self.match_theme(theme_spec)
+        self.new_posts = {}
+        self.new_milestones = []
+        self.changed_milestones = {}
+        self.new_links = []
+        self.replace_links = []
+        self.new_updates = []
+        self.changed_updates = {}
         starts = [p.start_date for p in self.rounds.values()]
         self.file_round = max(starts, default=None)
         by_code = {m.code: m for m in self.milestones if m.code}
         by_title: dict[tuple[int, str], list[Milestone]] = defaultdict(list)
         for m in sorted(self.milestones, key=lambda m: (m.order, m.pk)):
             by_title[(m.theme_id, norm(m.title))].append(m)
-        order = defaultdict(int)
+        order: defaultdict[int, int] = defaultdict(int)  # the last order in each theme
         for m in self.milestones:
             order[m.theme_id] = max(order[m.theme_id], m.order)
         seen: set[int] = set()
@@ -156,7 +158,9 @@ class Comparison:
 
     def create_milestone(self, spec: ex.MilestoneSpec, theme: Theme, order: int) -> Milestone:
         values = self.file_values(spec, theme)
-        milestone = Milestone(
+        # A model takes a property as a keyword too (`deadline` sets its columns); django-stubs
+        # knows only the fields.
+        milestone = Milestone(  # type: ignore[misc]
             framework=self.framework,
             theme=theme,
             code=values.get(ex.CODE, ""),
@@ -267,8 +271,9 @@ class Comparison:
             if not changes:
                 self.report.unchanged.updates += 1
                 continue
-            owner = OPEN_ROUND if is_open else worked_on(update)
-            if owner:
+            # (No update here only in an open round: that one is the file's to create.)
+            owner = OPEN_ROUND if is_open or update is None else worked_on(update)
+            if owner or update is None:
                 fields = ", ".join(FIELD_LABELS[name].lower() for name, *_ in changes)
                 self.report.conflicts.append(
                     self.item(
@@ -296,7 +301,8 @@ class Comparison:
     def create_update(self, spec: ex.UpdateSpec, milestone: Milestone, period: ReportingPeriod):
         stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), self.now)
         carried = spec.carries
-        update = ProgressUpdate(
+        # `new_deadline` is a property that sets its columns (django-stubs knows only fields).
+        update = ProgressUpdate(  # type: ignore[misc]
             milestone=milestone,
             period=period,
             narrative=spec.narrative if ex.NARRATIVE in carried else "",

@@ -118,6 +118,8 @@ def update_differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> li
     differs from the stored update (every given field if there is none)."""
     changes = []
     status = (update.rag, update.rag_text) if update and (update.rag or update.rag_text) else None
+    new: tuple[str, str] | Deadline | str | int | None  # the file's value, as each field has it
+    stored: ComparableDeadline | str | int | None
     for name in ex.UPDATE_FIELDS:
         if name not in spec.carries:
             continue

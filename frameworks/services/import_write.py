@@ -1,8 +1,8 @@
 """The writing half of an import (`Writer`, a part of `imports._Import`): what the comparison
 found, stored in bulk with its audit rows, every changed row a version on.
 
-May import: the models, the importers and `frameworks.services.import_fields`. Runs only inside
-`imports.legacy_import`'s transaction.
+May import: the models, the importers, `frameworks.services.import_fields` and
+`frameworks.services.import_state`. Runs only inside `imports.legacy_import`'s transaction.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from frameworks.models import Framework, Milestone, MilestonePost, Post, ProgressUpdate, Theme
 from frameworks.services.import_fields import columns_of
+from frameworks.services.import_state import ImportState
 
 BATCH = 1000
 
 
-class Writer:
-    """Write what `Comparison` found; needs the attributes `_Import` and `Comparison` set."""
+class Writer(ImportState):
+    """Write what `Comparison` found; needs the attributes (`ImportState`) that `_Import` and
+    `Comparison` set."""
 
     def write(self) -> None:
         history = self.history
@@ -58,8 +60,10 @@ class Writer:
         by_round = defaultdict(list)  # earlier rounds first: later updates point at them
         for update in self.new_updates:
             by_round[update.period.start_date].append(update)
-        for start in sorted(by_round):
-            bulk_create_with_history(by_round[start], ProgressUpdate, batch_size=BATCH, **history)
+        for round_start in sorted(by_round):
+            bulk_create_with_history(
+                by_round[round_start], ProgressUpdate, batch_size=BATCH, **history
+            )
         updates = [u for u, _ in self.changed_updates.values()]
         columns = columns_of(set().union(*(names for _, names in self.changed_updates.values())))
         self._bump(updates, ProgressUpdate, columns | {"state", "updated_at"})

@@ -16,17 +16,16 @@ Every row it writes gets `version` + 1 and an audit row under "Import of <file> 
 
 Here: `legacy_import` (the entry point) and `_Import`, which reads what is there and is made of
 `import_compare.Comparison` (comparing) and `import_write.Writer` (writing); the field-by-field
-rules are `import_fields`, the report `import_report`. May import: Django, the domain, the
-models, the importers and those modules; never selectors or views.
+rules are `import_fields`, the report `import_report`, and the state the three share
+`import_state`. May import: Django, the domain, the models, the importers and those modules;
+never selectors or views.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -76,17 +75,8 @@ class _Import(Comparison, Writer):
         }
         self.now = timezone.now()
 
-    def fail(self, message: str, row=None, column=None, field=None) -> None:
-        self.report.errors.append(ex.Problem(self.plan.sheet, row, column, message, field))
-
     def _locked(self, queryset):
         return queryset.select_for_update(of=("self",)) if self.lock else queryset
-
-    def _audited(self, obj):
-        obj._change_reason = self.history["default_change_reason"]
-        obj._history_user = self.user
-        obj.save()
-        return obj
 
     # Reading what is there ------------------------------------------------------------------
     def run(self, expected: str | None) -> Framework | None:
@@ -177,16 +167,16 @@ class _Import(Comparison, Writer):
         self.themes = list(framework.themes.all()) if known else []
         self.theme_by_name = {norm(t.name): t for t in self.themes}
         self.theme_by_code = {t.code: t for t in self.themes if t.code}
-        self.post_by_key: dict[str, Post] = {}
+        self.post_by_key = {}
         for post in Post.objects.all():
             for name in (post.title, *post.former_titles):
                 self.post_by_key.setdefault(name.casefold(), post)
-        self.milestones: list[Milestone] = []
-        self.links: dict[int, list[MilestonePost]] = defaultdict(list)
-        self.updates: dict[tuple[int, int], ProgressUpdate] = {}
-        self.latest_approved: dict[int, dt.date] = {}
+        self.milestones = []
+        self.links = defaultdict(list)
+        self.updates = {}
+        self.latest_approved = {}
         # Each milestone's updates as (round start, id or new update), to link new ones.
-        self.timeline: dict[Any, list[tuple[dt.date, Any]]] = defaultdict(list)
+        self.timeline = defaultdict(list)
         self.relink = False
         if not known:
             return

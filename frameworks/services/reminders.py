@@ -41,12 +41,13 @@ import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -57,11 +58,15 @@ from frameworks.models import (
     PeriodState,
     Post,
     ProgressUpdate,
+    ProgressUpdateQuerySet,
     Reminder,
     ReportingPeriod,
     person_name,
 )
 from frameworks.rules import POLICY_TEAM
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +135,7 @@ def format_date(day: dt.date) -> str:
 # Stages ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Stage:
-    kind: str  # a Reminder.Kind
+    kind: Reminder.Kind
     day: dt.date
     key: str
     after: int = 0  # working days after the due date, for AFTER_DUE
@@ -180,8 +185,8 @@ def digest_key(today: dt.date) -> str:
 # What to send ------------------------------------------------------------------------------
 @dataclass
 class Email:
-    recipient: object  # a User
-    kind: str
+    recipient: User
+    kind: Reminder.Kind
     key: str
     subject: str
     body: str
@@ -231,7 +236,7 @@ def _name(user) -> str:
     return person_name(user)
 
 
-def _returns(updates: QuerySet[ProgressUpdate]) -> list[ProgressUpdate]:
+def _returns(updates: ProgressUpdateQuerySet) -> list[ProgressUpdate]:
     """Outstanding returns with their milestones, posts and active holders (four queries)."""
     User = get_user_model()
     links = MilestonePost.objects.select_related("post").prefetch_related(
@@ -378,7 +383,7 @@ def _digest_emails(today: dt.date) -> list[Email]:
             )
         entry.count += 1
         item = _Item(update, _link("frameworks:update-edit", update.pk))
-        links = list(update.milestone.leads.all()) or [None]
+        links: list[MilestonePost | None] = list(update.milestone.leads.all()) or [None]
         for link in links:
             post_id = link.post_id if link else None
             if post_id not in entry.posts:

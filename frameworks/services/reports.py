@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tasks import task
@@ -61,6 +61,13 @@ EDITABLE_FIELDS = (
 # Written by a person before a report can be published (the statutory sections may instead be
 # marked "not applicable").
 REQUIRED_TO_PUBLISH = ("title", "wards_affected", "key_decision_reason", "recommendations")
+
+
+def _field_label(name: str) -> str:
+    """A report field's name as the model gives it (`verbose_name`)."""
+    field = BoardReport._meta.get_field(name)
+    assert isinstance(field, models.Field)  # a column of the report, not a relation
+    return str(field.verbose_name)
 
 
 class ReportConflict(Exception):
@@ -261,7 +268,7 @@ def _changed_since(current: BoardReport, seen_version: int) -> list[ChangedField
             changed.append(
                 ChangedField(
                     field=field,
-                    label=str(BoardReport._meta.get_field(field).verbose_name).capitalize(),
+                    label=_field_label(field).capitalize(),
                     seen=before,
                     now=now,
                     by=by,
@@ -307,8 +314,7 @@ def board_report_publish_problems(report: BoardReport) -> dict[str, str]:
     problems: dict[str, str] = {}
     for field in REQUIRED_TO_PUBLISH:
         if not getattr(report, field).strip():
-            label = BoardReport._meta.get_field(field).verbose_name
-            problems[field] = f"{str(label).capitalize()}: write it before publishing."
+            problems[field] = f"{_field_label(field).capitalize()}: write it before publishing."
     for text, not_applicable, heading in STATUTORY_SECTIONS:
         if not getattr(report, text).strip() and not getattr(report, not_applicable):
             problems[text] = f"{heading}: write the comments, or mark them not applicable."

@@ -1,9 +1,11 @@
 """Tags for RAG and workflow state: always a word in a coloured tag, never colour alone."""
 
+from collections.abc import Iterable
+
 from django import template
 from django.forms import BoundField, Select
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from frameworks.models import RAG, RAG_COLOUR, UpdateState, person_name
 
@@ -19,7 +21,7 @@ STATE_COLOUR = {
 
 
 @register.simple_tag
-def rag_tag(value: str, raw: str = ""):
+def rag_tag(value: str | None, raw: str = "") -> SafeString:
     """A RAG status as a GOV.UK tag; an unrecognised imported status shows its raw text."""
     if value in RAG.values:
         return format_html(
@@ -33,7 +35,7 @@ def rag_tag(value: str, raw: str = ""):
 
 
 @register.simple_tag
-def state_tag(value: str):
+def state_tag(value: str) -> SafeString:
     state = UpdateState(value)
     return format_html(
         '<strong class="govuk-tag govuk-tag--{}">{}</strong>', STATE_COLOUR[state], state.label
@@ -54,7 +56,7 @@ def period_state_tag(period):
 
 
 @register.simple_tag
-def overdue_tag():
+def overdue_tag() -> SafeString:
     return format_html('<strong class="govuk-tag govuk-tag--red">{}</strong>', "Overdue")
 
 
@@ -155,6 +157,6 @@ def _options_from_subwidgets(field: BoundField) -> str:
     return _joined(options)
 
 
-def _joined(options: list[str]) -> str:
+def _joined(options: Iterable[str]) -> SafeString:
     """Each option followed by the line break and indent the template loop wrote."""
     return mark_safe("".join(f"{option}\n    " for option in options))  # each one escaped

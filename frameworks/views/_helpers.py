@@ -1,13 +1,27 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
-from django.http import HttpResponse
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from frameworks.rules import allowed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_htmx.middleware import HtmxDetails
+
+
+class TrackerRequest(HttpRequest):
+    """A request as the views get it, for annotations: `user` is signed in (LoginRequiredMiddleware
+    turns everyone else away from every view not marked @login_not_required) and `htmx` is set
+    by django-htmx's middleware."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def require_perm(perm: str, message: str):
@@ -44,7 +58,7 @@ importer_required = require_perm(
 )
 
 
-def add_service_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form, keyed to fields where the service says so."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():

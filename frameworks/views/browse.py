@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from frameworks import insight, selectors
 from frameworks.models import RAG, Framework
 from frameworks.rules import allowed
+from frameworks.views._helpers import TrackerRequest
 from frameworks.views.presenters import overview_rows
 
 
 @require_safe
-def framework_list(request: HttpRequest) -> HttpResponse:
+def framework_list(request: TrackerRequest) -> HttpResponse:
     return render(
         request,
         "frameworks/framework_list.html",
@@ -22,7 +23,7 @@ def framework_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def framework_detail(request: TrackerRequest, slug: str) -> HttpResponse:
     framework = get_object_or_404(Framework, slug=slug)
     if not allowed(request.user, "frameworks.read_framework", framework):
         raise Http404("No such framework.")
@@ -62,7 +63,7 @@ def framework_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     history = selectors.milestone_history(pk=pk, user=request.user)
     if history is None:
         raise Http404("No such milestone.")
@@ -78,7 +79,7 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
-def milestone_history(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_history(request: TrackerRequest, pk: int) -> HttpResponse:
     """The audit trail of one milestone, newest first."""
     timeline = selectors.milestone_timeline(pk=pk, user=request.user)
     if timeline is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
@@ -15,7 +15,7 @@ from frameworks.forms import NEW_FRAMEWORK, ImportForm
 from frameworks.importers import templates as blank_templates
 from frameworks.models import Framework, ImportBatch, ReportingPeriod
 from frameworks.services import import_batches as batches
-from frameworks.views._helpers import download, importer_required
+from frameworks.views._helpers import TrackerRequest, download, importer_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 500  # rows of each preview table; the page says how many more there are
@@ -28,7 +28,7 @@ HEAVY = ("content", "comparison")
 
 @importer_required
 @require_safe
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: TrackerRequest) -> HttpResponse:
     batches_ = ImportBatch.objects.select_related("uploaded_by", "framework").defer(
         *HEAVY, "report"
     )[:50]
@@ -50,7 +50,7 @@ def _rounds(framework: str | None) -> dict:
     return {"round_scope": "all", "rounds": [{"label": label} for label in dict.fromkeys(labels)]}
 
 
-def _reusable(request: HttpRequest, batch_id) -> ImportBatch | None:
+def _reusable(request: TrackerRequest, batch_id) -> ImportBatch | None:
     """The stored upload the form names, if this person may use it again."""
     if not str(batch_id or "").isdecimal():
         return None
@@ -63,7 +63,7 @@ def _reusable(request: HttpRequest, batch_id) -> ImportBatch | None:
 
 @importer_required
 @require_http_methods(["GET", "POST"])
-def import_create(request: HttpRequest) -> HttpResponse:
+def import_create(request: TrackerRequest) -> HttpResponse:
     frameworks = _frameworks()
     source = request.POST if request.method == "POST" else request.GET
     stored = _reusable(request, source.get("batch"))
@@ -81,11 +81,11 @@ def import_create(request: HttpRequest) -> HttpResponse:
 
     data = request.POST.copy()
     upload = request.FILES.get("file")
-    if upload is not None and 0 < upload.size <= batches.LIMITS.max_bytes:
+    if upload is not None and 0 < (upload.size or 0) <= batches.LIMITS.max_bytes:
         # Stored at once: whatever else is wrong, the correction will not need it again.
         stored = batches.import_batch_upload(
             user=request.user,
-            file_name=upload.name,
+            file_name=upload.name or "",
             data=upload.read(),
             batch_id=stored.pk if stored else None,
         )
@@ -94,6 +94,8 @@ def import_create(request: HttpRequest) -> HttpResponse:
     form = ImportForm(data, request.FILES, frameworks=frameworks, stored=stored, stored_lost=lost)
     if not form.is_valid():
         return _form_page(request, form)
+    assert stored is not None  # a valid form has a file: the one stored above, or before
+    batch: ImportBatch | None
     try:
         batch = batches.import_batch_start_preview(batch_id=stored.pk, options=form.options())
     except batches.ImportBatchStateError as exc:
@@ -102,6 +104,8 @@ def import_create(request: HttpRequest) -> HttpResponse:
     if batches.in_background(batch):
         return redirect(batch)  # the progress page
     batch = batches.import_batch_run_preview(batch_id=batch.pk)
+    if batch is None:
+        raise Http404("No such import: it was deleted.")
     if batch.report.get("file_error"):
         data["batch"] = ""  # the unreadable file is not kept: choose another
         form = ImportForm(data, request.FILES, frameworks=frameworks)
@@ -114,7 +118,7 @@ def import_create(request: HttpRequest) -> HttpResponse:
     return redirect(batch)
 
 
-def _form_page(request: HttpRequest, form: ImportForm) -> HttpResponse:
+def _form_page(request: TrackerRequest, form: ImportForm) -> HttpResponse:
     choice = form["framework"].value()
     context = {"form": form, "stored": form.stored, **_rounds(choice)}
     if context["round_scope"] == "framework":
@@ -124,7 +128,7 @@ def _form_page(request: HttpRequest, form: ImportForm) -> HttpResponse:
 
 @importer_required
 @require_safe
-def import_rounds(request: HttpRequest) -> HttpResponse:
+def import_rounds(request: TrackerRequest) -> HttpResponse:
     """The chosen framework's rounds, for the round fields' suggestions (htmx). Without
     JavaScript the form suggests every framework's rounds; this link opens the form with
     this framework chosen."""
@@ -185,7 +189,7 @@ def _compared(before: str, after: str) -> dict:
 
 @importer_required
 @require_safe
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     report = batch.report
     applied = batch.state == ImportBatch.State.APPLIED
@@ -227,7 +231,7 @@ OPTION_LABELS = {
 
 @importer_required
 @require_safe
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: TrackerRequest, pk: int) -> HttpResponse:
     """The progress block, polled by htmx while the worker previews or imports; when it is
     done, htmx reloads the page (which then shows the result). Without JavaScript the
     progress page refreshes itself and links to itself."""
@@ -242,7 +246,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @importer_required
 @require_POST
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: TrackerRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.defer(*HEAVY), pk=pk)
     try:
         batch = batches.import_batch_start_apply(batch_id=batch.pk, user=request.user)
@@ -251,16 +255,18 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(batch)
     if batches.in_background(batch):
         return redirect(batch)  # the progress page
-    batch = batches.import_batch_run_apply(batch_id=batch.pk, user=request.user)
-    if batch.state != ImportBatch.State.APPLIED:
-        return redirect(batch)  # the page says what happened: nothing was imported
-    messages.success(request, f"Imported {batch.file_name}. {batch.report.get('summary', '')}")
-    return redirect(batch.framework or batch)
+    done = batches.import_batch_run_apply(batch_id=batch.pk, user=request.user)
+    if done is None:
+        raise Http404("No such import: it was deleted.")
+    if done.state != ImportBatch.State.APPLIED:
+        return redirect(done)  # the page says what happened: nothing was imported
+    messages.success(request, f"Imported {done.file_name}. {done.report.get('summary', '')}")
+    return redirect(done.framework or done)
 
 
 @importer_required
 @require_safe
-def import_template(request: HttpRequest, layout: str) -> HttpResponse:
+def import_template(request: TrackerRequest, layout: str) -> HttpResponse:
     try:
         content = blank_templates.blank_workbook(layout)
     except KeyError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -11,6 +11,7 @@ from django_htmx.http import push_url, reswap, retarget
 from frameworks import selectors
 from frameworks.models import Framework
 from frameworks.rules import allowed
+from frameworks.views._helpers import TrackerRequest
 
 # Sortable columns: the sort key each header links to.
 SORTABLE_COLUMNS = ("title", "deadline", "rag", "updated")
@@ -31,7 +32,7 @@ def _sort_headers(active: str) -> dict[str, dict[str, str]]:
 
 @vary_on_headers("HX-Request", "HX-Target")
 @require_safe
-def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
+def milestone_list(request: TrackerRequest, slug: str) -> HttpResponse:
     framework = get_object_or_404(Framework, slug=slug)
     if not allowed(request.user, "frameworks.read_framework", framework):
         raise Http404("No such framework.")
@@ -64,7 +65,7 @@ def milestone_list(request: HttpRequest, slug: str) -> HttpResponse:
     return push_url(response, _bookmark(request, filterset.query(), page.number))
 
 
-def _bookmark(request: HttpRequest, query: QueryDict, page_number: int) -> str:
+def _bookmark(request: TrackerRequest, query: QueryDict, page_number: int) -> str:
     """The address for the browser's history: the valid, non-empty filters (a form sends every
     field, empty or not), the sort and the page."""
     if page_number > 1:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -20,6 +20,7 @@ from frameworks.services.periods import (
     reporting_period_open,
 )
 from frameworks.views._helpers import (
+    TrackerRequest,
     add_service_errors,
     policy_team_required,
     rounds_reader_required,
@@ -29,7 +30,7 @@ from frameworks.views.presenters import dashboard_rows
 
 @rounds_reader_required
 @require_safe
-def period_list(request: HttpRequest) -> HttpResponse:
+def period_list(request: TrackerRequest) -> HttpResponse:
     return render(
         request,
         "frameworks/period_list.html",
@@ -42,7 +43,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_create(request: HttpRequest, slug: str) -> HttpResponse:
+def period_create(request: TrackerRequest, slug: str) -> HttpResponse:
     framework = get_object_or_404(Framework, slug=slug)
     form = PeriodForm(request.POST or None, instance=ReportingPeriod(framework=framework))
     if request.method == "POST" and form.is_valid():
@@ -59,7 +60,7 @@ def period_create(request: HttpRequest, slug: str) -> HttpResponse:
 @rounds_reader_required
 @vary_on_headers("HX-Request", "HX-Target")
 @require_safe
-def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def period_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
     dashboard = selectors.period_dashboard(period=period, state=request.GET.get("state", ""))
     context = {
@@ -74,7 +75,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "frameworks/period_detail.html", context)
 
 
-def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpResponse:
+def _period_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpResponse:
     """Confirm opening or closing a round. The page carries the round's version: if someone
     opened, closed or changed it meanwhile, nothing is done and the page says what happened."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
@@ -84,7 +85,7 @@ def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpRes
         service = reporting_period_open if action == "open" else reporting_period_close
         try:
             if not form.is_valid():
-                raise ValidationError(form.non_field_errors())
+                raise ValidationError(list(form.non_field_errors()))
             period = service(
                 period=period, user=request.user, expected_version=form.cleaned_data["version"]
             )
@@ -118,11 +119,11 @@ def _period_transition(request: HttpRequest, pk: int, *, action: str) -> HttpRes
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_open(request: HttpRequest, pk: int) -> HttpResponse:
+def period_open(request: TrackerRequest, pk: int) -> HttpResponse:
     return _period_transition(request, pk, action="open")
 
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+def period_close(request: TrackerRequest, pk: int) -> HttpResponse:
     return _period_transition(request, pk, action="close")

@@ -48,7 +48,7 @@ def shortener(length: int) -> Callable[[str], str]:
     return shorten
 
 
-def lead_cells(links) -> dict[int, str]:
+def lead_cells(links) -> dict[int, SafeString]:
     """Each milestone's leads as the table cell shows them, from (milestone id, post title, role)
     rows in lead order: escaped titles, " (supporting)" after supporting posts, one per line."""
     cells: dict[int, list[str]] = {}
@@ -60,14 +60,14 @@ def lead_cells(links) -> dict[int, str]:
     return {pk: mark_safe("<br>".join(texts)) for pk, texts in cells.items()}
 
 
-def lead_only_cells(links) -> dict[int, str]:
+def lead_only_cells(links) -> dict[int, SafeString]:
     """The returns table's Lead cell for each milestone, from (milestone id, post title, role)
     rows in lead order: the lead posts' escaped titles, each followed by a line break unless it
     is the milestone's last post (supporting posts are not shown)."""
     rows: dict[int, list[tuple[str, str]]] = {}
     for milestone_id, title, role in links:
         rows.setdefault(milestone_id, []).append((title, role))
-    cells = {}
+    cells: dict[int, SafeString] = {}
     for milestone_id, posts in rows.items():
         last = len(posts) - 1
         cells[milestone_id] = mark_safe(
@@ -80,7 +80,9 @@ def lead_only_cells(links) -> dict[int, str]:
     return cells
 
 
-def status_cell(cache: dict, rag: str | None, is_overdue: bool) -> str:
+def status_cell(
+    cache: dict[tuple[str | None, bool], SafeString], rag: str | None, is_overdue: bool
+) -> SafeString:
     """`{% rag_tag rag %}`, followed by `{% overdue_tag %}` when flagged overdue and not marked
     Overdue: built once per combination, not per row."""
     key = (rag, is_overdue)
@@ -158,7 +160,7 @@ def overview_rows(overview: FrameworkOverview) -> dict[int, MilestoneRow]:
     url = row_urls("frameworks:milestone-detail")
     short_title, shorter_title = shortener(140), shortener(110)
     overdue = overview.overdue_ids
-    statuses: dict = {}
+    statuses: dict[tuple[str | None, bool], SafeString] = {}
     rows = {}
     for group in overview.themes:
         for milestone in group.milestones:

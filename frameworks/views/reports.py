@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,6 +20,7 @@ from frameworks.reports.render import render_html, render_xlsx
 from frameworks.rules import allowed
 from frameworks.services import reports as report_services
 from frameworks.views._helpers import (
+    TrackerRequest,
     add_service_errors,
     boards_required,
     download,
@@ -41,7 +43,7 @@ def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
 
 @reports_required
 @require_safe
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: TrackerRequest) -> HttpResponse:
     published = PublishedReport.objects.defer("pdf", "snapshot").order_by("-version")
     boards = (
         Board.objects.filter(meetings__reports__published__isnull=False)
@@ -76,7 +78,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 @reports_required
 @require_http_methods(["GET", "POST"])
-def report_create(request: HttpRequest) -> HttpResponse:
+def report_create(request: TrackerRequest) -> HttpResponse:
     form = ReportCreateForm(request.POST or None, initial=_create_initial(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -109,7 +111,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _create_initial(request: HttpRequest) -> dict:
+def _create_initial(request: TrackerRequest) -> dict:
     """A link from a round's page can say which round the report is about."""
     period = request.GET.get("period", "")
     return {"period": int(period)} if period.isdigit() else {}
@@ -123,7 +125,7 @@ def _report(pk: int) -> BoardReport:
 
 @reports_required
 @require_safe
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     published = report.published.select_related("published_by").defer("pdf", "snapshot")
     builds = report.builds.defer("pdf")[:3]
@@ -141,14 +143,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _merged_after_conflict(
-    form: ReportTextForm, conflict: report_services.ReportConflict
+    form: ReportTextForm, conflict: report_services.ReportConflict, posted: QueryDict
 ) -> tuple[ReportTextForm, list]:
     """The person's edits laid over the report as it is now. A field only the other person
     changed takes their text (saving again must not revert it); a field both changed keeps
-    this person's text, with theirs shown beside it, for the person to decide."""
+    this person's text, with theirs shown beside it, for the person to decide. `posted` is
+    what the form was bound to."""
     current = conflict.current
     theirs = {change.field: change for change in conflict.changed}
-    data = form.data.copy()
+    data = posted.copy()
     both = []
     for field in report_services.EDITABLE_FIELDS:
         change = theirs.get(field)
@@ -181,7 +184,7 @@ def _merged_after_conflict(
 
 @reports_required
 @require_http_methods(["GET", "POST"])
-def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def report_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     form = ReportTextForm(request.POST or None, instance=report)
     conflict = None
@@ -195,7 +198,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except report_services.ReportConflict as exc:
             conflict = exc
-            form, _ = _merged_after_conflict(form, exc)
+            form, _ = _merged_after_conflict(form, exc, request.POST)
             form.add_error(
                 None,
                 "Someone else saved this report after you opened it, so nothing you wrote has "
@@ -215,7 +218,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reports_required
 @require_safe
-def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def report_preview(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     return HttpResponse(
         render_html(build_snapshot(report=report), preview_of=report.get_absolute_url())
@@ -224,7 +227,7 @@ def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reports_required
 @require_safe
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: TrackerRequest, pk: int) -> HttpResponse:
     """The PDF from today's data. A small report is laid out as it is asked for; a large one is
     built in the background, which only a POST starts: this page shows its builds."""
     report = _report(pk)
@@ -239,7 +242,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reports_required
 @require_POST
-def report_build_start(request: HttpRequest, pk: int) -> HttpResponse:
+def report_build_start(request: TrackerRequest, pk: int) -> HttpResponse:
     """Start a background build, or show the one already under way."""
     report = _report(pk)
     build, created = report_services.report_build_start(report=report, user=request.user)
@@ -250,14 +253,14 @@ def report_build_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reports_required
 @require_safe
-def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def report_xlsx(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     return _file(render_xlsx(build_snapshot(report=report)), XLSX, _name(report, "xlsx"))
 
 
 @reports_required
 @require_safe
-def report_build(request: HttpRequest, pk: int, build: int) -> HttpResponse:
+def report_build(request: TrackerRequest, pk: int, build: int) -> HttpResponse:
     """Progress of a background build; htmx polls the status block, which offers the file."""
     report = _report(pk)
     job = get_object_or_404(report.builds.defer("pdf"), pk=build)
@@ -269,7 +272,7 @@ def report_build(request: HttpRequest, pk: int, build: int) -> HttpResponse:
 
 @reports_required
 @require_safe
-def report_build_pdf(request: HttpRequest, pk: int, build: int) -> HttpResponse:
+def report_build_pdf(request: TrackerRequest, pk: int, build: int) -> HttpResponse:
     report = _report(pk)
     job = get_object_or_404(report.builds, pk=build, state=ReportBuild.State.DONE)
     return _file(bytes(job.pdf), PDF, _name(report, "pdf"))
@@ -277,7 +280,7 @@ def report_build_pdf(request: HttpRequest, pk: int, build: int) -> HttpResponse:
 
 @reports_required
 @require_http_methods(["GET", "POST"])
-def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def report_publish(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
     form = PublishForm(request.POST or None, initial={"version": report.version})
     conflict = None
@@ -319,7 +322,9 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             return redirect(report)
     warnings = report_services.board_report_publish_warnings(report)
-    form.fields["acknowledged"].choices = [(w.code, w.message) for w in warnings]
+    acknowledged = form.fields["acknowledged"]
+    assert isinstance(acknowledged, forms.MultipleChoiceField)  # PublishForm's own field
+    acknowledged.choices = [(w.code, w.message) for w in warnings]
     return render(
         request,
         "frameworks/boardreport_publish.html",
@@ -335,7 +340,7 @@ def report_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reports_required
 @require_safe
-def published_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+def published_pdf(request: TrackerRequest, pk: int, version: int) -> HttpResponse:
     """A reprint of a published version: the frozen bytes, whatever changed since."""
     published = get_object_or_404(
         PublishedReport.objects.select_related(
@@ -357,14 +362,14 @@ def published_pdf(request: HttpRequest, pk: int, version: int) -> HttpResponse:
 
 @boards_required
 @require_safe
-def board_list(request: HttpRequest) -> HttpResponse:
+def board_list(request: TrackerRequest) -> HttpResponse:
     boards = Board.objects.annotate(meeting_count=Count("meetings"))
     return render(request, "frameworks/board_list.html", {"boards": boards})
 
 
 @boards_required
 @require_http_methods(["GET", "POST"])
-def board_create(request: HttpRequest) -> HttpResponse:
+def board_create(request: TrackerRequest) -> HttpResponse:
     form = BoardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -379,7 +384,7 @@ def board_create(request: HttpRequest) -> HttpResponse:
 
 @boards_required
 @require_http_methods(["GET", "POST"])
-def board_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def board_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Board, pk=pk)
     form = BoardForm(request.POST or None, initial={"name": board.name, "version": board.version})
     if request.method == "POST" and form.is_valid():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,12 +24,12 @@ from frameworks.services.updates import (
     progress_update_save_draft,
     progress_update_submit,
 )
-from frameworks.views._helpers import add_service_errors, policy_team_required
+from frameworks.views._helpers import TrackerRequest, add_service_errors, policy_team_required
 
 AUTOSAVE_STATES = (UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED)
 
 
-def _return_for(request: HttpRequest, pk: int):
+def _return_for(request: TrackerRequest, pk: int):
     """The return this person may see, or 404 (also when it is another post's return)."""
     update = selectors.update_get_for_user(pk=pk, user=request.user)
     if update is None:
@@ -38,14 +38,14 @@ def _return_for(request: HttpRequest, pk: int):
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: TrackerRequest) -> HttpResponse:
     if is_policy_team(request.user) and not request.user.posts.exists():
         return redirect("frameworks:period-list")
     return redirect("frameworks:update-list")
 
 
 @require_safe
-def update_list(request: HttpRequest) -> HttpResponse:
+def update_list(request: TrackerRequest) -> HttpResponse:
     groups = selectors.officer_returns(user=request.user)
     return render(
         request,
@@ -72,7 +72,7 @@ def _update_context(request, update, form, conflict=None) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def update_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     update = _return_for(request, pk)
     conflict = None
     if request.method == "POST":
@@ -118,7 +118,7 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
+def update_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
     """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
     update = _return_for(request, pk)
     if not can_edit_update(request.user, update):
@@ -153,7 +153,7 @@ def update_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "frameworks/update_form.html#autosave-status", context)
 
 
-def _decide_again(request: HttpRequest, current, message: str) -> ReviewForm:
+def _decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
     """The review form after the return changed under the reviewer: their comment kept, their
     decision cleared (it was made on other text), the version now the one on the page."""
     data = request.POST.copy()
@@ -168,7 +168,7 @@ def _decide_again(request: HttpRequest, current, message: str) -> ReviewForm:
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def update_review(request: HttpRequest, pk: int) -> HttpResponse:
+def update_review(request: TrackerRequest, pk: int) -> HttpResponse:
     """Approve or return a submitted return: only as read (its version), and only by a member of
     the policy team who neither submitted it nor holds a post for its milestone."""
     update = _return_for(request, pk)

@@ -3,6 +3,7 @@
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--period", default="", help="Round shown as current in xlsx/csv (default: latest)."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         name = options["framework"]
         framework = (
             Framework.objects.filter(name__iexact=name).first()
