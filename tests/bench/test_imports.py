@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 
-from frameworks.bench import import_export_baseline as baseline
-from frameworks.bench import percentile
-from frameworks.bench.imports import (
+from bench import import_export_baseline as baseline
+from bench import percentile
+from bench.imports import (
     PERIOD,
     PREFIX,
     PREVIOUS_PERIOD,

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frameworks import insight
-from frameworks.bench.data import make_framework
 from frameworks.models import Milestone
 from frameworks.services.demo import demo_data_load
 from frameworks.services.updates import UpdateInput, progress_update_approve, progress_update_submit
+from tests.builders import make_framework
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Large, realistic data for benchmarks, made from the council papers' own vocabulary.
+"""Test data builders shared by the tests and the benchmarks (`bench/`): large, realistic plans
+made from the council papers' own vocabulary.
 
 Milestone titles, leads, deadlines and narratives are taken from the demo data (seeds 000 and
 001) and the improvement plan (seed 004), cycled and numbered; no invented text.
@@ -28,12 +29,8 @@ from frameworks.models import (
     UpdateState,
 )
 
-DEMO = (
-    Path(__file__).resolve().parents[2]
-    / "fixtures"
-    / "demo"
-    / "ward-councillor-support-framework.json"
-)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DEMO = FIXTURES / "demo" / "ward-councillor-support-framework.json"
 RAG_CYCLE = [RAG.COMPLETED, RAG.IN_PROGRESS, RAG.ONGOING, RAG.IN_PROGRESS, RAG.OVERDUE,
              RAG.IN_PROGRESS, RAG.ONGOING, RAG.NOT_STARTED]  # fmt: skip
 

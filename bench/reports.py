@@ -123,7 +123,7 @@ def _in_child(kind: str, report_id: int) -> dict:
 
 
 def run(*, sizes: tuple[int, ...] = (300, 1000), runs: int = RUNS) -> dict:
-    from frameworks.bench.data import make_framework
+    from tests.builders import make_framework
 
     results = {}
     for size in sizes:

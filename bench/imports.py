@@ -41,7 +41,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from openpyxl import Workbook, load_workbook
 
-from frameworks.bench import import_export_baseline, percentile
+from bench import import_export_baseline, percentile
 from frameworks.importers.readers import Limits
 from frameworks.models import (
     Framework,
@@ -55,12 +55,8 @@ from frameworks.models import (
 )
 from frameworks.services.imports import legacy_import
 
-LEGACY_TRACKER = (
-    Path(__file__).resolve().parents[2]
-    / "fixtures"
-    / "legacy"
-    / "tracker-ward-councillor-support.xlsx"
-)
+ROOT = Path(__file__).resolve().parents[1]
+LEGACY_TRACKER = ROOT / "fixtures" / "legacy" / "tracker-ward-councillor-support.xlsx"
 PERIOD, PREVIOUS_PERIOD = "Q2 2020-21", "Q4 2019-20"
 PREFIX = "Bench import "
 LIMITS = Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000)
