@@ -1,0 +1,100 @@
+"""Data model: frameworks (plans), themes, milestones, posts, reporting rounds and returns.
+
+Models hold data, invariants (database constraints and `clean()`), and small derived properties.
+The rules those properties apply live in `frameworks.domain` (the vocabularies the `TextChoices`
+are built from, deadlines, overdue); the models give them the stored values, e.g.
+`milestone.deadline` (a `Deadline`) or `milestone.is_flagged_overdue(status, today)`.
+Writes with side effects live in `frameworks.services`; multi-step reads in `frameworks.selectors`.
+
+May import: Django, django-simple-history and the domain (`frameworks.domain`); never services,
+importers, selectors, reports or views. Imported by every layer but the domain.
+
+The models are split by area: `base` (choices, helpers, abstract models), `plans`, `rounds`,
+`imports`, `reports`, `reminders`. Import them from here: `from frameworks.models import X`.
+"""
+
+from frameworks.models.base import (
+    EDITABLE_UPDATE_STATES,
+    RAG,
+    RAG_COLOUR,
+    Audited,
+    DatePrecision,
+    DeadlineKind,
+    ImportLayout,
+    PeriodState,
+    PostRole,
+    TimeStampedModel,
+    UpdateState,
+    person_name,
+    progress_mean,
+    text_choices,
+)
+from frameworks.models.imports import (
+    ImportBatch,
+)
+from frameworks.models.plans import (
+    Framework,
+    Milestone,
+    MilestonePost,
+    MilestoneQuerySet,
+    Post,
+    Theme,
+)
+from frameworks.models.reminders import (
+    Reminder,
+)
+from frameworks.models.reports import (
+    STATUTORY_SECTIONS,
+    Board,
+    BoardReport,
+    Classification,
+    ExemptParagraph,
+    Meeting,
+    PublishedReport,
+    ReportBuild,
+    format_time,
+)
+from frameworks.models.rounds import (
+    ProgressUpdate,
+    ProgressUpdateQuerySet,
+    ReportingPeriod,
+    ReportingPeriodQuerySet,
+)
+
+__all__ = [
+    "RAG",
+    "DatePrecision",
+    "DeadlineKind",
+    "ImportLayout",
+    "PostRole",
+    "Audited",
+    "Board",
+    "BoardReport",
+    "Classification",
+    "EDITABLE_UPDATE_STATES",
+    "ExemptParagraph",
+    "Framework",
+    "ImportBatch",
+    "Meeting",
+    "Milestone",
+    "MilestonePost",
+    "MilestoneQuerySet",
+    "PeriodState",
+    "Post",
+    "ProgressUpdate",
+    "ProgressUpdateQuerySet",
+    "PublishedReport",
+    "RAG_COLOUR",
+    "Reminder",
+    "ReportBuild",
+    "ReportingPeriod",
+    "ReportingPeriodQuerySet",
+    "STATUTORY_SECTIONS",
+    "Theme",
+    "TimeStampedModel",
+    "UpdateState",
+    "format_time",
+    "person_name",
+    "progress_mean",
+    "text_choices",
+]
