@@ -191,9 +191,9 @@ def _pages(handles: dict) -> dict[str, tuple[Client, str]]:
     framework, period, update = handles["framework"], handles["period"], handles["update"]
     milestones = reverse("frameworks:milestone-list", args=[framework.slug])
     return {
-        "officer task list": (officer, reverse("frameworks:update-list")),
-        "update page": (officer, reverse("frameworks:update-edit", args=[update.pk])),
-        "returns dashboard": (policy, reverse("frameworks:period-detail", args=[period.pk])),
+        "officer task list": (officer, reverse("frameworks:return-list")),
+        "update page": (officer, reverse("frameworks:return-edit", args=[update.pk])),
+        "returns dashboard": (policy, reverse("frameworks:round-detail", args=[period.pk])),
         "framework overview": (policy, framework.get_absolute_url()),
         "milestone history": (
             policy,

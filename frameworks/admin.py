@@ -307,7 +307,7 @@ class ProgressUpdateAdmin(VersionedAdmin):
 
     @admin.display(description="Review")
     def review_page(self, obj: ProgressUpdate) -> str:
-        url = reverse("frameworks:update-review", args=[obj.pk])
+        url = reverse("frameworks:return-review", args=[obj.pk])
         return format_html(
             '<a href="{}">Open the review page</a> to approve or return this return.', url
         )

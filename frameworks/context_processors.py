@@ -10,9 +10,9 @@ def navigation(request) -> dict:
     items: list[dict] = []
     if user is not None and user.is_authenticated:
         path = request.path
-        candidates = [("Your returns", reverse("frameworks:update-list"))]
+        candidates = [("Your returns", reverse("frameworks:return-list"))]
         if is_policy_team(user) or is_democratic_services(user):
-            candidates.append(("Rounds", reverse("frameworks:period-list")))
+            candidates.append(("Rounds", reverse("frameworks:round-list")))
         candidates.append(("Frameworks", reverse("frameworks:framework-list")))
         if is_policy_team(user) or is_democratic_services(user):
             candidates.append(("Reports", reverse("frameworks:report-list")))

@@ -1,22 +1,22 @@
 from django.urls import path
 
-from frameworks.views import browse, imports, milestones, periods, reports, returns
+from frameworks.views import browse, imports, milestones, reports, returns, rounds
 
 app_name = "frameworks"
 
 urlpatterns = [
     path("", returns.home, name="home"),
-    path("returns/", returns.update_list, name="update-list"),
-    path("returns/<int:pk>/", returns.update_edit, name="update-edit"),
-    path("returns/<int:pk>/autosave/", returns.update_autosave, name="update-autosave"),
-    path("returns/<int:pk>/review/", returns.update_review, name="update-review"),
-    path("rounds/", periods.period_list, name="period-list"),
-    path("rounds/<int:pk>/", periods.period_detail, name="period-detail"),
-    path("rounds/<int:pk>/open/", periods.period_open, name="period-open"),
-    path("rounds/<int:pk>/close/", periods.period_close, name="period-close"),
+    path("returns/", returns.return_list, name="return-list"),
+    path("returns/<int:pk>/", returns.return_edit, name="return-edit"),
+    path("returns/<int:pk>/autosave/", returns.return_autosave, name="return-autosave"),
+    path("returns/<int:pk>/review/", returns.return_review, name="return-review"),
+    path("rounds/", rounds.round_list, name="round-list"),
+    path("rounds/<int:pk>/", rounds.round_detail, name="round-detail"),
+    path("rounds/<int:pk>/open/", rounds.round_open, name="round-open"),
+    path("rounds/<int:pk>/close/", rounds.round_close, name="round-close"),
     path("frameworks/", browse.framework_list, name="framework-list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
-    path("frameworks/<slug:slug>/rounds/new/", periods.period_create, name="period-create"),
+    path("frameworks/<slug:slug>/rounds/new/", rounds.round_create, name="round-create"),
     path("frameworks/<slug:slug>/milestones/", milestones.milestone_list, name="milestone-list"),
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
     path("milestones/<int:pk>/history/", browse.milestone_history, name="milestone-history"),

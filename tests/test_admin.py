@@ -411,7 +411,7 @@ def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, upda
     progress_update_submit(update=update, user=officer, data=data, expected_version=None)
     page = admin.get(change_url(update)).content.decode()
     assert "Draft CCfA done." in page
-    assert reverse("frameworks:update-review", args=[update.pk]) in page
+    assert reverse("frameworks:return-review", args=[update.pk]) in page
     for field in ("narrative", "rag", "state", "review_comment", "percent_complete", "_save"):
         assert f'name="{field}"' not in page, field
 

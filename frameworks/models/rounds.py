@@ -83,7 +83,7 @@ class ReportingPeriod(TimeStampedModel, Audited):
         return f"{self.framework.name}: {self.label}"
 
     def get_absolute_url(self) -> str:
-        return reverse("frameworks:period-detail", kwargs={"pk": self.pk})
+        return reverse("frameworks:round-detail", kwargs={"pk": self.pk})
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
@@ -205,7 +205,7 @@ class ProgressUpdate(TimeStampedModel, Audited):
         return f"{self.milestone} – {self.period.label}"
 
     def get_absolute_url(self) -> str:
-        return reverse("frameworks:update-edit", kwargs={"pk": self.pk})
+        return reverse("frameworks:return-edit", kwargs={"pk": self.pk})
 
     def clean(self) -> None:
         if self.state == UpdateState.SUBMITTED and not self.rag and not self.rag_text:

@@ -313,11 +313,11 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
                 "due": due,
                 "stage": stage.kind,
                 "days_late": working_days_between(period.due_date, today),
-                "items": [_Item(u, _link("frameworks:update-edit", u.pk)) for u in updates],
+                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in updates],
                 "posts": sorted(p.title for p in posts[(period_id, user_id)].values()),
                 "service": settings.TRACKER_SERVICE_NAME,
                 "returns_link": settings.TRACKER_BASE_URL.rstrip("/")
-                + reverse("frameworks:update-list"),
+                + reverse("frameworks:return-list"),
             },
         )
         emails.append(
@@ -379,10 +379,10 @@ def _digest_emails(today: dt.date) -> list[Email]:
                 period=period,
                 due=format_date(period.due_date),
                 days_late=working_days_between(period.due_date, today),
-                link=_link("frameworks:period-detail", period.pk),
+                link=_link("frameworks:round-detail", period.pk),
             )
         entry.count += 1
-        item = _Item(update, _link("frameworks:update-edit", update.pk))
+        item = _Item(update, _link("frameworks:return-edit", update.pk))
         links: list[MilestonePost | None] = list(update.milestone.leads.all()) or [None]
         for link in links:
             post_id = link.post_id if link else None

@@ -109,7 +109,7 @@ class ReturnRow:
 
 def dashboard_rows(dashboard: PeriodDashboard) -> list[ReturnRow]:
     leads = lead_only_cells(dashboard.lead_links)
-    review_url = row_urls("frameworks:update-review")
+    review_url = row_urls("frameworks:return-review")
     short_title = shortener(120)
     rags: dict = {}
     states: dict = {}

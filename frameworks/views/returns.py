@@ -40,12 +40,12 @@ def _return_for(request: TrackerRequest, pk: int):
 @require_safe
 def home(request: TrackerRequest) -> HttpResponse:
     if is_policy_team(request.user) and not request.user.posts.exists():
-        return redirect("frameworks:period-list")
-    return redirect("frameworks:update-list")
+        return redirect("frameworks:round-list")
+    return redirect("frameworks:return-list")
 
 
 @require_safe
-def update_list(request: TrackerRequest) -> HttpResponse:
+def return_list(request: TrackerRequest) -> HttpResponse:
     groups = selectors.officer_returns(user=request.user)
     return render(
         request,
@@ -72,7 +72,7 @@ def _update_context(request, update, form, conflict=None) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def update_edit(request: TrackerRequest, pk: int) -> HttpResponse:
+def return_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     update = _return_for(request, pk)
     conflict = None
     if request.method == "POST":
@@ -107,9 +107,9 @@ def update_edit(request: TrackerRequest, pk: int) -> HttpResponse:
                     messages.success(
                         request, f"Return submitted for review: {update.milestone.title[:80]}"
                     )
-                    return redirect("frameworks:update-list")
+                    return redirect("frameworks:return-list")
                 messages.success(request, "Draft saved. It has not been submitted yet.")
-                return redirect("frameworks:update-edit", pk=update.pk)
+                return redirect("frameworks:return-edit", pk=update.pk)
     else:
         form = UpdateForm(initial=UpdateForm.initial_for(update))
     return render(
@@ -118,13 +118,13 @@ def update_edit(request: TrackerRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def update_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
+def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
     """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
     update = _return_for(request, pk)
     if not can_edit_update(request.user, update):
         raise PermissionDenied("You cannot change this return.")
     if not request.htmx:
-        return redirect("frameworks:update-edit", pk=update.pk)
+        return redirect("frameworks:return-edit", pk=update.pk)
     context = {"update": update, "saved": False, "message": ""}
     form = UpdateForm(request.POST)
     if update.state not in AUTOSAVE_STATES:
@@ -168,7 +168,7 @@ def _decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def update_review(request: TrackerRequest, pk: int) -> HttpResponse:
+def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
     """Approve or return a submitted return: only as read (its version), and only by a member of
     the policy team who neither submitted it nor holds a post for its milestone."""
     update = _return_for(request, pk)
@@ -206,7 +206,7 @@ def update_review(request: TrackerRequest, pk: int) -> HttpResponse:
                     request,
                     f"Approved: {title}" if approving else f"Returned to the officer: {title}",
                 )
-                return redirect("frameworks:period-detail", pk=update.period_id)
+                return redirect("frameworks:round-detail", pk=update.period_id)
     else:
         form = ReviewForm(initial={"version": update.version})
     submitted = update.state == UpdateState.SUBMITTED

@@ -635,7 +635,7 @@ def test_update_form_never_fails_or_half_saves(client):
     officer, update = make_return()
     states = starting_states(officer, PolicyUserFactory(username="priya"))
     client.force_login(officer)
-    url = reverse("frameworks:update-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[update.pk])
     history = getattr(getattr(ProgressUpdate, "history", None), "model", None)
 
     @FUZZ

@@ -323,7 +323,7 @@ def test_email_lists_the_milestones_with_working_links(
         path = f"/returns/{pk}/"
         assert f"{BASE}{path}" in body
         match = resolve(path)
-        assert match.view_name == "frameworks:update-edit" and match.kwargs == {"pk": pk}
+        assert match.view_name == "frameworks:return-edit" and match.kwargs == {"pk": pk}
         assert client.get(path).status_code == 200
     record = Reminder.objects.get()
     assert (record.recipient, record.period, record.kind) == (officer, period, Kind.BEFORE_DUE)
@@ -394,7 +394,7 @@ def test_digest_goes_to_the_policy_team_once_a_week_listing_late_returns_per_pos
         "- Councillors to visit Holiday Childcare Scheme (not started)\n"
     ) in body
     assert "social media" not in body  # submitted
-    assert resolve(f"/rounds/{late_returns.pk}/").view_name == "frameworks:period-detail"
+    assert resolve(f"/rounds/{late_returns.pk}/").view_name == "frameworks:round-detail"
     record = Reminder.objects.get(recipient=policy_user, key="digest:2021-W02")
     assert (record.kind, record.period, record.returns) == (Kind.DIGEST, None, 3)
     assert not Reminder.objects.filter(kind=Kind.DIGEST).exclude(recipient=policy_user).exists()
@@ -471,12 +471,12 @@ def test_reminders_for_lists_the_users_own_newest_first(officer, other_officer, 
 def test_the_task_list_shows_the_reminders_sent(client, officer, update):
     run_on(dt.date(2020, 12, 24))
     client.force_login(officer)
-    page = client.get(reverse("frameworks:update-list")).content.decode()
+    page = client.get(reverse("frameworks:return-list")).content.decode()
     assert "Reminders sent to you" in page
     assert "24 December 2020" in page
     assert "Your Q3 2020-21 returns for Ward Councillor Support Framework are due on" in page
     client.force_login(UserFactory(username="newstarter"))
     assert (
         "Reminders sent to you"
-        not in client.get(reverse("frameworks:update-list")).content.decode()
+        not in client.get(reverse("frameworks:return-list")).content.decode()
     )

@@ -71,20 +71,20 @@ def test_payloads_typed_into_the_update_form_are_escaped_on_pages_and_in_the_pdf
     client.force_login(officer)
     payload = "\n".join(PAYLOADS)
     response = client.post(
-        reverse("frameworks:update-edit", args=[update.pk]),
+        reverse("frameworks:return-edit", args=[update.pk]),
         {"narrative": payload, "rag": "OVERDUE", "version": update.version, "action": "submit"},
     )
     assert response.status_code == 302
     update.refresh_from_db()
     assert update.narrative == payload.strip()  # the officer's words are kept exactly
-    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
     assert_inert(page)
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in page
     client.force_login(policy_user)
-    review = client.get(reverse("frameworks:update-review", args=[update.pk])).content.decode()
+    review = client.get(reverse("frameworks:return-review", args=[update.pk])).content.decode()
     assert_inert(review)
     client.post(
-        reverse("frameworks:update-review", args=[update.pk]),
+        reverse("frameworks:return-review", args=[update.pk]),
         {"decision": "approve", "version": update.version},
     )
     update.refresh_from_db()

@@ -176,7 +176,7 @@ def test_three_people_creating_the_same_round_at_once_get_one_round_and_two_form
 ):
     needs_postgresql()
     framework = milestone.framework
-    url = reverse("frameworks:period-create", args=[framework.slug])
+    url = reverse("frameworks:round-create", args=[framework.slug])
     form = {
         "label": "Q4 2020-21",
         "start_date": "01/01/2021",

@@ -23,15 +23,15 @@ POLICY = {"policy", "admin"}
 # url name -> roles allowed to GET it. Everything not listed for a role must be refused.
 ALLOWED = {
     "home": EVERYONE,
-    "update-list": EVERYONE,
-    "update-edit": {"holder", "policy", "admin"},
-    "update-autosave": set(),  # POST only
-    "update-review": POLICY,
-    "period-list": ROUNDS,
-    "period-detail": ROUNDS,
-    "period-open": POLICY,
-    "period-close": POLICY,
-    "period-create": POLICY,
+    "return-list": EVERYONE,
+    "return-edit": {"holder", "policy", "admin"},
+    "return-autosave": set(),  # POST only
+    "return-review": POLICY,
+    "round-list": ROUNDS,
+    "round-detail": ROUNDS,
+    "round-open": POLICY,
+    "round-close": POLICY,
+    "round-create": POLICY,
     "framework-list": EVERYONE,
     "framework-detail": EVERYONE,
     "milestone-detail": EVERYONE,
@@ -62,12 +62,12 @@ ALLOWED = {
 }
 # Roles allowed to POST (write); every other role's POST must be refused.
 POST_ALLOWED = {
-    "update-edit": {"holder"},
-    "update-autosave": {"holder"},
-    "update-review": POLICY,
-    "period-open": POLICY,
-    "period-close": POLICY,
-    "period-create": POLICY,
+    "return-edit": {"holder"},
+    "return-autosave": {"holder"},
+    "return-review": POLICY,
+    "round-open": POLICY,
+    "round-close": POLICY,
+    "round-create": POLICY,
     "report-create": REPORTS,
     "report-edit": REPORTS,
     "report-publish": REPORTS,
@@ -121,14 +121,14 @@ def urls(update):
         "import-progress": {"pk": batch.pk},
         "import-confirm": {"pk": batch.pk},
         "import-template": {"layout": "tracker"},
-        "update-edit": {"pk": update.pk},
-        "update-autosave": {"pk": update.pk},
-        "update-review": {"pk": update.pk},
-        "period-detail": {"pk": update.period_id},
-        "period-open": {"pk": update.period_id},
-        "period-close": {"pk": update.period_id},
+        "return-edit": {"pk": update.pk},
+        "return-autosave": {"pk": update.pk},
+        "return-review": {"pk": update.pk},
+        "round-detail": {"pk": update.period_id},
+        "round-open": {"pk": update.period_id},
+        "round-close": {"pk": update.period_id},
         "framework-detail": {"slug": update.milestone.framework.slug},
-        "period-create": {"slug": update.milestone.framework.slug},
+        "round-create": {"slug": update.milestone.framework.slug},
         "milestone-detail": {"pk": update.milestone_id},
         "milestone-history": {"pk": update.milestone_id},
         "milestone-list": {"slug": update.milestone.framework.slug},
@@ -177,7 +177,7 @@ def test_each_role_reaches_its_allow_list_and_is_refused_the_rest(
 
 
 def test_access_follows_the_post_not_the_person(client, update, officer, other_officer, post):
-    url = reverse("frameworks:update-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[update.pk])
     client.force_login(other_officer)
     assert client.get(url).status_code == 404
     post.holders.remove(officer)

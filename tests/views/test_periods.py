@@ -20,7 +20,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
     client.force_login(policy_user)
     framework = milestone.framework
     response = client.post(
-        reverse("frameworks:period-create", args=[framework.slug]),
+        reverse("frameworks:round-create", args=[framework.slug]),
         {
             "label": "Q3 2020-21",
             "start_date": "01/10/2020",
@@ -31,19 +31,19 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
     assert response.status_code == 302
     period = framework.periods.get(label="Q3 2020-21")
     assert period.state == PeriodState.DRAFT
-    page = client.get(reverse("frameworks:period-open", args=[period.pk])).content.decode()
+    page = client.get(reverse("frameworks:round-open", args=[period.pk])).content.decode()
     assert attrs(page, "input[name=version]")[0]["value"] == str(period.version)
     response = client.post(
-        reverse("frameworks:period-open", args=[period.pk]),
+        reverse("frameworks:round-open", args=[period.pk]),
         {"version": period.version},
         follow=True,
     )
     assert "1 returns created" in response.content.decode()
     period.refresh_from_db()
     assert period.state == PeriodState.OPEN
-    page = client.get(reverse("frameworks:period-close", args=[period.pk])).content.decode()
+    page = client.get(reverse("frameworks:round-close", args=[period.pk])).content.decode()
     assert "1 return has not been submitted" in page
-    client.post(reverse("frameworks:period-close", args=[period.pk]), {"version": period.version})
+    client.post(reverse("frameworks:round-close", args=[period.pk]), {"version": period.version})
     period.refresh_from_db()
     assert period.state == PeriodState.CLOSED
 
@@ -51,7 +51,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
 def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone):
     client.force_login(policy_user)
     response = client.post(
-        reverse("frameworks:period-create", args=[milestone.framework.slug]),
+        reverse("frameworks:round-create", args=[milestone.framework.slug]),
         {"label": "", "start_date": "31/12/2020", "end_date": "not a date", "due_date": ""},
     )
     page = response.content.decode()
@@ -73,7 +73,7 @@ def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user
         narrative="Done",
     )
     client.force_login(policy_user)
-    url = reverse("frameworks:period-detail", args=[update.period_id])
+    url = reverse("frameworks:round-detail", args=[update.period_id])
     full = client.get(url, {"state": "SUBMITTED"}).content.decode()
     assert "<html" in full and "Promote the Members Hub internally" in full
     assert update.milestone.title not in full.split('id="returns-table"')[1]
@@ -96,7 +96,7 @@ def test_dashboard_query_count_does_not_grow(
         )
     client.force_login(policy_user)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("frameworks:period-detail", args=[period.pk]))
+        response = client.get(reverse("frameworks:round-detail", args=[period.pk]))
     assert response.content.decode().count("Divisional Director ") >= size
 
 
@@ -129,7 +129,7 @@ def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, period)
             period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
         )
     client.force_login(policy_user)
-    page = client.get(reverse("frameworks:period-detail", args=[period.pk])).content.decode()
+    page = client.get(reverse("frameworks:round-detail", args=[period.pk])).content.decode()
     assert page.count("nameless, Ann Bell, Zoe Ward") == 1
     row = page.split("Divisional Director Democratic Services<br>")[1].split("</tr>")[0]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
@@ -149,7 +149,7 @@ def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
             )
         client.force_login(policy_user)
         with django_assert_max_num_queries(12) as dashboard:
-            client.get(reverse("frameworks:period-detail", args=[period.pk]))
+            client.get(reverse("frameworks:round-detail", args=[period.pk]))
         with django_assert_max_num_queries(16) as overview:
             client.get(reverse("frameworks:framework-detail", args=[period.framework.slug]))
         counts.append((len(dashboard.captured_queries), len(overview.captured_queries)))
@@ -166,7 +166,7 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
 ):
     period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    url = reverse("frameworks:period-open", args=[period.pk])
+    url = reverse("frameworks:round-open", args=[period.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
     reporting_period_open(period=period, user=jane, expected_version=None)
@@ -188,7 +188,7 @@ def test_closing_from_a_page_loaded_before_someone_else_closed_it_says_so(
     period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     period = reporting_period_open(period=period, user=policy_user, expected_version=None)
     client.force_login(policy_user)
-    url = reverse("frameworks:period-close", args=[period.pk])
+    url = reverse("frameworks:round-close", args=[period.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
     reporting_period_close(period=period, user=jane, expected_version=None)
@@ -204,7 +204,7 @@ def test_opening_a_round_whose_dates_changed_meanwhile_shows_them_and_asks_again
 ):
     period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    url = reverse("frameworks:period-open", args=[period.pk])
+    url = reverse("frameworks:round-open", args=[period.pk])
     version = seen_version(client.get(url).content.decode())
     period.due_date = period.due_date.replace(day=8)  # as the admin saves it
     period.version += 1
@@ -224,7 +224,7 @@ def test_opening_a_round_whose_dates_changed_meanwhile_shows_them_and_asks_again
 def test_a_confirm_without_the_version_read_changes_nothing(client, policy_user, milestone):
     period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    response = client.post(reverse("frameworks:period-open", args=[period.pk]))
+    response = client.post(reverse("frameworks:round-open", args=[period.pk]))
     assert response.status_code == 200
     assert "Reload the page" in error_summary(response)
     period.refresh_from_db()
@@ -236,7 +236,7 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
     client, policy_user, milestone, again
 ):
     client.force_login(policy_user)
-    url = reverse("frameworks:period-create", args=[milestone.framework.slug])
+    url = reverse("frameworks:round-create", args=[milestone.framework.slug])
     data = {"start_date": "01/10/2020", "end_date": "31/12/2020", "due_date": "15/01/2021"}
     assert client.post(url, {**data, "label": "Q3 2020-21"}).status_code == 302
     response = client.post(url, {**data, "label": again})

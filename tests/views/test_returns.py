@@ -42,7 +42,7 @@ def test_task_list_shows_only_returns_for_posts_held(client, officer, update, ot
         ),
     )
     client.force_login(officer)
-    page = client.get(reverse("frameworks:update-list")).content.decode()
+    page = client.get(reverse("frameworks:return-list")).content.decode()
     assert update.milestone.title in page
     assert not_mine.milestone.title not in page
     assert "Not started" in page
@@ -66,7 +66,7 @@ def test_update_page_shows_previous_round_beside_the_form(client, officer, updat
     update.previous = previous
     update.save()
     client.force_login(officer)
-    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
     assert "Last round&#x27;s update" in page or "Last round's update" in page
     assert "delayed by the pandemic response" in page
     assert "Q2 2020-21" in page
@@ -76,7 +76,7 @@ def test_update_page_shows_previous_round_beside_the_form(client, officer, updat
 
 def test_save_draft_without_javascript_redirects_back(client, officer, update):
     client.force_login(officer)
-    url = reverse("frameworks:update-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[update.pk])
     response = client.post(url, form_data(update))
     assert response.status_code == 302 and response.url == url
     update.refresh_from_db()
@@ -87,7 +87,7 @@ def test_save_draft_without_javascript_redirects_back(client, officer, update):
 def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, update):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:update-edit", args=[update.pk]),
+        reverse("frameworks:return-edit", args=[update.pk]),
         form_data(update, rag=RAG.IN_PROGRESS, action="submit"),
     )
     assert response.status_code == 200
@@ -103,11 +103,11 @@ def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, 
 def test_submit_goes_back_to_task_list(client, officer, update):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:update-edit", args=[update.pk]),
+        reverse("frameworks:return-edit", args=[update.pk]),
         form_data(update, rag=RAG.IN_PROGRESS, new_deadline=future(), action="submit"),
     )
     assert response.status_code == 302
-    assert response.url == reverse("frameworks:update-list")
+    assert response.url == reverse("frameworks:return-list")
     update.refresh_from_db()
     assert update.state == UpdateState.SUBMITTED
 
@@ -115,7 +115,7 @@ def test_submit_goes_back_to_task_list(client, officer, update):
 def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:update-autosave", args=[update.pk]),
+        reverse("frameworks:return-autosave", args=[update.pk]),
         form_data(update),
         HTTP_HX_REQUEST="true",
     )
@@ -132,17 +132,17 @@ def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update)
 def test_autosave_without_htmx_falls_back_to_the_page(client, officer, update):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:update-autosave", args=[update.pk]), form_data(update)
+        reverse("frameworks:return-autosave", args=[update.pk]), form_data(update)
     )
     assert response.status_code == 302
-    assert response.url == reverse("frameworks:update-edit", args=[update.pk])
+    assert response.url == reverse("frameworks:return-edit", args=[update.pk])
     update.refresh_from_db()
     assert update.state == UpdateState.NOT_STARTED
 
 
 def test_autosave_never_overwrites_newer_work(client, officer, update):
     client.force_login(officer)
-    url = reverse("frameworks:update-autosave", args=[update.pk])
+    url = reverse("frameworks:return-autosave", args=[update.pk])
     client.post(url, form_data(update, narrative="Newer words"), HTTP_HX_REQUEST="true")
     stale = client.post(url, form_data(update, narrative="Older tab"), HTTP_HX_REQUEST="true")
     assert "Not saved" in stale.content.decode()
@@ -152,7 +152,7 @@ def test_autosave_never_overwrites_newer_work(client, officer, update):
 
 def test_conflicting_save_shows_both_texts(client, officer, update):
     client.force_login(officer)
-    url = reverse("frameworks:update-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[update.pk])
     client.post(url, form_data(update, narrative="Saved first in another tab"))
     response = client.post(url, form_data(update, narrative="My own words"))
     page = response.content.decode()
@@ -166,7 +166,7 @@ def test_approved_return_is_read_only(client, officer, update):
     update.rag = RAG.COMPLETED
     update.save()
     client.force_login(officer)
-    url = reverse("frameworks:update-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[update.pk])
     page = client.get(url)
     assert "can no longer be changed" in page.content.decode()
     assert "Submit for review" not in buttons(page) and not attrs(page, "textarea")
@@ -179,7 +179,7 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
     update.narrative = "Training planned."
     update.save()
     client.force_login(policy_user)
-    review = reverse("frameworks:update-review", args=[update.pk])
+    review = reverse("frameworks:return-review", args=[update.pk])
     version = update.version
     assert attrs(client.get(review), "input[name=version]")[0]["value"] == str(version)
     response = client.post(review, {"decision": "return", "comment": "", "version": version})
@@ -189,7 +189,7 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
     )
     assert response.status_code == 302
     client.force_login(officer)
-    page = client.get(reverse("frameworks:update-edit", args=[update.pk])).content.decode()
+    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
     assert "Returned by the policy team" in page and "Please add the impact." in page
 
 
@@ -203,7 +203,7 @@ def test_task_list_query_count_does_not_grow(
         )
     client.force_login(officer)
     with django_assert_max_num_queries(8):
-        response = client.get(reverse("frameworks:update-list"))
+        response = client.get(reverse("frameworks:return-list"))
     assert response.content.decode().count("govuk-task-list__link") == size
 
 
@@ -215,7 +215,7 @@ def test_update_page_query_count_does_not_grow(
         MilestoneFactory(theme=update.milestone.theme, lead=post)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("frameworks:update-edit", args=[update.pk])).status_code == 200
+        assert client.get(reverse("frameworks:return-edit", args=[update.pk])).status_code == 200
 
 
 # The review page: decide on what you read, and never on your own work -----------------------
@@ -234,7 +234,7 @@ def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_n
 ):
     submitted(update, officer, "Training planned for March.")
     client.force_login(policy_user)
-    review = reverse("frameworks:update-review", args=[update.pk])
+    review = reverse("frameworks:return-review", args=[update.pk])
     page = client.get(review).content.decode()
     assert "Training planned for March." in page
     seen_version = attrs(page, "input[name=version]")[0]["value"]
@@ -273,7 +273,7 @@ def test_returning_from_a_page_opened_before_another_reviewer_approved_changes_n
     progress_update_approve(update=update, user=colleague, expected_version=seen.version)
     client.force_login(policy_user)
     response = client.post(
-        reverse("frameworks:update-review", args=[update.pk]),
+        reverse("frameworks:return-review", args=[update.pk]),
         {"decision": "return", "comment": "Add the impact.", "version": seen.version},
     )
     assert response.status_code == 200
@@ -288,7 +288,7 @@ def test_a_review_without_the_version_read_is_not_applied(client, officer, polic
     submitted(update, officer, "Training planned for March.")
     client.force_login(policy_user)
     response = client.post(
-        reverse("frameworks:update-review", args=[update.pk]), {"decision": "approve"}
+        reverse("frameworks:return-review", args=[update.pk]), {"decision": "approve"}
     )
     assert response.status_code == 200
     assert "Reload the page" in error_summary(response)
@@ -309,12 +309,12 @@ def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, updat
         seen = submitted(update, officer, "Training planned for March.")
         reason = "You hold a post responsible for this milestone"
     client.force_login(reviewer)
-    review = reverse("frameworks:update-review", args=[update.pk])
+    review = reverse("frameworks:return-review", args=[update.pk])
     page = client.get(review).content.decode()
     assert reason in text(page, ".govuk-warning-text")  # said up front
     assert "Training planned for March." in page  # the return is still shown
     assert "Confirm decision" not in buttons(page) and not attrs(page, "input[name=decision]")
-    edit_page = client.get(reverse("frameworks:update-edit", args=[update.pk]))
+    edit_page = client.get(reverse("frameworks:return-edit", args=[update.pk]))
     assert "Review this return" not in texts(edit_page, "a, button")
     # Posting anyway is refused by the service, and says why.
     response = client.post(review, {"decision": "approve", "version": seen.version})
@@ -327,6 +327,6 @@ def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, updat
 def test_another_policy_team_member_can_review(client, officer, policy_user, update):
     submitted(update, officer, "Training planned for March.")
     client.force_login(policy_user)
-    page = client.get(reverse("frameworks:update-review", args=[update.pk]))
+    page = client.get(reverse("frameworks:return-review", args=[update.pk]))
     assert "Confirm decision" in buttons(page)
     assert "another member of the policy team" not in page.content.decode()

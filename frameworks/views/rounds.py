@@ -30,7 +30,7 @@ from frameworks.views.presenters import dashboard_rows
 
 @rounds_reader_required
 @require_safe
-def period_list(request: TrackerRequest) -> HttpResponse:
+def round_list(request: TrackerRequest) -> HttpResponse:
     return render(
         request,
         "frameworks/period_list.html",
@@ -43,7 +43,7 @@ def period_list(request: TrackerRequest) -> HttpResponse:
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_create(request: TrackerRequest, slug: str) -> HttpResponse:
+def round_create(request: TrackerRequest, slug: str) -> HttpResponse:
     framework = get_object_or_404(Framework, slug=slug)
     form = PeriodForm(request.POST or None, instance=ReportingPeriod(framework=framework))
     if request.method == "POST" and form.is_valid():
@@ -60,7 +60,7 @@ def period_create(request: TrackerRequest, slug: str) -> HttpResponse:
 @rounds_reader_required
 @vary_on_headers("HX-Request", "HX-Target")
 @require_safe
-def period_detail(request: TrackerRequest, pk: int) -> HttpResponse:
+def round_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
     dashboard = selectors.period_dashboard(period=period, state=request.GET.get("state", ""))
     context = {
@@ -75,7 +75,7 @@ def period_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     return render(request, "frameworks/period_detail.html", context)
 
 
-def _period_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpResponse:
+def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpResponse:
     """Confirm opening or closing a round. The page carries the round's version: if someone
     opened, closed or changed it meanwhile, nothing is done and the page says what happened."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
@@ -119,11 +119,11 @@ def _period_transition(request: TrackerRequest, pk: int, *, action: str) -> Http
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_open(request: TrackerRequest, pk: int) -> HttpResponse:
-    return _period_transition(request, pk, action="open")
+def round_open(request: TrackerRequest, pk: int) -> HttpResponse:
+    return _round_transition(request, pk, action="open")
 
 
 @policy_team_required
 @require_http_methods(["GET", "POST"])
-def period_close(request: TrackerRequest, pk: int) -> HttpResponse:
-    return _period_transition(request, pk, action="close")
+def round_close(request: TrackerRequest, pk: int) -> HttpResponse:
+    return _round_transition(request, pk, action="close")
