@@ -92,7 +92,7 @@ def seed(officers: int, password_hash: str) -> dict:
 
     from frameworks.importers.parsing import quarter_dates
     from frameworks.models import MilestonePost, Post, ProgressUpdate
-    from frameworks.services.periods import reporting_period_create, reporting_period_open
+    from frameworks.services.rounds import round_create, round_open
     from tests.builders import make_framework, quarter_labels, vocabulary
 
     titles = vocabulary()["posts"]
@@ -126,10 +126,10 @@ def seed(officers: int, password_hash: str) -> dict:
     MilestonePost.objects.bulk_update(links, ["post"], batch_size=1000)
     label = quarter_labels(3)[-1]
     start, end = quarter_dates(label)
-    period = reporting_period_create(
+    period = round_create(
         framework=framework, label=label, start_date=start, end_date=end, due_date=end
     )
-    period = reporting_period_open(period=period, user=None, expected_version=None)
+    period = round_open(period=period, user=None, expected_version=None)
     returns: dict[str, list[int]] = {user.username: [] for user in users}
     rows = ProgressUpdate.objects.filter(period=period).values_list(
         "pk", "milestone__leads__post__holders__username"

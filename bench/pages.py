@@ -104,7 +104,7 @@ def _maintain() -> None:
 @transaction.atomic
 def _build(scale: dict, tags: tuple[str, str, str]) -> None:
     from frameworks.importers.parsing import quarter_dates
-    from frameworks.services.periods import reporting_period_create, reporting_period_open
+    from frameworks.services.rounds import round_create, round_open
     from tests.builders import make_framework, quarter_labels, vocabulary
 
     prefix, post_tag, user_tag = tags
@@ -148,10 +148,10 @@ def _build(scale: dict, tags: tuple[str, str, str]) -> None:
         if n == 0:  # one open round, so officers have returns and the dashboard has work
             label = quarter_labels(scale["rounds"] + 1)[-1]
             start, end = quarter_dates(label)
-            period = reporting_period_create(
+            period = round_create(
                 framework=framework, label=label, start_date=start, end_date=end, due_date=end
             )
-            reporting_period_open(period=period, user=policy, expected_version=None)
+            round_open(period=period, user=policy, expected_version=None)
 
 
 def build(scale: dict) -> dict:

@@ -2,9 +2,9 @@
 and the names and dates of rounds not yet opened.
 
 Every workflow change goes through the services, never through an admin form: a round is opened
-or closed by `reporting_period_open` / `reporting_period_close` (the actions on the rounds list,
+or closed by `round_open` / `round_close` (the actions on the rounds list,
 or the app's own pages), and returns are written by officers and reviewed by the policy team in
-the app (`frameworks.services.updates`). Here a return can be looked at, not rewritten.
+the app (`frameworks.services.returns`). Here a return can be looked at, not rewritten.
 """
 
 from django import forms
@@ -25,10 +25,10 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.roles import is_policy_team
-from frameworks.services.periods import (
+from frameworks.services.rounds import (
     PeriodConflict,
-    reporting_period_close,
-    reporting_period_open,
+    round_close,
+    round_open,
 )
 
 
@@ -204,7 +204,7 @@ class PostAdmin(VersionedAdmin):
 
 class ReportingPeriodAdminForm(VersionedAdminForm):
     def clean_label(self):
-        # As `reporting_period_create` stores it: "Q4   2020-21 " is the round "Q4 2020-21".
+        # As `round_create` stores it: "Q4   2020-21 " is the round "Q4 2020-21".
         return " ".join(self.cleaned_data["label"].split())
 
 
@@ -241,11 +241,11 @@ class ReportingPeriodAdmin(VersionedAdmin):
 
     @admin.action(description="Open the selected rounds", permissions=["manage_rounds"])
     def open_rounds(self, request, queryset):
-        self._move_rounds(request, queryset, reporting_period_open)
+        self._move_rounds(request, queryset, round_open)
 
     @admin.action(description="Close the selected rounds", permissions=["manage_rounds"])
     def close_rounds(self, request, queryset):
-        self._move_rounds(request, queryset, reporting_period_close)
+        self._move_rounds(request, queryset, round_close)
 
     def _move_rounds(self, request, queryset, service) -> None:
         """One round at a time, each in its own transaction: a round refused is left exactly

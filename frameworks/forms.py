@@ -7,7 +7,7 @@ from django.forms.renderers import TemplatesSetting
 
 from frameworks.models import RAG, Board, Framework, ImportLayout, ReportingPeriod
 from frameworks.services.import_batches import LIMITS, ImportOptions
-from frameworks.services.updates import UpdateInput
+from frameworks.services.returns import UpdateInput
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 

@@ -20,8 +20,8 @@ from frameworks.models import (
     ReportingPeriod,
     UpdateState,
 )
-from frameworks.services.periods import reporting_period_open
-from frameworks.services.updates import UpdateInput, progress_update_submit
+from frameworks.services.returns import UpdateInput, return_submit
+from frameworks.services.rounds import round_open
 from tests.factories import (
     ApprovedUpdateFactory,
     FrameworkFactory,
@@ -175,7 +175,7 @@ def test_an_opened_round_cannot_be_deleted_with_its_returns(admin, period, updat
 
 def test_restoring_a_draft_copy_of_an_opened_round_is_refused(admin, draft, superuser):
     first = draft.history.earliest()
-    reporting_period_open(period=draft, user=superuser, expected_version=None)
+    round_open(period=draft, user=superuser, expected_version=None)
     restore = reverse(
         "admin:frameworks_reportingperiod_simple_history", args=[draft.pk, first.history_id]
     )
@@ -224,7 +224,7 @@ def test_the_open_action_opens_a_draft_round_as_the_service_does(admin, history,
     assert q4.state == PeriodState.OPEN and q4.opened_by == superuser and q4.opened_at
     assert q4.version == 2
     returns = {u.milestone_id: u for u in q4.updates.all()}
-    # What reporting_period_open creates: a return for every milestone still open, the last
+    # What round_open creates: a return for every milestone still open, the last
     # approved RAG carried forward; the completed milestone drops out.
     carried = history["in_progress"]
     assert set(returns) == {carried.milestone_id, history["fresh"].pk}
@@ -384,7 +384,7 @@ def test_a_round_changed_elsewhere_since_the_framework_page_was_read_is_not_over
 def test_a_round_opened_since_the_framework_page_was_read_stays_open(admin, draft, superuser):
     framework = draft.framework
     data = form_on(admin.get(change_url(framework)).content.decode(), owner="Chief Executive")
-    reporting_period_open(period=draft, user=superuser, expected_version=None)
+    round_open(period=draft, user=superuser, expected_version=None)
     assert admin.post(change_url(framework), data).status_code == 302
     framework.refresh_from_db()
     assert framework.owner == "Chief Executive"
@@ -408,7 +408,7 @@ def test_an_opened_round_cannot_be_deleted_from_the_framework_page(admin, period
 # Returns --------------------------------------------------------------------------------------
 def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, update, officer):
     data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    return_submit(update=update, user=officer, data=data, expected_version=None)
     page = admin.get(change_url(update)).content.decode()
     assert "Draft CCfA done." in page
     assert reverse("frameworks:return-review", args=[update.pk]) in page
@@ -418,7 +418,7 @@ def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, upda
 
 def test_a_posted_change_to_a_return_is_refused(admin, update, officer):
     data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    update = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    update = return_submit(update=update, user=officer, data=data, expected_version=None)
     response = admin.post(
         change_url(update),
         {
@@ -440,7 +440,7 @@ def test_a_posted_change_to_a_return_is_refused(admin, update, officer):
 def test_an_old_copy_of_a_return_cannot_be_restored_from_its_history(admin, update, officer):
     first = update.history.earliest()
     data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    update = progress_update_submit(update=update, user=officer, data=data, expected_version=None)
+    update = return_submit(update=update, user=officer, data=data, expected_version=None)
     restore = reverse(
         "admin:frameworks_progressupdate_simple_history", args=[update.pk, first.history_id]
     )

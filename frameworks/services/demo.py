@@ -26,7 +26,7 @@ from frameworks.models import (
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
 from frameworks.services.imports import legacy_import
-from frameworks.services.periods import reporting_period_open
+from frameworks.services.rounds import round_open
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 DEMO_FILE = FIXTURES / "demo" / "ward-councillor-support-framework.json"
@@ -226,6 +226,6 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
     for label, p in periods.items():
         spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
         if spec_state == PeriodState.OPEN:
-            reporting_period_open(period=p, user=policy, expected_version=None)
+            round_open(period=p, user=policy, expected_version=None)
     _load_board_report(framework)
     return DemoResult(framework, True, logins, _load_improvement_plan())

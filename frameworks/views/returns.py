@@ -16,13 +16,13 @@ from frameworks.models import UpdateState
 from frameworks.roles import can_edit_update, is_policy_team
 from frameworks.rules import allowed, review_refusal
 from frameworks.services.reminders import reminders_for
-from frameworks.services.updates import (
+from frameworks.services.returns import (
     UpdateConflict,
     describe_change,
-    progress_update_approve,
-    progress_update_return,
-    progress_update_save_draft,
-    progress_update_submit,
+    return_approve,
+    return_save_draft,
+    return_send_back,
+    return_submit,
 )
 from frameworks.views._helpers import TrackerRequest, add_service_errors, policy_team_required
 
@@ -81,7 +81,7 @@ def return_edit(request: TrackerRequest, pk: int) -> HttpResponse:
         form = UpdateForm(request.POST)
         if form.is_valid():
             submitting = request.POST.get("action") == "submit"
-            service = progress_update_submit if submitting else progress_update_save_draft
+            service = return_submit if submitting else return_save_draft
             try:
                 service(
                     update=update,
@@ -135,7 +135,7 @@ def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            update = progress_update_save_draft(
+            update = return_save_draft(
                 update=update,
                 user=request.user,
                 data=form.to_input(),
@@ -177,7 +177,7 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
         form = ReviewForm(request.POST)
         if form.is_valid():
             approving = form.cleaned_data["decision"] == ReviewForm.APPROVE
-            service = progress_update_approve if approving else progress_update_return
+            service = return_approve if approving else return_send_back
             try:
                 service(
                     update=update,

@@ -13,12 +13,8 @@ from frameworks import selectors
 from frameworks.forms import ConfirmForm, PeriodForm
 from frameworks.models import Framework, PeriodState, ReportingPeriod, UpdateState
 from frameworks.roles import is_policy_team
-from frameworks.services.periods import (
-    PeriodConflict,
-    reporting_period_close,
-    reporting_period_create,
-    reporting_period_open,
-)
+from frameworks.services import rounds as round_services
+from frameworks.services.rounds import PeriodConflict
 from frameworks.views._helpers import (
     TrackerRequest,
     add_service_errors,
@@ -48,7 +44,7 @@ def round_create(request: TrackerRequest, slug: str) -> HttpResponse:
     form = PeriodForm(request.POST or None, instance=ReportingPeriod(framework=framework))
     if request.method == "POST" and form.is_valid():
         try:
-            period = reporting_period_create(framework=framework, **form.cleaned_data)
+            period = round_services.round_create(framework=framework, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -82,7 +78,7 @@ def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpR
     error = None
     if request.method == "POST":
         form = ConfirmForm(request.POST)
-        service = reporting_period_open if action == "open" else reporting_period_close
+        service = round_services.round_open if action == "open" else round_services.round_close
         try:
             if not form.is_valid():
                 raise ValidationError(list(form.non_field_errors()))

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from frameworks.models import ImportBatch, Milestone, ProgressUpdate
 from frameworks.services.imports import legacy_import
-from frameworks.services.updates import (
+from frameworks.services.returns import (
     UpdateInput,
-    progress_update_approve,
-    progress_update_return,
-    progress_update_submit,
+    return_approve,
+    return_send_back,
+    return_submit,
 )
 from tests.workbooks import CCFA, HUB, tracker
 
@@ -19,8 +19,8 @@ from tests.workbooks import CCFA, HUB, tracker
 def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(update, officer, policy_user):
     new = (timezone.localdate() + dt.timedelta(days=300)).strftime("%d/%m/%Y")
     data = UpdateInput(narrative="Draft CCfA done.", rag="IN_PROGRESS", new_deadline=new)
-    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
-    progress_update_return(
+    return_submit(update=update, user=officer, data=data, expected_version=None)
+    return_send_back(
         update=update, user=policy_user, comment="Say what impact it had.", expected_version=None
     )
     records = list(ProgressUpdate.history.filter(id=update.pk).order_by("history_date"))
@@ -31,8 +31,8 @@ def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(update, off
 def test_milestone_history_page_reads_newest_first(client, update, officer, policy_user):
     data = UpdateInput(narrative="Signed off by CLT.", rag="OVERDUE")
     client.force_login(officer)
-    progress_update_submit(update=update, user=officer, data=data, expected_version=None)
-    progress_update_approve(update=update, user=policy_user, expected_version=None)
+    return_submit(update=update, user=officer, data=data, expected_version=None)
+    return_approve(update=update, user=policy_user, expected_version=None)
     milestone = update.milestone
     milestone._history_user = policy_user
     milestone.deadline_text = "Nov-20"
@@ -67,7 +67,7 @@ def test_imports_are_recorded_as_one_batch_and_in_the_history(db, policy_user):
 
 
 def test_history_hides_other_posts_drafts_from_officers(client, update, officer, other_officer):
-    progress_update_submit(
+    return_submit(
         update=update,
         user=officer,
         data=UpdateInput(narrative="Not yet approved", rag="ONGOING"),

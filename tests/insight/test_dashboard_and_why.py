@@ -8,7 +8,7 @@ from django.utils import timezone
 from frameworks import insight
 from frameworks.models import Milestone
 from frameworks.services.demo import demo_data_load
-from frameworks.services.updates import UpdateInput, progress_update_approve, progress_update_submit
+from frameworks.services.returns import UpdateInput, return_approve, return_submit
 from tests.builders import make_framework
 
 
@@ -38,7 +38,7 @@ def test_dashboard_counts_by_theme_and_trend_across_rounds(demo):
 def test_why_this_rag_in_words(update, officer, policy_user):
     milestone = update.milestone  # deadline April 2020
     with time_machine.travel(dt.datetime(2020, 9, 18, 12, tzinfo=dt.UTC), tick=False):
-        progress_update_submit(
+        return_submit(
             update=update,
             user=officer,
             data=UpdateInput(
@@ -46,7 +46,7 @@ def test_why_this_rag_in_words(update, officer, policy_user):
             ),
             expected_version=None,
         )
-        progress_update_approve(update=update, user=policy_user, expected_version=None)
+        return_approve(update=update, user=policy_user, expected_version=None)
     milestone.refresh_from_db()
     facts = insight.why_this_rag(milestone=milestone, today=dt.date(2021, 1, 20))
     assert facts[0] == "Deadline December 2020 passed 20 days ago."

@@ -29,11 +29,11 @@ from frameworks.models import (
 )
 from frameworks.services.demo import demo_data_load
 from frameworks.services.imports import legacy_import
-from frameworks.services.updates import (
+from frameworks.services.returns import (
     UpdateInput,
-    progress_update_approve,
-    progress_update_save_draft,
-    progress_update_submit,
+    return_approve,
+    return_save_draft,
+    return_submit,
 )
 from tests.workbooks import tracker
 
@@ -229,10 +229,8 @@ def approve_in_q3(demo, policy_user, **data) -> ProgressUpdate:
         .first()
     )
     with time_machine.travel(dt.datetime(2020, 12, 15, 12, tzinfo=dt.UTC), tick=False):
-        progress_update_submit(
-            update=update, user=officer, data=UpdateInput(**data), expected_version=None
-        )
-        return progress_update_approve(update=update, user=policy_user, expected_version=None)
+        return_submit(update=update, user=officer, data=UpdateInput(**data), expected_version=None)
+        return return_approve(update=update, user=policy_user, expected_version=None)
 
 
 def close(demo, label: str) -> None:
@@ -269,7 +267,7 @@ def test_returns_people_worked_on_are_never_changed_by_an_import(demo, policy_us
     update = q3.updates.select_related("milestone__theme").first()
     officer = policy_user.__class__.objects.get(username="officer")
     update.milestone.posts.first().holders.add(officer)
-    saved = progress_update_save_draft(
+    saved = return_save_draft(
         update=update,
         user=officer,
         data=UpdateInput(narrative="My draft, not yet submitted."),
@@ -384,7 +382,7 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
     def save_draft():
         try:
             barrier.wait(timeout=10)
-            outcome["saved"] = progress_update_save_draft(
+            outcome["saved"] = return_save_draft(
                 update=mine,
                 user=officer,
                 data=UpdateInput(narrative="The officer's own draft."),

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frameworks.models import RAG, Milestone, ProgressUpdate, ReportingPeriod, UpdateState
-from frameworks.services.periods import reporting_period_create
-from frameworks.services.updates import (
+from frameworks.services.returns import (
     UpdateConflict,
     UpdateInput,
-    progress_update_approve,
-    progress_update_save_draft,
-    progress_update_submit,
+    return_approve,
+    return_save_draft,
+    return_submit,
 )
+from frameworks.services.rounds import round_create
 from tests.factories import PolicyUserFactory
 
 
@@ -62,7 +62,7 @@ def test_two_concurrent_sessions_one_wins_and_the_other_is_told(
     def save(name, user):
         try:
             barrier.wait(timeout=10)
-            progress_update_save_draft(
+            return_save_draft(
                 update=update,
                 user=user,
                 data=UpdateInput(narrative=f"Words typed by {name}"),
@@ -99,7 +99,7 @@ def test_a_failure_half_way_through_approval_leaves_the_return_as_it_was(
     update, officer, policy_user, monkeypatch
 ):
     new = (timezone.localdate() + dt.timedelta(days=200)).strftime("%d/%m/%Y")
-    submitted = progress_update_submit(
+    submitted = return_submit(
         update=update,
         user=officer,
         data=UpdateInput(narrative="On track.", rag="IN_PROGRESS", new_deadline=new),
@@ -112,7 +112,7 @@ def test_a_failure_half_way_through_approval_leaves_the_return_as_it_was(
     # Approval writes the return, then the milestone's revised deadline: make the second fail.
     monkeypatch.setattr(Milestone, "save", broken_save)
     with pytest.raises(RuntimeError):
-        progress_update_approve(update=update, user=policy_user, expected_version=None)
+        return_approve(update=update, user=policy_user, expected_version=None)
     stored = ProgressUpdate.objects.get(pk=update.pk)
     assert stored.state == UpdateState.SUBMITTED
     assert stored.version == submitted.version
@@ -124,7 +124,7 @@ def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_
     update, officer, policy_user
 ):
     needs_postgresql()
-    read = progress_update_submit(
+    read = return_submit(
         update=update,
         user=officer,
         data=UpdateInput(narrative="Training planned for March.", rag=RAG.ONGOING),
@@ -134,7 +134,7 @@ def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_
 
     def approve():
         try:
-            progress_update_approve(update=update, user=policy_user, expected_version=read.version)
+            return_approve(update=update, user=policy_user, expected_version=read.version)
             outcomes["reviewer"] = "approved"
         except UpdateConflict as conflict:
             outcomes["reviewer"] = f"told: {conflict.current.narrative}"
@@ -143,7 +143,7 @@ def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_
 
     def resubmit():
         try:
-            progress_update_submit(
+            return_submit(
                 update=update,
                 user=officer,
                 data=UpdateInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
@@ -219,7 +219,7 @@ def test_three_concurrent_creates_in_the_service_give_one_round_and_two_label_er
 
     def create():
         try:
-            reporting_period_create(
+            round_create(
                 framework=milestone.framework,
                 label="Q4 2020-21",
                 start_date=dt.date(2021, 1, 1),

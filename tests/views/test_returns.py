@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from frameworks.models import RAG, UpdateState
-from frameworks.services.updates import UpdateInput, progress_update_approve, progress_update_submit
+from frameworks.services.returns import UpdateInput, return_approve, return_submit
 from tests.factories import (
     ApprovedUpdateFactory,
     MilestoneFactory,
@@ -221,7 +221,7 @@ def test_update_page_query_count_does_not_grow(
 # The review page: decide on what you read, and never on your own work -----------------------
 def submitted(update, officer, narrative: str):
     """The officer submits `narrative` through the service; the stored return comes back."""
-    return progress_update_submit(
+    return return_submit(
         update=update,
         user=officer,
         data=UpdateInput(narrative=narrative, rag=RAG.ONGOING),
@@ -239,7 +239,7 @@ def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_n
     assert "Training planned for March." in page
     seen_version = attrs(page, "input[name=version]")[0]["value"]
     # Meanwhile the officer saves and resubmits different words.
-    progress_update_submit(
+    return_submit(
         update=update,
         user=officer,
         data=UpdateInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
@@ -270,7 +270,7 @@ def test_returning_from_a_page_opened_before_another_reviewer_approved_changes_n
 ):
     seen = submitted(update, officer, "Training planned for March.")
     colleague = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    progress_update_approve(update=update, user=colleague, expected_version=seen.version)
+    return_approve(update=update, user=colleague, expected_version=seen.version)
     client.force_login(policy_user)
     response = client.post(
         reverse("frameworks:return-review", args=[update.pk]),

@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from frameworks.models import RAG, PeriodState, ReportingPeriod, UpdateState
-from frameworks.services.periods import (
+from frameworks.services.rounds import (
     PeriodConflict,
-    reporting_period_close,
-    reporting_period_create,
-    reporting_period_open,
+    round_close,
+    round_create,
+    round_open,
 )
 from tests.factories import (
     ApprovedUpdateFactory,
@@ -36,7 +36,7 @@ def history(milestone):
     fresh = MilestoneFactory(
         theme=milestone.theme, title="Councillors to visit Holiday Childcare Scheme"
     )
-    q3 = reporting_period_create(
+    q3 = round_create(
         framework=framework,
         label="Q3 2020-21",
         start_date=dt.date(2020, 10, 1),
@@ -47,7 +47,7 @@ def history(milestone):
 
 
 def test_opening_creates_returns_for_open_milestones_and_carries_rag(history, policy_user):
-    q3 = reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
+    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
     assert q3.state == PeriodState.OPEN
     returns = {u.milestone_id: u for u in q3.updates.all()}
     assert history["done"].pk not in returns, "completed milestones drop out of later rounds"
@@ -63,21 +63,21 @@ def test_opening_creates_returns_for_open_milestones_and_carries_rag(history, po
 def test_only_one_round_open_per_framework(history, policy_user):
     PeriodFactory(framework=history["q3"].framework, label="Q1 2021-22", state=PeriodState.OPEN)
     with pytest.raises(ValidationError, match="already open"):
-        reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
+        round_open(period=history["q3"], user=policy_user, expected_version=None)
     history["q3"].refresh_from_db()
     assert history["q3"].state == PeriodState.DRAFT
     assert history["q3"].updates.count() == 0
 
 
 def test_open_twice_is_refused(history, policy_user):
-    reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
+    round_open(period=history["q3"], user=policy_user, expected_version=None)
     with pytest.raises(ValidationError, match="not draft"):
-        reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
+        round_open(period=history["q3"], user=policy_user, expected_version=None)
 
 
 def test_close_then_returns_are_read_only(history, policy_user):
-    q3 = reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
-    closed = reporting_period_close(period=q3, user=policy_user, expected_version=None)
+    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
+    closed = round_close(period=q3, user=policy_user, expected_version=None)
     assert closed.state == PeriodState.CLOSED
     assert closed.closed_by == policy_user
     assert not any(u.is_editable for u in closed.updates.select_related("period"))
@@ -85,7 +85,7 @@ def test_close_then_returns_are_read_only(history, policy_user):
 
 def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
     framework = milestone.framework
-    reporting_period_create(
+    round_create(
         framework=framework,
         label="Q4 2020-21",
         start_date=dt.date(2021, 1, 1),
@@ -93,7 +93,7 @@ def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
         due_date=dt.date(2021, 4, 15),
     )
     with pytest.raises(ValidationError) as exc:
-        reporting_period_create(
+        round_create(
             framework=framework,
             label="Q4 2020-21",
             start_date=dt.date(2021, 1, 1),
@@ -104,7 +104,7 @@ def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
         "label": ["This framework already has a round called Q4 2020-21."]
     }
     with pytest.raises(ValidationError) as exc:
-        reporting_period_create(
+        round_create(
             framework=framework,
             label="Q1 2021-22",
             start_date=dt.date(2021, 6, 30),
@@ -117,11 +117,9 @@ def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
 # Opening and closing from a page that is out of date -----------------------------------------
 def test_opening_and_closing_bump_the_version_and_record_who_in_the_history(history, policy_user):
     q3 = history["q3"]
-    opened = reporting_period_open(period=q3, user=policy_user, expected_version=q3.version)
+    opened = round_open(period=q3, user=policy_user, expected_version=q3.version)
     assert opened.version == q3.version + 1
-    closed = reporting_period_close(
-        period=opened, user=policy_user, expected_version=opened.version
-    )
+    closed = round_close(period=opened, user=policy_user, expected_version=opened.version)
     closed.refresh_from_db()
     assert closed.version == q3.version + 2
     records = list(closed.history.order_by("history_date"))
@@ -136,9 +134,9 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_is_refused(his
     q3 = history["q3"]
     seen = q3.version
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    reporting_period_open(period=q3, user=jane, expected_version=seen)
+    round_open(period=q3, user=jane, expected_version=seen)
     with pytest.raises(PeriodConflict) as exc:
-        reporting_period_open(period=q3, user=policy_user, expected_version=seen)
+        round_open(period=q3, user=policy_user, expected_version=seen)
     assert exc.value.message.startswith("Q3 2020-21 was opened by Jane Smith at ")
     assert exc.value.message.endswith("after you loaded this page; nothing was changed.")
     q3.refresh_from_db()
@@ -147,12 +145,12 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_is_refused(his
 
 
 def test_closing_from_a_page_loaded_before_someone_else_closed_it_is_refused(history, policy_user):
-    q3 = reporting_period_open(period=history["q3"], user=policy_user, expected_version=None)
+    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
     seen = q3.version
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    reporting_period_close(period=q3, user=jane, expected_version=seen)
+    round_close(period=q3, user=jane, expected_version=seen)
     with pytest.raises(PeriodConflict, match="Q3 2020-21 was closed by Jane Smith at"):
-        reporting_period_close(period=q3, user=policy_user, expected_version=seen)
+        round_close(period=q3, user=policy_user, expected_version=seen)
     q3.refresh_from_db()
     assert q3.closed_by == jane
 
@@ -167,7 +165,7 @@ def test_opening_a_round_changed_since_the_page_was_loaded_is_refused(history, p
     changed._history_user = jane
     changed.save()
     with pytest.raises(PeriodConflict, match="Q3 2020-21 was changed by Jane Smith at"):
-        reporting_period_open(period=q3, user=policy_user, expected_version=seen)
+        round_open(period=q3, user=policy_user, expected_version=seen)
     q3.refresh_from_db()
     assert q3.state == PeriodState.DRAFT and q3.updates.count() == 0
 
@@ -183,9 +181,9 @@ Q4 = {
 @pytest.mark.parametrize("again", ["Q4 2020-21", "q4 2020-21", "  Q4   2020-21 "])
 def test_a_round_with_the_same_name_is_a_label_error(milestone, again):
     framework = milestone.framework
-    reporting_period_create(framework=framework, label="Q4 2020-21", **Q4)
+    round_create(framework=framework, label="Q4 2020-21", **Q4)
     with pytest.raises(ValidationError) as exc:
-        reporting_period_create(framework=framework, label=again, **Q4)
+        round_create(framework=framework, label=again, **Q4)
     assert exc.value.message_dict == {
         "label": ["This framework already has a round called Q4 2020-21."]
     }
@@ -204,7 +202,7 @@ def test_a_create_that_loses_a_race_is_a_label_error_not_a_crash(milestone, monk
 
     monkeypatch.setattr(ReportingPeriod, "full_clean", other_tab_creates_it_first)
     with pytest.raises(ValidationError) as exc:
-        reporting_period_create(framework=framework, label="Q4 2020-21", **Q4)
+        round_create(framework=framework, label="Q4 2020-21", **Q4)
     assert exc.value.message_dict == {
         "label": ["This framework already has a round called Q4 2020-21."]
     }

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from frameworks.models import PeriodState, UpdateState
-from frameworks.services.periods import reporting_period_close, reporting_period_open
+from frameworks.services.rounds import round_close, round_open
 from tests.factories import (
     MilestoneFactory,
     PeriodFactory,
@@ -169,7 +169,7 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
     url = reverse("frameworks:round-open", args=[period.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    reporting_period_open(period=period, user=jane, expected_version=None)
+    round_open(period=period, user=jane, expected_version=None)
     response = client.post(url, {"version": version})
     page = response.content.decode()
     assert response.status_code == 200
@@ -186,12 +186,12 @@ def test_closing_from_a_page_loaded_before_someone_else_closed_it_says_so(
     client, policy_user, milestone
 ):
     period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
-    period = reporting_period_open(period=period, user=policy_user, expected_version=None)
+    period = round_open(period=period, user=policy_user, expected_version=None)
     client.force_login(policy_user)
     url = reverse("frameworks:round-close", args=[period.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    reporting_period_close(period=period, user=jane, expected_version=None)
+    round_close(period=period, user=jane, expected_version=None)
     page = client.post(url, {"version": version}).content.decode()
     assert "Q3 2020-21 was closed by Jane Smith at " in error_summary(page)
     assert "Close round" not in buttons(page)

@@ -173,7 +173,7 @@ def _check_ready_to_submit(update: ProgressUpdate, milestone: Milestone, today: 
 
 
 @transaction.atomic
-def progress_update_save_draft(
+def return_save_draft(
     *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
 ) -> ProgressUpdate:
     """Keep the officer's work without submitting it. A returned update stays Returned."""
@@ -187,7 +187,7 @@ def progress_update_save_draft(
 
 
 @transaction.atomic
-def progress_update_submit(
+def return_submit(
     *, update: ProgressUpdate, user, data: UpdateInput, expected_version: int | None
 ) -> ProgressUpdate:
     """Submit a return for review. Either the whole submission is stored or nothing is."""
@@ -219,7 +219,7 @@ def _reviewable(
 
 
 @transaction.atomic
-def progress_update_approve(
+def return_approve(
     *, update: ProgressUpdate, user, comment: str = "", expected_version: int | None
 ) -> ProgressUpdate:
     """Approve a submitted return, as read at `expected_version`; an approved new deadline
@@ -243,7 +243,7 @@ def progress_update_approve(
 
 
 @transaction.atomic
-def progress_update_return(
+def return_send_back(
     *, update: ProgressUpdate, user, comment: str, expected_version: int | None
 ) -> ProgressUpdate:
     """Send a submitted return, as read at `expected_version`, back to the officer with a

@@ -25,7 +25,7 @@ from frameworks.models import (
     UpdateState,
     person_name,
 )
-from frameworks.services.updates import moment_in_words
+from frameworks.services.returns import moment_in_words
 
 
 class PeriodConflict(Exception):
@@ -73,7 +73,7 @@ def _label_taken(framework: Framework, label: str) -> str:
 
 
 @transaction.atomic
-def reporting_period_create(
+def round_create(
     *,
     framework: Framework,
     label: str,
@@ -116,9 +116,7 @@ def reporting_period_create(
 
 
 @transaction.atomic
-def reporting_period_open(
-    *, period: ReportingPeriod, user, expected_version: int | None
-) -> ReportingPeriod:
+def round_open(*, period: ReportingPeriod, user, expected_version: int | None) -> ReportingPeriod:
     """Open a round: one return for every milestone still open, carrying the last RAG forward.
 
     Completed and cancelled milestones drop out of the round but stay in the framework's history.
@@ -181,9 +179,7 @@ def reporting_period_open(
 
 
 @transaction.atomic
-def reporting_period_close(
-    *, period: ReportingPeriod, user, expected_version: int | None
-) -> ReportingPeriod:
+def round_close(*, period: ReportingPeriod, user, expected_version: int | None) -> ReportingPeriod:
     """Close a round. Returns not submitted stay as they are and show as missing."""
     period = _locked(period, expected_version)
     if period.state != PeriodState.OPEN:
