@@ -94,13 +94,15 @@ class AccessibilityAudit:
     """Runs axe-core on each page visited; the test fails at the end, listing every page's
     violations, so one problem does not hide the rest of the journey."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, exclude: list[str] | None = None) -> None:
+        """`exclude`: CSS selectors of elements axe leaves out (each with its reason)."""
         self.reports: list[str] = []
         self.pages: list[str] = []
+        self.context = {"exclude": [[selector] for selector in exclude]} if exclude else None
 
     def check(self, page: Page, where: str) -> None:
         assert_assets_loaded(page)
-        results = _axe.run(page)
+        results = _axe.run(page, context=self.context)
         self.pages.append(where)
         if results.violations_count:
             self.reports.append(f"== {where} ({page.url})\n{results.generate_report()}")
