@@ -7,6 +7,7 @@ from django.forms.renderers import TemplatesSetting
 
 from frameworks.models import RAG, Board, Framework, ImportLayout, ReportingPeriod
 from frameworks.services.import_batches import LIMITS, ImportOptions
+from frameworks.services.reports import PUBLISH_WARNINGS
 from frameworks.services.returns import UpdateInput
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
@@ -498,11 +499,5 @@ class PublishForm(forms.Form):
         label="Before you publish",
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        choices=list(PUBLISH_WARNINGS.items()),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["acknowledged"].choices = [
-            ("MEETING_PAST", "The meeting has passed"),
-            ("ROUND_OPEN", "The round is still open"),
-        ]

@@ -205,9 +205,7 @@ SEED_004_TEXT = {
 
 def board_meeting(name: str = BOARD, *, date, time=None, venue: str = ""):
     """A meeting of the named board, made through the services as the app makes it."""
-    from frameworks.models import Board
     from frameworks.services import reports
 
-    board = Board.objects.filter(slug=reports.board_key(name)).first()
-    board = board or reports.board_create(name=name, user=None)
+    board = reports.board_get_or_create(name=name, user=None)
     return reports.meeting_get_or_create(board=board, date=date, time=time, venue=venue)

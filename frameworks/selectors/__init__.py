@@ -16,7 +16,6 @@ selectors import models, rules, roles and filters, never views.
 from frameworks.selectors.base import (
     approved_update_rows,
     milestone_is_overdue,
-    update_is_overdue,
 )
 from frameworks.selectors.exports import export_periods, framework_export_data
 from frameworks.selectors.history import HistoryEvent, milestone_timeline
@@ -64,5 +63,4 @@ __all__ = [
     "periods_by_framework",
     "update_as_read",
     "update_get_for_user",
-    "update_is_overdue",
 ]

@@ -68,8 +68,3 @@ def milestone_is_overdue(milestone: Milestone, today: dt.date) -> bool:
     """The overdue rule (`frameworks.domain.overdue`) for a milestone read with its
     `latest_rag`."""
     return milestone.is_flagged_overdue(getattr(milestone, "latest_rag", None), today)
-
-
-def update_is_overdue(update: ProgressUpdate, today: dt.date) -> bool:
-    """The overdue rule (`frameworks.domain.overdue`) for a return's milestone."""
-    return update.is_flagged_overdue(today)

@@ -24,7 +24,6 @@ from frameworks.selectors.base import (
     LEADS_PREFETCH,
     _lead_links,
     _update_base,
-    update_is_overdue,
 )
 
 
@@ -65,7 +64,7 @@ def officer_returns(*, user) -> list[ReturnsGroup]:
     for update in updates:
         group = groups.setdefault(update.period_id, ReturnsGroup(period=update.period))
         group.updates.append(update)
-        if update_is_overdue(update, today):
+        if update.is_flagged_overdue(today):
             group.overdue.add(update.pk)
     return list(groups.values())
 
@@ -237,7 +236,7 @@ def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashb
         posts=list(posts.values()),
         totals=totals,
         updates=update_rows,
-        overdue={update.pk for update in update_rows if update_is_overdue(update, today)},
+        overdue={update.pk for update in update_rows if update.is_flagged_overdue(today)},
         lead_links=list(_lead_links(framework_id=period.framework_id)),
         is_late=period.is_late(),
         state_filter=state,

@@ -55,17 +55,14 @@ class DemoResult:
 
 def _load_board_report(framework: Framework) -> None:
     """A draft report of the tracked round to the Transformation and Improvement Board."""
-    from frameworks.models import Board
     from frameworks.services.reports import (
-        board_create,
-        board_key,
+        board_get_or_create,
         board_report_create,
         meeting_get_or_create,
     )
 
     period = framework.periods.get(label="Q2 2020-21")
-    name = "Transformation and Improvement Board"
-    board = Board.objects.filter(slug=board_key(name)).first() or board_create(name=name, user=None)
+    board = board_get_or_create(name="Transformation and Improvement Board", user=None)
     # The date the demo's report is for. Its time is not known (no paper gives one), so none
     # is recorded and none is printed.
     meeting = meeting_get_or_create(

@@ -88,6 +88,13 @@ class ChangedField:
     by: str
 
 
+# What a person confirms before publishing (the warning's code, and the choice's label).
+PUBLISH_WARNINGS = {
+    "MEETING_PAST": "The meeting has passed",
+    "ROUND_OPEN": "The round is still open",
+}
+
+
 @dataclass(frozen=True)
 class PublishWarning:
     code: str
@@ -149,6 +156,13 @@ def _save_board(board: Board, name: str, user) -> Board:
 def board_create(*, name: str, user) -> Board:
     """Add a board or committee to the list that reports are written for."""
     return _save_board(Board(), _board_name(name), user)
+
+
+@transaction.atomic
+def board_get_or_create(*, name: str, user) -> Board:
+    """The board with this name (however "&", case and spacing are written), added to the list
+    if it is not there: for commands and the demo, which name a board rather than pick one."""
+    return Board.objects.filter(slug=board_key(name)).first() or board_create(name=name, user=user)
 
 
 @transaction.atomic

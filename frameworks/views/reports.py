@@ -31,10 +31,6 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _file(content: bytes, content_type: str, name: str) -> HttpResponse:
-    return download(content, content_type, name)
-
-
 def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
     day = report.meeting.date.isoformat()
     suffix = f"-v{version}" if version else ""
@@ -144,7 +140,7 @@ def report_detail(request: TrackerRequest, pk: int) -> HttpResponse:
 
 def _merged_after_conflict(
     form: ReportTextForm, conflict: report_services.ReportConflict, posted: QueryDict
-) -> tuple[ReportTextForm, list]:
+) -> ReportTextForm:
     """The person's edits laid over the report as it is now. A field only the other person
     changed takes their text (saving again must not revert it); a field both changed keeps
     this person's text, with theirs shown beside it, for the person to decide. `posted` is
@@ -152,6 +148,7 @@ def _merged_after_conflict(
     current = conflict.current
     theirs = {change.field: change for change in conflict.changed}
     data = posted.copy()
+    now = ReportTextForm(instance=current)  # the report as it is now, as the form shows it
     both = []
     for field in report_services.EDITABLE_FIELDS:
         change = theirs.get(field)
@@ -159,8 +156,7 @@ def _merged_after_conflict(
             continue
         mine = form.cleaned_data.get(field)
         if mine == change.seen or (mine in ("", None, False) and change.seen in ("", None, False)):
-            bound = ReportTextForm(instance=current)[field]
-            value = bound.value()
+            value = now[field].value()
             if isinstance(value, bool):
                 if value:
                     data[field] = "on"
@@ -179,7 +175,7 @@ def _merged_after_conflict(
             f"{change.by} changed this after you opened the page. Their text is shown at the "
             "top of the page; keep yours or copy theirs in, then save again.",
         )
-    return merged, both
+    return merged
 
 
 @reports_required
@@ -198,7 +194,7 @@ def report_edit(request: TrackerRequest, pk: int) -> HttpResponse:
             )
         except report_services.ReportConflict as exc:
             conflict = exc
-            form, _ = _merged_after_conflict(form, exc, request.POST)
+            form = _merged_after_conflict(form, exc, request.POST)
             form.add_error(
                 None,
                 "Someone else saved this report after you opened it, so nothing you wrote has "
@@ -237,7 +233,7 @@ def report_pdf(request: TrackerRequest, pk: int) -> HttpResponse:
             request, "frameworks/reportbuild_list.html", {"report": report, "builds": builds}
         )
     rendered = report_services.board_report_pdf(report=report)
-    return _file(rendered.content, PDF, _name(report, "pdf"))
+    return download(rendered.content, PDF, _name(report, "pdf"))
 
 
 @reports_required
@@ -255,7 +251,7 @@ def report_build_start(request: TrackerRequest, pk: int) -> HttpResponse:
 @require_safe
 def report_xlsx(request: TrackerRequest, pk: int) -> HttpResponse:
     report = _report(pk)
-    return _file(render_xlsx(build_snapshot(report=report)), XLSX, _name(report, "xlsx"))
+    return download(render_xlsx(build_snapshot(report=report)), XLSX, _name(report, "xlsx"))
 
 
 @reports_required
@@ -275,7 +271,7 @@ def report_build(request: TrackerRequest, pk: int, build: int) -> HttpResponse:
 def report_build_pdf(request: TrackerRequest, pk: int, build: int) -> HttpResponse:
     report = _report(pk)
     job = get_object_or_404(report.builds, pk=build, state=ReportBuild.State.DONE)
-    return _file(bytes(job.pdf), PDF, _name(report, "pdf"))
+    return download(bytes(job.pdf), PDF, _name(report, "pdf"))
 
 
 @reports_required
@@ -354,7 +350,7 @@ def published_pdf(request: TrackerRequest, pk: int, version: int) -> HttpRespons
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(published.report)
-    return _file(content, PDF, _name(published.report, "pdf", version))
+    return download(content, PDF, _name(published.report, "pdf", version))
 
 
 # Boards: a managed list the report form picks from -----------------------------------------

@@ -65,7 +65,7 @@ def _update_context(request, update, form, conflict=None) -> dict:
         "autosave": editable and update.state in AUTOSAVE_STATES,
         "autosave_seconds": settings.TRACKER_AUTOSAVE_SECONDS,
         "conflict": conflict,
-        "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
+        "is_overdue": update.is_flagged_overdue(timezone.localdate()),
         "can_review": update.state == UpdateState.SUBMITTED
         and allowed(request.user, "frameworks.review_update", update),
     }
@@ -222,6 +222,6 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
             "can_review": submitted and not refusal,
             "refusal": refusal,
             "read_before": read_before,
-            "is_overdue": selectors.update_is_overdue(update, timezone.localdate()),
+            "is_overdue": update.is_flagged_overdue(timezone.localdate()),
         },
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from frameworks.models import Board, BoardReport, Framework
+from frameworks.models import BoardReport, Framework
 from frameworks.services import reports
 
 DEFAULT_BOARD = "Transformation and Improvement Board"
@@ -63,8 +63,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError("--meeting-time must look like 18:00.") from exc
         try:
-            board = Board.objects.filter(slug=reports.board_key(options["board"])).first()
-            board = board or reports.board_create(name=options["board"], user=None)
+            board = reports.board_get_or_create(name=options["board"], user=None)
             meeting = reports.meeting_get_or_create(board=board, date=day, time=time)
             report = BoardReport.objects.filter(
                 framework=framework, period=period, meeting=meeting
