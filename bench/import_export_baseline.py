@@ -32,12 +32,12 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 
 # The tracker's nine columns, by position (their headings carry paragraphs of guidance).
@@ -152,33 +152,31 @@ class MilestonePostResource(resources.ModelResource):
         import_id_fields = ("milestone", "post")
 
 
-class ProgressUpdateResource(resources.ModelResource):
+class ReturnResource(resources.ModelResource):
     milestone = fields.Field(
         attribute="milestone",
         column_name="milestone",
         widget=InFramework(Milestone, "title", "framework__name"),
     )
-    period = fields.Field(
-        attribute="period", column_name="period", widget=InFramework(ReportingPeriod, "label")
-    )
+    round = fields.Field(attribute="round", column_name="round", widget=InFramework(Round, "label"))
 
     class Meta:
-        model = ProgressUpdate
+        model = Return
         fields = (
             "milestone",
-            "period",
+            "round",
             "narrative",
             "rag",
             "rag_text",
             "new_deadline_text",
             "state",
         )
-        import_id_fields = ("milestone", "period")
+        import_id_fields = ("milestone", "round")
 
 
 # The tracker, flattened into a dataset per resource ---------------------------------------------
 def datasets(
-    data: bytes, *, framework: str, period: str, previous_period: str, file_name: str = ""
+    data: bytes, *, framework: str, round: str, previous_round: str, file_name: str = ""
 ) -> dict[str, tablib.Dataset]:
     sheet = tablib.Dataset().load(data, format="xlsx", skip_lines=2)  # a title, a blank row
     themes = tablib.Dataset(headers=["framework", "name", "order"])
@@ -187,11 +185,11 @@ def datasets(
         headers=["framework", "theme", "title", "deadline_text", "order", "source_reference"]
     )
     links = tablib.Dataset(headers=["framework", "milestone", "post", "role", "order"])
-    updates = tablib.Dataset(
+    returns = tablib.Dataset(
         headers=[
             "framework",
             "milestone",
-            "period",
+            "round",
             "narrative",
             "rag",
             "rag_text",
@@ -217,12 +215,12 @@ def datasets(
                 posts.append([post])
             links.append([framework, title, post, role, order])
         rounds = (
-            (previous_period, row["previous_update"], row["previous_rag"], ""),
-            (period, row["progress"], row["rag"], row["new_deadline"]),
+            (previous_round, row["previous_update"], row["previous_rag"], ""),
+            (round, row["progress"], row["rag"], row["new_deadline"]),
         )
         for label, narrative, rag_text, new_deadline in rounds:
             if narrative or rag_text:
-                updates.append(
+                returns.append(
                     [
                         framework,
                         title,
@@ -231,7 +229,7 @@ def datasets(
                         status(rag_text),
                         rag_text[:500],
                         new_deadline[:255],
-                        UpdateState.APPROVED,
+                        ReturnState.APPROVED,
                     ]
                 )
     return {
@@ -239,7 +237,7 @@ def datasets(
         "posts": posts,
         "milestones": milestones,
         "leads": links,
-        "updates": updates,
+        "returns": returns,
     }
 
 
@@ -248,34 +246,34 @@ RESOURCES = {
     "posts": PostResource,
     "milestones": MilestoneResource,
     "leads": MilestonePostResource,
-    "updates": ProgressUpdateResource,
+    "returns": ReturnResource,
 }
 
 
 def import_tracker(
-    data: bytes, *, framework_name: str, period_label: str, previous_period_label: str
+    data: bytes, *, framework_name: str, round_label: str, previous_round_label: str
 ) -> dict[str, int]:
     """Import the tracker workbook `data`, all or nothing. The framework and its two rounds are
     made first, as the team's view would; then each dataset goes through its resource. Returns
     how many rows each resource imported."""
     flat = datasets(
-        data, framework=framework_name, period=period_label, previous_period=previous_period_label
+        data, framework=framework_name, round=round_label, previous_round=previous_round_label
     )
     imported = {}
     with transaction.atomic():
         framework, _ = Framework.objects.get_or_create(
             name=framework_name, defaults={"slug": slugify(framework_name)[:200]}
         )
-        for label in (previous_period_label, period_label):
+        for label in (previous_round_label, round_label):
             start, end = quarter_dates(label)
-            ReportingPeriod.objects.get_or_create(
+            Round.objects.get_or_create(
                 framework=framework,
                 label=label,
                 defaults={
                     "start_date": start,
                     "end_date": end,
                     "due_date": end,
-                    "state": PeriodState.CLOSED,
+                    "state": RoundState.CLOSED,
                 },
             )
         for name, resource in RESOURCES.items():

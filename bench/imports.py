@@ -49,8 +49,8 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
     Theme,
 )
 from frameworks.services.imports import legacy_import
@@ -65,7 +65,7 @@ FULL = {"preview_rows": 1000, "preview_runs": 20, "background_rows": 20_000,
         "background_runs": 3, "baseline_rows": 2000}  # fmt: skip
 QUICK = {"preview_rows": 1000, "preview_runs": 5, "background_rows": 3000,
          "background_runs": 1, "baseline_rows": 150}  # fmt: skip
-HISTORY = (Framework, ReportingPeriod, Theme, Post, Milestone, MilestonePost, ProgressUpdate)
+HISTORY = (Framework, Round, Theme, Post, Milestone, MilestonePost, Return)
 WORKER_TIMEOUT = 300  # seconds
 
 
@@ -157,8 +157,8 @@ def _import(path: Path, framework: str, *, dry_run: bool, progress=None):
         data=path.read_bytes(),
         file_name=path.name,
         framework_name=framework,
-        period_label=PERIOD,
-        previous_period_label=PREVIOUS_PERIOD,
+        round_label=PERIOD,
+        previous_round_label=PREVIOUS_PERIOD,
         dry_run=dry_run,
         limits=LIMITS,
         progress=progress,
@@ -181,7 +181,7 @@ def written(name: str, history_before: int) -> dict[str, int]:
         "themes": Theme.objects.filter(framework=framework).count(),
         "milestones": milestones.count(),
         "leads": MilestonePost.objects.filter(milestone__framework=framework).count(),
-        "updates": ProgressUpdate.objects.filter(milestone__framework=framework).count(),
+        "returns": Return.objects.filter(milestone__framework=framework).count(),
         "history": history_rows() - history_before,
     }
 
@@ -195,16 +195,16 @@ def delete_framework(name: str) -> None:
     milestones = Milestone.objects.filter(framework__in=ids).values("pk")
     with transaction.atomic():
         for model, lookup, value in (
-            (ProgressUpdate.history.model, "milestone_id__in", milestones),
+            (Return.history.model, "milestone_id__in", milestones),
             (MilestonePost.history.model, "milestone_id__in", milestones),
-            (ProgressUpdate, "milestone__framework__in", ids),
+            (Return, "milestone__framework__in", ids),
             (MilestonePost, "milestone__framework__in", ids),
             (Milestone.history.model, "framework_id__in", ids),
             (Milestone, "framework__in", ids),
             (Theme.history.model, "framework_id__in", ids),
             (Theme, "framework__in", ids),
-            (ReportingPeriod.history.model, "framework_id__in", ids),
-            (ReportingPeriod, "framework__in", ids),
+            (Round.history.model, "framework_id__in", ids),
+            (Round, "framework__in", ids),
             (ImportBatch, "framework__in", ids),
             (Framework.history.model, "id__in", ids),
             (Framework, "pk__in", ids),
@@ -311,8 +311,8 @@ def in_worker(path: Path, rows: int, name: str, task) -> dict:
         size=len(data),
         content=data,
         framework_name=name,
-        period_label=PERIOD,
-        previous_period_label=PREVIOUS_PERIOD,
+        round_label=PERIOD,
+        previous_round_label=PREVIOUS_PERIOD,
     )
     watched = [
         f.attname
@@ -432,8 +432,8 @@ def versus_import_export(workdir: Path, rows: int, runs: int) -> dict:
     imported = import_export_baseline.import_tracker(
         path.read_bytes(),
         framework_name=theirs_name,
-        period_label=PERIOD,
-        previous_period_label=PREVIOUS_PERIOD,
+        round_label=PERIOD,
+        previous_round_label=PREVIOUS_PERIOD,
     )
     theirs_seconds = time.perf_counter() - started
     theirs_written = written(theirs_name, history)

@@ -91,7 +91,7 @@ def seed(officers: int, password_hash: str) -> dict:
     from django.contrib.auth import get_user_model
 
     from frameworks.importers.parsing import quarter_dates
-    from frameworks.models import MilestonePost, Post, ProgressUpdate
+    from frameworks.models import MilestonePost, Post, Return
     from frameworks.services.rounds import round_create, round_open
     from tests.builders import make_framework, quarter_labels, vocabulary
 
@@ -126,17 +126,17 @@ def seed(officers: int, password_hash: str) -> dict:
     MilestonePost.objects.bulk_update(links, ["post"], batch_size=1000)
     label = quarter_labels(3)[-1]
     start, end = quarter_dates(label)
-    period = round_create(
+    round = round_create(
         framework=framework, label=label, start_date=start, end_date=end, due_date=end
     )
-    period = round_open(period=period, user=None, expected_version=None)
+    round = round_open(round=round, user=None, expected_version=None)
     returns: dict[str, list[int]] = {user.username: [] for user in users}
-    rows = ProgressUpdate.objects.filter(period=period).values_list(
+    rows = Return.objects.filter(round=round).values_list(
         "pk", "milestone__leads__post__holders__username"
     )
     for pk, username in rows.order_by("pk"):
         returns[username].append(pk)
-    return {"period_id": period.pk, "returns": returns}
+    return {"round_id": round.pk, "returns": returns}
 
 
 def _manage(args: list[str], env: dict, timeout: int = 600) -> None:
@@ -529,17 +529,16 @@ def _stats(prefix: Path) -> dict:
 
 
 # Verification ------------------------------------------------------------------------------------
-def _verify(database: str, period_id: int, returns: dict[str, dict], expected: int) -> dict:
+def _verify(database: str, round_id: int, returns: dict[str, dict], expected: int) -> dict:
     """What the server acknowledged against what PostgreSQL holds, in plain SQL."""
     with pg(database) as conn:
         rows = conn.execute(
-            "SELECT id, narrative, version, state FROM frameworks_progressupdate "
-            "WHERE period_id = %s",
-            [period_id],
+            "SELECT id, narrative, version, state FROM frameworks_return WHERE period_id = %s",
+            [round_id],
         ).fetchall()
         duplicated_rows = conn.execute(
             "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n "
-            "FROM frameworks_progressupdate GROUP BY milestone_id, period_id) AS per_return"
+            "FROM frameworks_return GROUP BY milestone_id, period_id) AS per_return"
         ).fetchone()[0]
     stored = {pk: (narrative, version, state) for pk, narrative, version, state in rows}
     # Where each write's token is stored: (return, seq) -> how many rows hold it.
@@ -712,7 +711,7 @@ def run(*, quick: bool = False, think: float | None = None, **overrides) -> dict
         stats = _stats(started["csv"])
         checks = _verify(
             database,
-            seeded["period_id"],
+            seeded["round_id"],
             officers["returns"],
             sum(len(pks) for pks in seeded["returns"].values()),
         )

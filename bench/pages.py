@@ -1,6 +1,6 @@
 """Server time and query counts of the main pages on council-scale data.
 
-Data: 20 frameworks x 250 milestones x 12 rounds (60,000 updates), 300 posts, 1,000 users,
+Data: 20 frameworks x 250 milestones x 12 rounds (60,000 returns), 300 posts, 1,000 users,
 made from the papers' vocabulary (`tests.builders`). Each page is requested many times in-process
 (Django's test client, no network) and timed; p50/p95 come from that distribution.
 
@@ -31,8 +31,8 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
     Theme,
 )
 from frameworks.rules import POLICY_TEAM
@@ -63,11 +63,11 @@ def _matches(scale: dict, prefix: str) -> bool:
     if frameworks.count() != scale["frameworks"]:
         return False
     milestones = Milestone.objects.filter(framework__name__startswith=prefix).count()
-    periods = ReportingPeriod.objects.filter(framework__name__startswith=prefix).count()
-    open_rounds = ReportingPeriod.objects.filter(framework__name=f"{prefix}1", state="OPEN").count()
+    rounds = Round.objects.filter(framework__name__startswith=prefix).count()
+    open_rounds = Round.objects.filter(framework__name=f"{prefix}1", state="OPEN").count()
     return (
         milestones == scale["frameworks"] * scale["milestones"]
-        and periods == scale["frameworks"] * scale["rounds"] + 1
+        and rounds == scale["frameworks"] * scale["rounds"] + 1
         and open_rounds == 1
     )
 
@@ -77,14 +77,14 @@ def _delete(prefix: str) -> None:
     ids = list(Framework.objects.filter(name__startswith=prefix).values_list("pk", flat=True))
     if not ids:
         return
-    periods = ReportingPeriod.objects.filter(framework__in=ids).values("pk")
+    rounds = Round.objects.filter(framework__in=ids).values("pk")
     for model, lookup, value in (
-        (ProgressUpdate.history.model, "period__in", periods),
-        (ProgressUpdate, "period__framework__in", ids),
+        (Return.history.model, "round__in", rounds),
+        (Return, "round__framework__in", ids),
         (MilestonePost, "milestone__framework__in", ids),
         (Milestone, "framework__in", ids),
-        (ReportingPeriod.history.model, "framework_id__in", ids),
-        (ReportingPeriod, "framework__in", ids),
+        (Round.history.model, "framework_id__in", ids),
+        (Round, "framework__in", ids),
         (Theme, "framework__in", ids),
         (Framework.history.model, "id__in", ids),
         (Framework, "pk__in", ids),
@@ -148,10 +148,10 @@ def _build(scale: dict, tags: tuple[str, str, str]) -> None:
         if n == 0:  # one open round, so officers have returns and the dashboard has work
             label = quarter_labels(scale["rounds"] + 1)[-1]
             start, end = quarter_dates(label)
-            period = round_create(
+            round = round_create(
                 framework=framework, label=label, start_date=start, end_date=end, due_date=end
             )
-            round_open(period=period, user=policy, expected_version=None)
+            round_open(round=round, user=policy, expected_version=None)
 
 
 def build(scale: dict) -> dict:
@@ -166,19 +166,19 @@ def build(scale: dict) -> dict:
 
 def _handles(prefix: str = PREFIX) -> dict:
     framework = Framework.objects.get(name=f"{prefix}1")
-    period = ReportingPeriod.objects.get(framework=framework, state="OPEN")
-    update = (
-        ProgressUpdate.objects.filter(period=period)
+    round = Round.objects.get(framework=framework, state="OPEN")
+    return_ = (
+        Return.objects.filter(round=round)
         .select_related("milestone")
         .order_by("milestone__theme__order", "milestone__order", "milestone__pk")
         .first()
     )
-    officer = update.milestone.posts.order_by("pk").first().holders.order_by("pk").first()
+    officer = return_.milestone.posts.order_by("pk").first().holders.order_by("pk").first()
     return {
         "framework": framework,
-        "period": period,
-        "update": update,
-        "milestone": update.milestone,
+        "round": round,
+        "return": return_,
+        "milestone": return_.milestone,
         "officer": officer,
         "policy": get_user_model().objects.get(username=POLICY_USERNAME),
     }
@@ -188,12 +188,12 @@ def _pages(handles: dict) -> dict[str, tuple[Client, str]]:
     officer, policy = Client(), Client()
     officer.force_login(handles["officer"])
     policy.force_login(handles["policy"])
-    framework, period, update = handles["framework"], handles["period"], handles["update"]
+    framework, round, return_ = handles["framework"], handles["round"], handles["return"]
     milestones = reverse("frameworks:milestone-list", args=[framework.slug])
     return {
         "officer task list": (officer, reverse("frameworks:return-list")),
-        "update page": (officer, reverse("frameworks:return-edit", args=[update.pk])),
-        "returns dashboard": (policy, reverse("frameworks:round-detail", args=[period.pk])),
+        "update page": (officer, reverse("frameworks:return-edit", args=[return_.pk])),
+        "returns dashboard": (policy, reverse("frameworks:round-detail", args=[round.pk])),
         "framework overview": (policy, framework.get_absolute_url()),
         "milestone history": (
             policy,
@@ -245,9 +245,7 @@ def _scale_figures(scale: dict) -> dict:
     prefix = _tags(scale)[0]
     return {
         **scale,
-        "updates": ProgressUpdate.objects.filter(
-            milestone__framework__name__startswith=prefix
-        ).count(),
+        "returns": Return.objects.filter(milestone__framework__name__startswith=prefix).count(),
         "milestones_total": Milestone.objects.filter(framework__name__startswith=prefix).count(),
     }
 

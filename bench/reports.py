@@ -31,7 +31,7 @@ def _report_for(framework):
     meeting = reports.meeting_get_or_create(board=board, date=dt.date(2021, 3, 15))
     return reports.board_report_create(
         framework=framework,
-        period=framework.periods.order_by("-start_date").first(),
+        round=framework.rounds.order_by("-start_date").first(),
         meeting=meeting,
     )
 

@@ -186,7 +186,7 @@ def _table(results: dict) -> None:
             scale = page_suite["scale"]
             out(
                 f"  pages on {database}: {scale['milestones_total']:,} milestones, "
-                f"{scale['updates']:,} updates (p50 / p95 ms, queries; goal p95 < "
+                f"{scale['returns']:,} returns (p50 / p95 ms, queries; goal p95 < "
                 f"{pages_goal(page_suite)} ms)"
             )
             for name, r in page_suite["pages"].items():
@@ -317,5 +317,5 @@ def _import_table(database: str, suite: dict) -> None:
         w = r["written"]
         out(
             f"            {who:<7} wrote {w['milestones']:,} milestones, {w['leads']:,} leads, "
-            f"{w['updates']:,} updates, {w['history']:,} history rows"
+            f"{w['returns']:,} returns, {w['history']:,} history rows"
         )

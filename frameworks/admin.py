@@ -18,15 +18,15 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
+    RoundState,
     Theme,
 )
 from frameworks.roles import is_policy_team
 from frameworks.services.rounds import (
-    PeriodConflict,
+    RoundConflict,
     round_close,
     round_open,
 )
@@ -121,11 +121,11 @@ ROUND_STRUCTURE = ["label", "start_date", "end_date", "due_date"]
 ROUND_WORKFLOW = ["state", "opened_at", "opened_by", "closed_at", "closed_by"]
 
 
-def round_is_draft(period: ReportingPeriod | None) -> bool:
-    return period is None or period.pk is None or period.state == PeriodState.DRAFT
+def round_is_draft(round: Round | None) -> bool:
+    return round is None or round.pk is None or round.state == RoundState.DRAFT
 
 
-class ReportingPeriodInlineForm(VersionedInlineForm):
+class RoundInlineForm(VersionedInlineForm):
     """A round's name and dates can be changed until it is opened; never its state. A new round
     is a draft: it is opened with the action on the rounds list, which creates its returns."""
 
@@ -137,27 +137,27 @@ class ReportingPeriodInlineForm(VersionedInlineForm):
                     self.fields[name].disabled = True
 
 
-class ReportingPeriodInlineFormSet(forms.BaseInlineFormSet):
+class RoundInlineFormSet(forms.BaseInlineFormSet):
     def clean(self):
         """A round that has been opened is not deleted: its returns are the record of it.
         (The admin checks rows deleted in an inline only for protected objects, not for the
         rounds' own delete permission or the returns deleted with them.)"""
         super().clean()
         for form in self.forms:
-            period = form.instance
-            if not (self.can_delete and self._should_delete_form(form) and period.pk):
+            round = form.instance
+            if not (self.can_delete and self._should_delete_form(form) and round.pk):
                 continue
-            if not round_is_draft(period) or period.updates.exists():
+            if not round_is_draft(round) or round.returns.exists():
                 raise ValidationError(
-                    f"{period.label} cannot be deleted: it has been opened, and its returns "
+                    f"{round.label} cannot be deleted: it has been opened, and its returns "
                     "are the record of that round."
                 )
 
 
-class ReportingPeriodInline(admin.TabularInline):
-    model = ReportingPeriod
-    form = ReportingPeriodInlineForm
-    formset = ReportingPeriodInlineFormSet
+class RoundInline(admin.TabularInline):
+    model = Round
+    form = RoundInlineForm
+    formset = RoundInlineFormSet
     extra = 0
     fields = ["label", "start_date", "end_date", "due_date", "state", "expected_version"]
     readonly_fields = ["state"]
@@ -169,7 +169,7 @@ class FrameworkAdmin(VersionedAdmin):
     list_display = ["name", "owner", "start_date", "end_date", "officers_read_all"]
     search_fields = ["name", "description", "owner"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [ThemeInline, ReportingPeriodInline]
+    inlines = [ThemeInline, RoundInline]
 
 
 @admin.register(Theme)
@@ -202,19 +202,19 @@ class PostAdmin(VersionedAdmin):
     filter_horizontal = ["holders"]
 
 
-class ReportingPeriodAdminForm(VersionedAdminForm):
+class RoundAdminForm(VersionedAdminForm):
     def clean_label(self):
         # As `round_create` stores it: "Q4   2020-21 " is the round "Q4 2020-21".
         return " ".join(self.cleaned_data["label"].split())
 
 
-@admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(VersionedAdmin):
+@admin.register(Round)
+class RoundAdmin(VersionedAdmin):
     """A draft round's name and dates are structure; opening and closing are the actions here
     (or the app's round pages), which create the returns and record who and when. An opened
     round is shown read-only."""
 
-    form = ReportingPeriodAdminForm
+    form = RoundAdminForm
     list_display = ["label", "framework", "start_date", "end_date", "due_date", "state"]
     list_filter = ["framework", "state"]
     search_fields = ["label", "framework__name"]
@@ -250,27 +250,27 @@ class ReportingPeriodAdmin(VersionedAdmin):
     def _move_rounds(self, request, queryset, service) -> None:
         """One round at a time, each in its own transaction: a round refused is left exactly
         as it was, and says why; the others go ahead."""
-        for period in queryset.select_related("framework").order_by("framework__name", "pk"):
-            name = f"{period.framework.name}: {period.label}"
+        for round in queryset.select_related("framework").order_by("framework__name", "pk"):
+            name = f"{round.framework.name}: {round.label}"
             try:
-                period = service(period=period, user=request.user, expected_version=None)
-            except PeriodConflict as exc:
+                round = service(round=round, user=request.user, expected_version=None)
+            except RoundConflict as exc:
                 self.message_user(request, f"{name}: {exc.message}", messages.ERROR)
             except ValidationError as exc:
                 problem = " ".join(exc.messages)
                 self.message_user(request, f"{name} was not changed: {problem}", messages.ERROR)
             else:
-                if period.state == PeriodState.OPEN:
-                    done = f"is open: {period.updates.count()} returns created."
+                if round.state == RoundState.OPEN:
+                    done = f"is open: {round.returns.count()} returns created."
                 else:
                     done = "is closed."
                 self.message_user(request, f"{name} {done}", messages.SUCCESS)
 
 
-UPDATE_FIELDS = [
+RETURN_FIELDS = [
     "review_page",
     "milestone",
-    "period",
+    "round",
     "previous",
     "state",
     "rag",
@@ -292,21 +292,21 @@ UPDATE_FIELDS = [
 ]
 
 
-@admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(VersionedAdmin):
+@admin.register(Return)
+class ReturnAdmin(VersionedAdmin):
     """Returns, to look at. They are created by opening a round, written by the officers who
     hold the milestone's posts and approved or returned by an independent member of the policy
     team, all in the app: the admin cannot add, change, restore or delete one."""
 
-    list_display = ["milestone", "period", "rag", "state", "submitted_at", "reviewed_at"]
-    list_filter = ["period__framework", "period", "state", "rag"]
+    list_display = ["milestone", "round", "rag", "state", "submitted_at", "reviewed_at"]
+    list_filter = ["round__framework", "round", "state", "rag"]
     search_fields = ["milestone__title", "milestone__code", "narrative", "rag_text"]
-    list_select_related = ["milestone", "period"]
-    fields = UPDATE_FIELDS
-    readonly_fields = UPDATE_FIELDS
+    list_select_related = ["milestone", "round"]
+    fields = RETURN_FIELDS
+    readonly_fields = RETURN_FIELDS
 
     @admin.display(description="Review")
-    def review_page(self, obj: ProgressUpdate) -> str:
+    def review_page(self, obj: Return) -> str:
         url = reverse("frameworks:return-review", args=[obj.pk])
         return format_html(
             '<a href="{}">Open the review page</a> to approve or return this return.', url

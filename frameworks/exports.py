@@ -87,31 +87,31 @@ def status_text(rag: str, rag_text: str) -> str:
     return rag_text or (RAG(rag).label if rag else "")
 
 
-def _status_cell(update: dict[str, Any] | None) -> str:
-    return status_text(update["rag"], update["rag_text"]) if update else ""
+def _status_cell(return_: dict[str, Any] | None) -> str:
+    return status_text(return_["rag"], return_["rag_text"]) if return_ else ""
 
 
-def _status_key(update: dict[str, Any] | None) -> str:
+def _status_key(return_: dict[str, Any] | None) -> str:
     """The tint of an update's status: its RAG, else "UNKNOWN" for a status that was written but
     not understood, else "" (nothing written: no tint)."""
-    if not update:
+    if not return_:
         return ""
-    return update["rag"] or ("UNKNOWN" if update["rag_text"] else "")
+    return return_["rag"] or ("UNKNOWN" if return_["rag_text"] else "")
 
 
-def tracker_rows(data: dict[str, Any], *, period: str, previous: str) -> list[list[Any]]:
-    return [row for row, _ in _tracker_rows(data, period=period, previous=previous)]
+def tracker_rows(data: dict[str, Any], *, round: str, previous: str) -> list[list[Any]]:
+    return [row for row, _ in _tracker_rows(data, round=round, previous=previous)]
 
 
 def _tracker_rows(
-    data: dict[str, Any], *, period: str, previous: str
+    data: dict[str, Any], *, round: str, previous: str
 ) -> list[tuple[list[Any], tuple[str, str]]]:
     """Each tracker row with the tints of its (previous, current) status."""
     rows = []
     for theme in data["themes"]:
         for milestone in theme["milestones"]:
-            by_period = {u["period"]: u for u in milestone["updates"]}
-            before, now = by_period.get(previous), by_period.get(period)
+            by_round = {u["period"]: u for u in milestone["updates"]}
+            before, now = by_round.get(previous), by_round.get(round)
             row = [
                 theme["name"],
                 milestone["code"],
@@ -136,10 +136,10 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def tracker_xlsx(data: dict[str, Any], *, period: str, previous: str) -> bytes:
-    pairs = _tracker_rows(data, period=period, previous=previous)
+def tracker_xlsx(data: dict[str, Any], *, round: str, previous: str) -> bytes:
+    pairs = _tracker_rows(data, round=round, previous=previous)
     return tracker_xlsx_rows(
-        f"{data['framework']} – progress tracker: {period}",
+        f"{data['framework']} – progress tracker: {round}",
         [row for row, _ in pairs],
         statuses=[status for _, status in pairs],
     )
@@ -235,10 +235,10 @@ def tracker_xlsx_rows(
     return buffer.getvalue()
 
 
-def tracker_csv(data: dict[str, Any], *, period: str, previous: str) -> str:
+def tracker_csv(data: dict[str, Any], *, round: str, previous: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(TRACKER_HEADINGS)
-    for row in tracker_rows(data, period=period, previous=previous):
+    for row in tracker_rows(data, round=round, previous=previous):
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return buffer.getvalue()

@@ -38,21 +38,21 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from frameworks.domain.overdue import flagged_overdue_sql
-from frameworks.domain.status import NO_STATUS, NO_UPDATE
+from frameworks.domain.status import NO_RETURN, NO_STATUS
 from frameworks.models import (
     RAG,
     Milestone,
     MilestonePost,
     MilestoneQuerySet,
     Post,
-    ProgressUpdate,
-    UpdateState,
+    Return,
+    ReturnState,
 )
 from frameworks.rules import is_policy_team
 
 # The pseudo-statuses as `latest_rag` holds them: no approved update is NULL, an approved update
 # without a status "".
-PSEUDO_STATUS_CONDITION = {NO_UPDATE: Q(latest_rag__isnull=True), NO_STATUS: Q(latest_rag="")}
+PSEUDO_STATUS_CONDITION = {NO_RETURN: Q(latest_rag__isnull=True), NO_STATUS: Q(latest_rag="")}
 # The "No status" box covers both. Its value in the query string is "NONE", as bookmarked and
 # shared links already have it (a value of the filter's own, not a status).
 NO_STATUS_CHOICE = "NONE"
@@ -67,7 +67,7 @@ _SORT_TERMS: dict[str, tuple[F | Func, ...]] = {
     "title": (Lower("title"),),
     "deadline": (F("effective_deadline"),),
     "rag": (F("rag_rank"),),
-    "updated": (F("last_update_at"),),
+    "updated": (F("last_return_at"),),
 }
 SORTS = frozenset([*_SORT_TERMS, *(f"-{key}" for key in _SORT_TERMS)])
 
@@ -233,12 +233,12 @@ class MilestoneFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Code, title, or the narrative of a return this user may read (approved returns; work
         in progress only for the policy team and the milestone's own post holders)."""
-        narratives = ProgressUpdate.objects.filter(
+        narratives = Return.objects.filter(
             milestone=OuterRef("pk"), narrative__icontains=value
-        ).exclude(state=UpdateState.NOT_STARTED)
+        ).exclude(state=ReturnState.NOT_STARTED)
         if not is_policy_team(self.user):
             narratives = narratives.filter(
-                Q(state=UpdateState.APPROVED) | Q(milestone__leads__post__holders=self.user)
+                Q(state=ReturnState.APPROVED) | Q(milestone__leads__post__holders=self.user)
             )
         return queryset.filter(
             Q(code__icontains=value) | Q(title__icontains=value) | Exists(narratives)
@@ -253,7 +253,7 @@ class MilestoneFilter(django_filters.FilterSet):
         statuses = [value for value in values if value != NO_STATUS_CHOICE]
         condition = Q(latest_rag__in=statuses) if statuses else Q(pk__in=[])
         if NO_STATUS_CHOICE in values:
-            condition |= PSEUDO_STATUS_CONDITION[NO_UPDATE] | PSEUDO_STATUS_CONDITION[NO_STATUS]
+            condition |= PSEUDO_STATUS_CONDITION[NO_RETURN] | PSEUDO_STATUS_CONDITION[NO_STATUS]
         return queryset.filter(condition)
 
     def filter_overdue(
@@ -273,7 +273,7 @@ class MilestoneFilter(django_filters.FilterSet):
 
     def filter_not_updated(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         cutoff = timezone.now() - dt.timedelta(days=value)
-        return queryset.filter(Q(last_update_at__isnull=True) | Q(last_update_at__lt=cutoff))
+        return queryset.filter(Q(last_return_at__isnull=True) | Q(last_return_at__lt=cutoff))
 
     def sort_by(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value.removeprefix("-") == "rag":

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from frameworks.models import RAG, Board, Framework, ImportLayout, ReportingPeriod
+from frameworks.models import RAG, Board, Framework, ImportLayout, Round
 from frameworks.services.import_batches import LIMITS, ImportOptions
 from frameworks.services.reports import PUBLISH_WARNINGS
-from frameworks.services.returns import UpdateInput
+from frameworks.services.returns import ReturnInput
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
 
@@ -35,7 +35,7 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "govuk/field.html"
 
 
-class UpdateForm(forms.Form):
+class ReturnForm(forms.Form):
     narrative = forms.CharField(
         label="Progress update",
         required=False,
@@ -69,18 +69,18 @@ class UpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     @classmethod
-    def initial_for(cls, update) -> dict:
+    def initial_for(cls, return_) -> dict:
         return {
-            "narrative": update.narrative,
-            "rag": update.rag,
-            "new_deadline": update.new_deadline_text,
-            "percent_complete": update.percent_complete,
-            "version": update.version,
+            "narrative": return_.narrative,
+            "rag": return_.rag,
+            "new_deadline": return_.new_deadline_text,
+            "percent_complete": return_.percent_complete,
+            "version": return_.version,
         }
 
-    def to_input(self) -> UpdateInput:
+    def to_input(self) -> ReturnInput:
         data = self.cleaned_data
-        return UpdateInput(
+        return ReturnInput(
             narrative=data["narrative"],
             rag=data["rag"],
             new_deadline=data["new_deadline"],
@@ -129,7 +129,7 @@ class ConfirmForm(forms.Form):
         return cleaned
 
 
-class PeriodForm(forms.ModelForm):
+class RoundForm(forms.ModelForm):
     start_date = forms.DateField(
         label="Start date",
         input_formats=DATE_INPUT_FORMATS,
@@ -150,7 +150,7 @@ class PeriodForm(forms.ModelForm):
     )
 
     class Meta:
-        model = ReportingPeriod
+        model = Round
         fields = ["label", "start_date", "end_date", "due_date"]
         labels = {"label": "Round name"}
         help_texts = {"label": "Usually the financial-year quarter, for example Q3 2020-21."}
@@ -200,7 +200,7 @@ class ImportForm(forms.Form):
         max_length=200,
         help_text="For example, Members' Development Strategy 2021 to 2024.",
     )
-    period = forms.CharField(
+    round = forms.CharField(
         label="Current round",
         required=False,
         max_length=60,
@@ -210,7 +210,7 @@ class ImportForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"list": "round-labels", "autocomplete": "off"}),
     )
-    previous_period = forms.CharField(
+    previous_round = forms.CharField(
         label="Previous round (optional)",
         required=False,
         max_length=60,
@@ -283,7 +283,7 @@ class ImportForm(forms.Form):
                 )
         elif choice:
             cleaned["framework_name"] = self.frameworks[int(choice)]
-        for label in ("period", "previous_period"):
+        for label in ("round", "previous_round"):
             cleaned[label] = " ".join(cleaned.get(label, "").split())
         return cleaned
 
@@ -292,8 +292,8 @@ class ImportForm(forms.Form):
         return ImportOptions(
             framework_name=data["framework_name"],
             layout=data["layout"],
-            period_label=data["period"],
-            previous_period_label=data["previous_period"],
+            round_label=data["round"],
+            previous_round_label=data["previous_round"],
             sheet=data["sheet"].strip(),
         )
 
@@ -322,8 +322,8 @@ class ImportForm(forms.Form):
             "batch": batch.pk,
             "framework": str(existing) if existing else NEW_FRAMEWORK,
             "framework_name": "" if existing else batch.framework_name,
-            "period": batch.period_label,
-            "previous_period": batch.previous_period_label,
+            "round": batch.round_label,
+            "previous_round": batch.previous_round_label,
             "layout": batch.requested_layout or "auto",
             "sheet": batch.sheet_name,
         }
@@ -332,7 +332,7 @@ class ImportForm(forms.Form):
 class ReportCreateForm(forms.Form):
     """A report is about one round of a plan, for one meeting of a board from the list."""
 
-    period = forms.TypedChoiceField(
+    round = forms.TypedChoiceField(
         label="Framework and round",
         coerce=int,
         help_text="The plan and the round the report covers.",
@@ -368,19 +368,18 @@ class ReportCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["board"].queryset = Board.objects.order_by("name")
         self.fields["board"].empty_label = "Choose a board"
-        rounds = ReportingPeriod.objects.select_related("framework").order_by(
+        rounds = Round.objects.select_related("framework").order_by(
             "framework__name", "-start_date"
         )
-        self.rounds = {period.pk: period for period in rounds}
-        self.fields["period"].choices = [("", "Choose a round")] + [
-            (period.pk, f"{period.framework.name}: {period.label}")
-            for period in self.rounds.values()
+        self.rounds = {round.pk: round for round in rounds}
+        self.fields["round"].choices = [("", "Choose a round")] + [
+            (round.pk, f"{round.framework.name}: {round.label}") for round in self.rounds.values()
         ]
 
     @property
-    def chosen_period(self) -> ReportingPeriod:
+    def chosen_round(self) -> Round:
         """The round chosen, on a valid form (whose choices are these rounds)."""
-        return self.rounds[self.cleaned_data["period"]]
+        return self.rounds[self.cleaned_data["round"]]
 
 
 class ReportTextForm(forms.ModelForm):

@@ -18,28 +18,28 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from frameworks.domain.status import NO_UPDATE, STATUS_LABELS, is_done
+from frameworks.domain.status import NO_RETURN, STATUS_LABELS, is_done
 from frameworks.models import (
     Framework,
     Milestone,
-    PeriodState,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
 )
 from frameworks.reports import charts
 from frameworks.reports.data import RAG_ORDER, status_at
-from frameworks.selectors import approved_update_rows
+from frameworks.selectors import approved_return_rows
 
 
-def _as_of(updates: list[tuple[int, dt.date, str]], period: ReportingPeriod) -> str:
-    return status_at(updates, period)[0]
+def _as_of(returns: list[tuple[int, dt.date, str]], round: Round) -> str:
+    return status_at(returns, round)[0]
 
 
 @dataclass
 class Dashboard:
     framework: Framework
-    period: ReportingPeriod | None
+    round: Round | None
     rounds: list[dict]
     themes: list[dict]
     counts: dict[str, int]
@@ -54,30 +54,30 @@ def framework_dashboard(
     *,
     framework: Framework,
     milestone_ids: list[int],
-    periods: list[ReportingPeriod] | None = None,
+    rounds: list[Round] | None = None,
     approved: list[tuple[int, int, str]] | None = None,
     milestones: list[tuple[int, int, str, str]] | None = None,
 ) -> Dashboard:
     """RAG by theme for the open (or latest) round, the trend across rounds and the open round's
     returns progress. Four queries whatever the size of the plan (three without an open round),
-    one when the caller has read them already (`selectors.framework_overview`): `periods` in
+    one when the caller has read them already (`selectors.framework_overview`): `rounds` in
     start-date order, `approved` (every approved update of the plan as (milestone id, round id,
     rag) in round order) and `milestones` ((id, theme id, theme code, theme name) in theme
     order)."""
-    if periods is None:
-        periods = list(framework.periods.order_by("start_date"))
-    open_period = next((p for p in periods if p.state == PeriodState.OPEN), None)
-    # The rounds' start dates come from `periods`, not converted again for each of thousands
+    if rounds is None:
+        rounds = list(framework.rounds.order_by("start_date"))
+    open_round = next((p for p in rounds if p.state == RoundState.OPEN), None)
+    # The rounds' start dates come from `rounds`, not converted again for each of thousands
     # of rows.
     if approved is None:
-        approved = approved_update_rows(framework=framework)
+        approved = approved_return_rows(framework=framework)
     wanted = set(milestone_ids)
-    start_of = {period.pk: period.start_date for period in periods}
+    start_of = {each.pk: each.start_date for each in rounds}
     by_milestone: dict[int, list[tuple[int, dt.date, str]]] = defaultdict(list)
-    for milestone_id, period_id, rag in approved:
-        by_milestone[milestone_id].append((period_id, start_of[period_id], rag))
-    with_updates = {period_id for _, period_id, _ in approved}
-    shown = open_period or next((p for p in reversed(periods) if p.pk in with_updates), None)
+    for milestone_id, round_id, rag in approved:
+        by_milestone[milestone_id].append((round_id, start_of[round_id], rag))
+    with_returns = {round_id for _, round_id, _ in approved}
+    shown = open_round or next((p for p in reversed(rounds) if p.pk in with_returns), None)
     if milestones is None:
         milestones = list(
             Milestone.objects.filter(framework=framework)
@@ -85,18 +85,18 @@ def framework_dashboard(
             .values_list("pk", "theme_id", "theme__code", "theme__name")
         )
     milestones = [row for row in milestones if row[0] in wanted]
-    rounds: list[dict[str, Any]] = [
+    trend: list[dict[str, Any]] = [
         {
-            "label": period.label,
-            "counts": Counter(_as_of(by_milestone.get(m[0], []), period) for m in milestones),
+            "label": each.label,
+            "counts": Counter(_as_of(by_milestone.get(m[0], []), each) for m in milestones),
         }
-        for period in periods
-        if period.pk in with_updates or period == open_period
+        for each in rounds
+        if each.pk in with_returns or each == open_round
     ]
     themes: dict[int, dict] = {}
     counts: Counter = Counter()
     for pk, theme_id, theme_code, theme_name in milestones:
-        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_UPDATE
+        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_RETURN
         theme = themes.setdefault(
             theme_id, {"code": theme_code, "name": theme_name, "counts": Counter()}
         )
@@ -104,11 +104,11 @@ def framework_dashboard(
         counts[status] += 1
     keys = [k for k in RAG_ORDER if counts.get(k)]
     returns: dict[str, int] = {}
-    if open_period is not None:
-        totals = ProgressUpdate.objects.filter(period=open_period).aggregate(
+    if open_round is not None:
+        totals = Return.objects.filter(round=open_round).aggregate(
             total=Count("pk"),
-            done=Count("pk", filter=Q(state__in=[UpdateState.SUBMITTED, UpdateState.APPROVED])),
-            approved=Count("pk", filter=Q(state=UpdateState.APPROVED)),
+            done=Count("pk", filter=Q(state__in=[ReturnState.SUBMITTED, ReturnState.APPROVED])),
+            approved=Count("pk", filter=Q(state=ReturnState.APPROVED)),
         )
         returns = {
             **totals,
@@ -117,18 +117,18 @@ def framework_dashboard(
     label = shown.label if shown else "no round yet"
     return Dashboard(
         framework=framework,
-        period=shown,
-        rounds=rounds,
+        round=shown,
+        rounds=trend,
         themes=list(themes.values()),
         counts=dict(counts),
         keys=keys,
-        trend_keys=[k for k in RAG_ORDER if any(r["counts"].get(k) for r in rounds)],
+        trend_keys=[k for k in RAG_ORDER if any(r["counts"].get(k) for r in trend)],
         returns=returns,
         theme_chart=mark_safe(
             charts.by_theme(list(themes.values()), title=f"Milestones by theme and status, {label}")
         ),
         trend_chart=mark_safe(
-            charts.trend(rounds, title=f"Milestones by status in each round, {framework.name}")
+            charts.trend(trend, title=f"Milestones by status in each round, {framework.name}")
         )
         if rounds
         else "",
@@ -140,22 +140,22 @@ def _day(date: dt.date) -> str:
     return f"{date.day} {date:%B %Y}"
 
 
-def is_stale(last_update: dt.datetime | None, today: dt.date) -> bool:
-    if last_update is None:
+def is_stale(last_return: dt.datetime | None, today: dt.date) -> bool:
+    if last_return is None:
         return True
-    return (today - timezone.localtime(last_update).date()).days > settings.TRACKER_STALE_DAYS
+    return (today - timezone.localtime(last_return).date()).days > settings.TRACKER_STALE_DAYS
 
 
 def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[str]:
     """The facts behind a milestone's status, in words, from its approved updates (one query)."""
     today = today or timezone.localdate()
-    updates = list(
-        milestone.updates.filter(state=UpdateState.APPROVED)
-        .select_related("period")
-        .order_by("period__start_date")
+    returns = list(
+        milestone.returns.filter(state=ReturnState.APPROVED)
+        .select_related("round")
+        .order_by("round__start_date")
     )
     facts: list[str] = []
-    latest = updates[-1] if updates else None
+    latest = returns[-1] if returns else None
     status = latest.rag if latest else ""
     deadline = milestone.deadline_in_force.date
     shown = milestone.revised_deadline.display_if_set or milestone.deadline.display
@@ -173,7 +173,7 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
         facts.append("No deadline has been set.")
     if milestone.has_revised_deadline:
         original = milestone.deadline.display
-        set_in = next((u.period.label for u in reversed(updates) if u.new_deadline_text), "")
+        set_in = next((u.round.label for u in reversed(returns) if u.new_deadline_text), "")
         facts.append(
             f"The original deadline was {original or 'not set'}; it was moved to "
             f"{milestone.revised_deadline.display_if_set}{f' in {set_in}' if set_in else ''}."
@@ -183,7 +183,7 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
     else:
         when = latest.reviewed_at or latest.submitted_at
         stamp = f", approved {_day(timezone.localtime(when).date())}" if when else ""
-        facts.append(f"Last update: {latest.period.label}{stamp}.")
+        facts.append(f"Last update: {latest.round.label}{stamp}.")
         said = STATUS_LABELS.get(latest.rag, "") if latest.rag else ""
         raw = (
             f" (written as “{latest.rag_text}”)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 
-from frameworks.models import MilestonePost, ProgressUpdate
+from frameworks.models import MilestonePost, Return
 from frameworks.rules import DEMOCRATIC_SERVICES, POLICY_TEAM, allowed
 
 ROLE_GROUPS = (POLICY_TEAM, DEMOCRATIC_SERVICES)
@@ -20,12 +20,12 @@ __all__ = [
     "DEMOCRATIC_SERVICES",
     "POLICY_TEAM",
     "ROLE_GROUPS",
-    "can_edit_update",
+    "can_edit_return",
     "ensure_role_groups",
     "holds_post_for",
     "is_democratic_services",
     "is_policy_team",
-    "visible_updates",
+    "visible_returns",
 ]
 
 
@@ -39,21 +39,21 @@ def is_democratic_services(user) -> bool:
     return bool(predicate(user))
 
 
-def holds_post_for(user, update: ProgressUpdate) -> bool:
-    from frameworks.rules import holds_post_for_update
+def holds_post_for(user, return_: Return) -> bool:
+    from frameworks.rules import holds_post_for_return
 
-    return bool(holds_post_for_update(user, update))
+    return bool(holds_post_for_return(user, return_))
 
 
-def can_edit_update(user, update: ProgressUpdate) -> bool:
+def can_edit_return(user, return_: Return) -> bool:
     """Officers edit the returns of posts they hold; nobody edits approved or closed returns."""
-    return allowed(user, "frameworks.change_update", update)
+    return allowed(user, "frameworks.change_update", return_)
 
 
-def visible_updates(user):
+def visible_returns(user):
     """Returns this user may open: every return for the policy team, else their posts' returns
     (the rule is this queryset: `update_get_for_user` reads through it)."""
-    qs = ProgressUpdate.objects.all()
+    qs = Return.objects.all()
     if is_policy_team(user):
         return qs
     if not user.is_authenticated:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import rules
 
-from frameworks.models import Framework, Milestone, MilestonePost, ProgressUpdate
+from frameworks.models import Framework, Milestone, MilestonePost, Return
 
 POLICY_TEAM = "Policy team"
 DEMOCRATIC_SERVICES = "Democratic services"
@@ -20,32 +20,32 @@ is_admin = rules.is_superuser | rules.is_staff
 
 
 @rules.predicate
-def holds_post_for_update(user, update: ProgressUpdate) -> bool:
+def holds_post_for_return(user, return_: Return) -> bool:
     return (
         user.is_authenticated
         and MilestonePost.objects.filter(
-            milestone_id=update.milestone_id, post__holders=user
+            milestone_id=return_.milestone_id, post__holders=user
         ).exists()
     )
 
 
 @rules.predicate
-def update_is_editable(user, update: ProgressUpdate) -> bool:
-    return update.is_editable
+def return_is_editable(user, return_: Return) -> bool:
+    return return_.is_editable
 
 
 @rules.predicate
-def submitted_update(user, update: ProgressUpdate) -> bool:
+def submitted_return(user, return_: Return) -> bool:
     return (
         user.is_authenticated
-        and update.submitted_by_id is not None
-        and update.submitted_by_id == user.pk
+        and return_.submitted_by_id is not None
+        and return_.submitted_by_id == user.pk
     )
 
 
 # Nobody reviews their own work: not the person who submitted the return, and not anyone who
 # holds a post on the milestone (superusers included: they count as the policy team).
-is_independent_reviewer = is_policy_team & ~submitted_update & ~holds_post_for_update
+is_independent_reviewer = is_policy_team & ~submitted_return & ~holds_post_for_return
 
 
 @rules.predicate
@@ -78,7 +78,7 @@ def milestone_framework_open(user, milestone: Milestone) -> bool:
 
 reads_everything = is_policy_team | is_democratic_services | is_admin
 
-rules.add_perm("frameworks.change_update", holds_post_for_update & update_is_editable)
+rules.add_perm("frameworks.change_update", holds_post_for_return & return_is_editable)
 rules.add_perm("frameworks.review_update", is_independent_reviewer)
 rules.add_perm("frameworks.view_rounds", is_policy_team | is_democratic_services)
 rules.add_perm("frameworks.manage_rounds", is_policy_team)
@@ -103,14 +103,14 @@ def allowed(user, perm: str, obj=None) -> bool:
     return rules.has_perm(perm, user, obj)
 
 
-def review_refusal(user, update: ProgressUpdate) -> str:
+def review_refusal(user, return_: Return) -> str:
     """Why `user` may not approve or return `update` (`frameworks.review_update`), in words for
     the review page and the service's error; "" when they may."""
-    if allowed(user, "frameworks.review_update", update):
+    if allowed(user, "frameworks.review_update", return_):
         return ""
     if not is_policy_team(user):
         return "Only the policy team can review returns."
-    if submitted_update(user, update):
+    if submitted_return(user, return_):
         return "You submitted this return, so another member of the policy team must review it."
     return (
         "You hold a post responsible for this milestone, so another member of the policy team "

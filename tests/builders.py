@@ -21,12 +21,12 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -109,34 +109,31 @@ def make_framework(
         batch_size=1000,
     )
     narratives = itertools.cycle(words["narratives"])
-    previous: dict[int, ProgressUpdate] = {}
+    previous: dict[int, Return] = {}
     now = timezone.now()
-    periods = []
+    made = []
     for label in quarter_labels(rounds):
         start, end = quarter_dates(label)
-        periods.append(
-            ReportingPeriod(
+        made.append(
+            Round(
                 framework=framework, label=label, start_date=start, end_date=end,
-                due_date=end, state=PeriodState.CLOSED,
+                due_date=end, state=RoundState.CLOSED,
             )
         )  # fmt: skip
-    periods = ReportingPeriod.objects.bulk_create(periods)
-    for r, period in enumerate(periods):
-        updates = [
-            ProgressUpdate(
+    for r, round in enumerate(Round.objects.bulk_create(made)):
+        returns = [
+            Return(
                 milestone=m,
-                period=period,
+                round=round,
                 previous=previous.get(m.pk),
                 narrative=next(narratives),
                 rag=rag_at(i, r),
                 percent_complete=(i * 7 + r * 13) % 101,
-                state=UpdateState.APPROVED,
+                state=ReturnState.APPROVED,
                 submitted_at=now,
                 reviewed_at=now,
             )
             for i, m in enumerate(objects)
         ]
-        previous = {
-            u.milestone_id: u for u in ProgressUpdate.objects.bulk_create(updates, batch_size=1000)
-        }
+        previous = {u.milestone_id: u for u in Return.objects.bulk_create(returns, batch_size=1000)}
     return framework

@@ -3,10 +3,10 @@ import pytest
 from tests.factories import (
     DemocraticServicesUserFactory,
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
     PostFactory,
-    UpdateFactory,
+    ReturnFactory,
+    RoundFactory,
     UserFactory,
 )
 
@@ -46,10 +46,10 @@ def milestone(post):
 
 
 @pytest.fixture
-def period(milestone):
-    return PeriodFactory(framework=milestone.framework, label="Q3 2020-21")
+def round(milestone):
+    return RoundFactory(framework=milestone.framework, label="Q3 2020-21")
 
 
 @pytest.fixture
-def update(milestone, period):
-    return UpdateFactory(milestone=milestone, period=period)
+def return_(milestone, round):
+    return ReturnFactory(milestone=milestone, round=round)

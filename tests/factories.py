@@ -15,13 +15,13 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
     PostRole,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM
 
@@ -151,35 +151,35 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
         MilestonePost.objects.create(milestone=obj, post=post, role=PostRole.LEAD)
 
 
-class PeriodFactory(factory.django.DjangoModelFactory):
+class RoundFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ReportingPeriod
+        model = Round
 
     framework = factory.SubFactory(FrameworkFactory)
     label = factory.Sequence(lambda n: f"Q{n % 4 + 1} {2019 + n // 4}-{20 + n // 4}")
     start_date = dt.date(2020, 10, 1)
     end_date = dt.date(2020, 12, 31)
     due_date = dt.date(2021, 1, 15)
-    state = PeriodState.OPEN
+    state = RoundState.OPEN
 
 
-class UpdateFactory(factory.django.DjangoModelFactory):
+class ReturnFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ProgressUpdate
+        model = Return
 
     milestone = factory.SubFactory(MilestoneFactory)
-    period = factory.SubFactory(
-        PeriodFactory, framework=factory.SelfAttribute("..milestone.framework")
+    round = factory.SubFactory(
+        RoundFactory, framework=factory.SelfAttribute("..milestone.framework")
     )
     narrative = ""
     rag = ""
-    state = UpdateState.NOT_STARTED
+    state = ReturnState.NOT_STARTED
 
 
-class ApprovedUpdateFactory(UpdateFactory):
+class ApprovedReturnFactory(ReturnFactory):
     narrative = factory.Iterator(NARRATIVES)
     rag = RAG.IN_PROGRESS
-    state = UpdateState.APPROVED
+    state = ReturnState.APPROVED
 
 
 BOARD = "Transformation and Improvement Board"

@@ -15,18 +15,18 @@ from django.urls import reverse
 from frameworks.models import (
     RAG,
     Milestone,
-    PeriodState,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
 )
-from frameworks.services.returns import UpdateInput, return_submit
+from frameworks.services.returns import ReturnInput, return_submit
 from frameworks.services.rounds import round_open
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     FrameworkFactory,
     MilestoneFactory,
-    PeriodFactory,
+    RoundFactory,
     ThemeFactory,
     UserFactory,
 )
@@ -115,13 +115,13 @@ def changelist_url(model) -> str:
 
 @pytest.fixture
 def draft(milestone):
-    return PeriodFactory(
+    return RoundFactory(
         framework=milestone.framework,
         label="Q4 2020-21",
         start_date=dt.date(2021, 1, 1),
         end_date=dt.date(2021, 3, 31),
         due_date=dt.date(2021, 4, 15),
-        state=PeriodState.DRAFT,
+        state=RoundState.DRAFT,
     )
 
 
@@ -136,7 +136,7 @@ def test_a_draft_rounds_name_and_dates_change_but_its_state_does_not(admin, draf
             page,
             label="Q4  2020-21 (late)",
             due_date="2021-04-22",
-            state=PeriodState.OPEN,
+            state=RoundState.OPEN,
             opened_at="2021-01-01 09:00:00",
             opened_by=str(superuser.pk),
         ),
@@ -145,44 +145,42 @@ def test_a_draft_rounds_name_and_dates_change_but_its_state_does_not(admin, draf
     draft.refresh_from_db()
     assert draft.label == "Q4 2020-21 (late)"  # spaces tidied, as a round created in the app
     assert draft.due_date == dt.date(2021, 4, 22)
-    assert draft.state == PeriodState.DRAFT and draft.opened_at is None and draft.opened_by is None
-    assert draft.updates.count() == 0
+    assert draft.state == RoundState.DRAFT and draft.opened_at is None and draft.opened_by is None
+    assert draft.returns.count() == 0
     assert draft.version == 2, "a confirm page read before this change will be asked again"
     latest = draft.history.latest()
     assert latest.history_user == superuser and latest.due_date == dt.date(2021, 4, 22)
 
 
-def test_an_opened_round_is_read_only_and_a_posted_change_is_refused(admin, period, update):
-    page = admin.get(change_url(period)).content.decode()
+def test_an_opened_round_is_read_only_and_a_posted_change_is_refused(admin, round, return_):
+    page = admin.get(change_url(round)).content.decode()
     assert "Open" in page and 'name="due_date"' not in page and 'name="_save"' not in page
     response = admin.post(
-        change_url(period),
+        change_url(round),
         {"label": "Q3", "due_date": "2030-01-01", "state": "DRAFT", "expected_version": 1},
     )
     assert response.status_code == 403
-    period.refresh_from_db()
-    assert period.state == PeriodState.OPEN and period.label == "Q3 2020-21"
-    assert period.due_date == dt.date(2021, 1, 15) and period.version == 1
-    assert ReportingPeriod.objects.filter(pk=period.pk).exists()
+    round.refresh_from_db()
+    assert round.state == RoundState.OPEN and round.label == "Q3 2020-21"
+    assert round.due_date == dt.date(2021, 1, 15) and round.version == 1
+    assert Round.objects.filter(pk=round.pk).exists()
 
 
-def test_an_opened_round_cannot_be_deleted_with_its_returns(admin, period, update):
-    delete = reverse("admin:frameworks_reportingperiod_delete", args=[period.pk])
+def test_an_opened_round_cannot_be_deleted_with_its_returns(admin, round, return_):
+    delete = reverse("admin:frameworks_round_delete", args=[round.pk])
     assert admin.get(delete).status_code == 403
     assert admin.post(delete, {"post": "yes"}).status_code == 403
-    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+    assert Return.objects.filter(pk=return_.pk).exists()
 
 
 def test_restoring_a_draft_copy_of_an_opened_round_is_refused(admin, draft, superuser):
     first = draft.history.earliest()
-    round_open(period=draft, user=superuser, expected_version=None)
-    restore = reverse(
-        "admin:frameworks_reportingperiod_simple_history", args=[draft.pk, first.history_id]
-    )
+    round_open(round=draft, user=superuser, expected_version=None)
+    restore = reverse("admin:frameworks_round_simple_history", args=[draft.pk, first.history_id])
     response = admin.post(restore, {"label": draft.label, "expected_version": 2})
     assert response.status_code == 403
     draft.refresh_from_db()
-    assert draft.state == PeriodState.OPEN and draft.updates.count() == 1
+    assert draft.state == RoundState.OPEN and draft.returns.count() == 1
 
 
 @pytest.fixture
@@ -190,26 +188,26 @@ def history(milestone):
     """As in the services' tests: Q3 closed with one milestone in progress and one completed,
     and a milestone with no return yet; Q4 a draft."""
     framework = milestone.framework
-    q3 = PeriodFactory(framework=framework, label="Q3 2020-21", state=PeriodState.CLOSED)
-    in_progress = ApprovedUpdateFactory(milestone=milestone, period=q3, rag=RAG.IN_PROGRESS)
+    q3 = RoundFactory(framework=framework, label="Q3 2020-21", state=RoundState.CLOSED)
+    in_progress = ApprovedReturnFactory(milestone=milestone, round=q3, rag=RAG.IN_PROGRESS)
     done = MilestoneFactory(theme=milestone.theme, title="Promote the Members Hub internally")
-    ApprovedUpdateFactory(milestone=done, period=q3, rag=RAG.COMPLETED)
+    ApprovedReturnFactory(milestone=done, round=q3, rag=RAG.COMPLETED)
     fresh = MilestoneFactory(theme=milestone.theme, title="Visit the Holiday Childcare Scheme")
-    q4 = PeriodFactory(
+    q4 = RoundFactory(
         framework=framework,
         label="Q4 2020-21",
         start_date=dt.date(2021, 1, 1),
         end_date=dt.date(2021, 3, 31),
         due_date=dt.date(2021, 4, 15),
-        state=PeriodState.DRAFT,
+        state=RoundState.DRAFT,
     )
     return {"q4": q4, "in_progress": in_progress, "done": done, "fresh": fresh}
 
 
-def run_action(admin, action: str, *periods):
+def run_action(admin, action: str, *rounds):
     return admin.post(
-        changelist_url(ReportingPeriod),
-        {"action": action, "_selected_action": [p.pk for p in periods], "index": 0},
+        changelist_url(Round),
+        {"action": action, "_selected_action": [p.pk for p in rounds], "index": 0},
         follow=True,
     )
 
@@ -221,9 +219,9 @@ def test_the_open_action_opens_a_draft_round_as_the_service_does(admin, history,
     name = f"{q4.framework.name}: Q4 2020-21"
     assert messages_on(response) == [f"{name} is open: 2 returns created."]
     q4.refresh_from_db()
-    assert q4.state == PeriodState.OPEN and q4.opened_by == superuser and q4.opened_at
+    assert q4.state == RoundState.OPEN and q4.opened_by == superuser and q4.opened_at
     assert q4.version == 2
-    returns = {u.milestone_id: u for u in q4.updates.all()}
+    returns = {u.milestone_id: u for u in q4.returns.all()}
     # What round_open creates: a return for every milestone still open, the last
     # approved RAG carried forward; the completed milestone drops out.
     carried = history["in_progress"]
@@ -231,24 +229,24 @@ def test_the_open_action_opens_a_draft_round_as_the_service_does(admin, history,
     assert returns[carried.milestone_id].previous == carried
     assert returns[carried.milestone_id].rag == RAG.IN_PROGRESS
     assert returns[history["fresh"].pk].previous is None
-    assert {u.state for u in returns.values()} == {UpdateState.NOT_STARTED}
+    assert {u.state for u in returns.values()} == {ReturnState.NOT_STARTED}
     assert q4.history.latest().history_user == superuser
 
 
-def test_the_close_action_closes_an_open_round(admin, period, update, superuser):
-    response = run_action(admin, "close_rounds", period)
-    assert messages_on(response) == [f"{period.framework.name}: Q3 2020-21 is closed."]
-    period.refresh_from_db()
-    assert period.state == PeriodState.CLOSED and period.closed_by == superuser
-    update.refresh_from_db()
-    assert update.state == UpdateState.NOT_STARTED, "returns stay as they were"
+def test_the_close_action_closes_an_open_round(admin, round, return_, superuser):
+    response = run_action(admin, "close_rounds", round)
+    assert messages_on(response) == [f"{round.framework.name}: Q3 2020-21 is closed."]
+    round.refresh_from_db()
+    assert round.state == RoundState.CLOSED and round.closed_by == superuser
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.NOT_STARTED, "returns stay as they were"
 
 
 def test_a_refused_round_says_why_and_is_left_as_it_was_while_the_others_go_ahead(admin, history):
     other = FrameworkFactory(name="Scrutiny Improvement Plan")
     MilestoneFactory(theme=ThemeFactory(framework=other))
-    open_elsewhere = PeriodFactory(framework=other, label="Q3 2020-21", state=PeriodState.OPEN)
-    waiting = PeriodFactory(framework=other, label="Q4 2020-21", state=PeriodState.DRAFT)
+    open_elsewhere = RoundFactory(framework=other, label="Q3 2020-21", state=RoundState.OPEN)
+    waiting = RoundFactory(framework=other, label="Q4 2020-21", state=RoundState.DRAFT)
     response = run_action(admin, "open_rounds", history["q4"], open_elsewhere, waiting)
     said = messages_on(response)
     framework = history["q4"].framework.name
@@ -262,10 +260,10 @@ def test_a_refused_round_says_why_and_is_left_as_it_was_while_the_others_go_ahea
         "is already open. Close it before opening this one." in said
     )
     waiting.refresh_from_db()
-    assert waiting.state == PeriodState.DRAFT and waiting.updates.count() == 0
+    assert waiting.state == RoundState.DRAFT and waiting.returns.count() == 0
     assert waiting.version == 1
     history["q4"].refresh_from_db()
-    assert history["q4"].state == PeriodState.OPEN
+    assert history["q4"].state == RoundState.OPEN
 
 
 def test_closing_a_round_that_is_not_open_changes_nothing(admin, draft):
@@ -275,25 +273,25 @@ def test_closing_a_round_that_is_not_open_changes_nothing(admin, draft):
         "Q4 2020-21 is not open, so it cannot be closed."
     ]
     draft.refresh_from_db()
-    assert draft.state == PeriodState.DRAFT and draft.version == 1
+    assert draft.state == RoundState.DRAFT and draft.version == 1
 
 
 def test_only_the_policy_team_is_offered_opening_and_closing(client, draft):
     staff = UserFactory(username="kim", is_staff=True)
     staff.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_reportingperiod", "change_reportingperiod"])
+        *Permission.objects.filter(codename__in=["view_round", "change_round"])
     )
     client.force_login(staff)
-    page = client.get(changelist_url(ReportingPeriod)).content.decode()
+    page = client.get(changelist_url(Round)).content.decode()
     assert "Q4 2020-21" in page
     assert "open_rounds" not in page and "close_rounds" not in page
     run_action(client, "open_rounds", draft)  # posted anyway: not an action they have
     draft.refresh_from_db()
-    assert draft.state == PeriodState.DRAFT and draft.updates.count() == 0
+    assert draft.state == RoundState.DRAFT and draft.returns.count() == 0
 
 
 def test_a_new_round_added_in_the_admin_is_a_draft(admin, milestone):
-    add = reverse("admin:frameworks_reportingperiod_add")
+    add = reverse("admin:frameworks_round_add")
     page = admin.get(add).content.decode()
     assert 'name="state"' not in page
     data = form_on(
@@ -303,51 +301,51 @@ def test_a_new_round_added_in_the_admin_is_a_draft(admin, milestone):
         start_date="2021-04-01",
         end_date="2021-06-30",
         due_date="2021-07-15",
-        state=PeriodState.OPEN,
+        state=RoundState.OPEN,
     )
     assert admin.post(add, data).status_code == 302
-    added = ReportingPeriod.objects.get(label="Q1 2021-22")
-    assert added.state == PeriodState.DRAFT and added.updates.count() == 0
+    added = Round.objects.get(label="Q1 2021-22")
+    assert added.state == RoundState.DRAFT and added.returns.count() == 0
 
 
 # Rounds in the framework page -----------------------------------------------------------------
 def test_the_framework_page_shows_round_states_and_adds_only_draft_rounds(
-    admin, period, update, draft
+    admin, round, return_, draft
 ):
-    framework = period.framework
+    framework = round.framework
     page = admin.get(change_url(framework)).content.decode()
-    assert 'name="periods-0-state"' not in page and 'name="periods-1-state"' not in page
+    assert 'name="rounds-0-state"' not in page and 'name="rounds-1-state"' not in page
     data = form_on(page)
-    opened = round_row(data, period)
+    opened = round_row(data, round)
     assert f"{opened}due_date" not in data, "an opened round's dates are shown, not offered"
-    rows = int(data["periods-TOTAL_FORMS"])
+    rows = int(data["rounds-TOTAL_FORMS"])
     new = rows
     data.update(
         {
-            "periods-TOTAL_FORMS": str(rows + 1),
-            f"periods-{new}-framework": str(framework.pk),
-            f"periods-{new}-label": "Q1 2021-22",
-            f"periods-{new}-start_date": "2021-04-01",
-            f"periods-{new}-end_date": "2021-06-30",
-            f"periods-{new}-due_date": "2021-07-15",
-            f"periods-{new}-state": PeriodState.OPEN,
-            f"{opened}state": PeriodState.CLOSED,
+            "rounds-TOTAL_FORMS": str(rows + 1),
+            f"rounds-{new}-framework": str(framework.pk),
+            f"rounds-{new}-label": "Q1 2021-22",
+            f"rounds-{new}-start_date": "2021-04-01",
+            f"rounds-{new}-end_date": "2021-06-30",
+            f"rounds-{new}-due_date": "2021-07-15",
+            f"rounds-{new}-state": RoundState.OPEN,
+            f"{opened}state": RoundState.CLOSED,
             f"{opened}due_date": "2030-01-01",
         }
     )
     response = admin.post(change_url(framework), data)
     assert response.status_code == 302
-    added = framework.periods.get(label="Q1 2021-22")
-    assert added.state == PeriodState.DRAFT and added.updates.count() == 0
-    period.refresh_from_db()
-    assert period.state == PeriodState.OPEN and period.due_date == dt.date(2021, 1, 15)
-    assert period.version == 1, "a round nobody could change is not written"
+    added = framework.rounds.get(label="Q1 2021-22")
+    assert added.state == RoundState.DRAFT and added.returns.count() == 0
+    round.refresh_from_db()
+    assert round.state == RoundState.OPEN and round.due_date == dt.date(2021, 1, 15)
+    assert round.version == 1, "a round nobody could change is not written"
 
 
-def round_row(data: dict, period) -> str:
-    """The prefix of the round's row in the framework page's form: "periods-1-"."""
-    rows = int(data["periods-TOTAL_FORMS"])
-    return next(f"periods-{i}-" for i in range(rows) if data[f"periods-{i}-id"] == str(period.pk))
+def round_row(data: dict, round) -> str:
+    """The prefix of the round's row in the framework page's form: "rounds-1-"."""
+    rows = int(data["rounds-TOTAL_FORMS"])
+    return next(f"rounds-{i}-" for i in range(rows) if data[f"rounds-{i}-id"] == str(round.pk))
 
 
 def test_a_draft_rounds_dates_changed_in_the_framework_page_are_versioned(admin, draft):
@@ -359,7 +357,7 @@ def test_a_draft_rounds_dates_changed_in_the_framework_page_are_versioned(admin,
     draft.refresh_from_db()
     assert draft.due_date == dt.date(2021, 4, 22)
     assert draft.version == 2, "the app's open page, read before, will show the new date"
-    assert draft.state == PeriodState.DRAFT
+    assert draft.state == RoundState.DRAFT
 
 
 def test_a_round_changed_elsewhere_since_the_framework_page_was_read_is_not_overwritten(
@@ -368,15 +366,13 @@ def test_a_round_changed_elsewhere_since_the_framework_page_was_read_is_not_over
     framework = draft.framework
     data = form_on(admin.get(change_url(framework)).content.decode())
     row = round_row(data, draft)
-    moved = ReportingPeriod.objects.get(pk=draft.pk)  # another admin moves the due date
+    moved = Round.objects.get(pk=draft.pk)  # another admin moves the due date
     moved.due_date, moved.version = dt.date(2021, 4, 29), moved.version + 1
     moved.save()
     data[f"{row}label"] = "Q4 2020-21 (final)"
     response = admin.post(change_url(framework), data)
     assert response.status_code == 200
-    assert "Someone else changed this reporting period after you opened it." in (
-        response.content.decode()
-    )
+    assert "Someone else changed this round after you opened it." in (response.content.decode())
     draft.refresh_from_db()
     assert draft.label == "Q4 2020-21" and draft.due_date == dt.date(2021, 4, 29)
 
@@ -384,87 +380,85 @@ def test_a_round_changed_elsewhere_since_the_framework_page_was_read_is_not_over
 def test_a_round_opened_since_the_framework_page_was_read_stays_open(admin, draft, superuser):
     framework = draft.framework
     data = form_on(admin.get(change_url(framework)).content.decode(), owner="Chief Executive")
-    round_open(period=draft, user=superuser, expected_version=None)
+    round_open(round=draft, user=superuser, expected_version=None)
     assert admin.post(change_url(framework), data).status_code == 302
     framework.refresh_from_db()
     assert framework.owner == "Chief Executive"
     draft.refresh_from_db()
-    assert draft.state == PeriodState.OPEN and draft.updates.count() == 1
+    assert draft.state == RoundState.OPEN and draft.returns.count() == 1
     assert draft.version == 2, "the round's row was not written again"
 
 
-def test_an_opened_round_cannot_be_deleted_from_the_framework_page(admin, period, update):
-    framework = period.framework
+def test_an_opened_round_cannot_be_deleted_from_the_framework_page(admin, round, return_):
+    framework = round.framework
     data = form_on(admin.get(change_url(framework)).content.decode())
-    row = round_row(data, period)
+    row = round_row(data, round)
     data[f"{row}DELETE"] = "on"
     response = admin.post(change_url(framework), data)
     assert response.status_code == 200
     assert "Q3 2020-21 cannot be deleted: it has been opened" in response.content.decode()
-    assert ReportingPeriod.objects.filter(pk=period.pk).exists()
-    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+    assert Round.objects.filter(pk=round.pk).exists()
+    assert Return.objects.filter(pk=return_.pk).exists()
 
 
 # Returns --------------------------------------------------------------------------------------
-def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, update, officer):
-    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    return_submit(update=update, user=officer, data=data, expected_version=None)
-    page = admin.get(change_url(update)).content.decode()
+def test_a_return_is_shown_read_only_with_the_way_to_its_review_page(admin, return_, officer):
+    data = ReturnInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    return_submit(return_=return_, user=officer, data=data, expected_version=None)
+    page = admin.get(change_url(return_)).content.decode()
     assert "Draft CCfA done." in page
-    assert reverse("frameworks:return-review", args=[update.pk]) in page
+    assert reverse("frameworks:return-review", args=[return_.pk]) in page
     for field in ("narrative", "rag", "state", "review_comment", "percent_complete", "_save"):
         assert f'name="{field}"' not in page, field
 
 
-def test_a_posted_change_to_a_return_is_refused(admin, update, officer):
-    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    update = return_submit(update=update, user=officer, data=data, expected_version=None)
+def test_a_posted_change_to_a_return_is_refused(admin, return_, officer):
+    data = ReturnInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    return_ = return_submit(return_=return_, user=officer, data=data, expected_version=None)
     response = admin.post(
-        change_url(update),
+        change_url(return_),
         {
             "narrative": "Rewritten by the admin",
             "rag": RAG.COMPLETED,
-            "state": UpdateState.APPROVED,
+            "state": ReturnState.APPROVED,
             "review_comment": "Fine",
             "percent_complete": 100,
-            "expected_version": update.version,
+            "expected_version": return_.version,
         },
     )
     assert response.status_code == 403
-    stored = ProgressUpdate.objects.get(pk=update.pk)
+    stored = Return.objects.get(pk=return_.pk)
     assert stored.narrative == "Draft CCfA done." and stored.rag == RAG.OVERDUE
-    assert stored.state == UpdateState.SUBMITTED and stored.version == update.version
+    assert stored.state == ReturnState.SUBMITTED and stored.version == return_.version
     assert stored.reviewed_by is None
 
 
-def test_an_old_copy_of_a_return_cannot_be_restored_from_its_history(admin, update, officer):
-    first = update.history.earliest()
-    data = UpdateInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
-    update = return_submit(update=update, user=officer, data=data, expected_version=None)
-    restore = reverse(
-        "admin:frameworks_progressupdate_simple_history", args=[update.pk, first.history_id]
-    )
-    history_page = reverse("admin:frameworks_progressupdate_history", args=[update.pk])
+def test_an_old_copy_of_a_return_cannot_be_restored_from_its_history(admin, return_, officer):
+    first = return_.history.earliest()
+    data = ReturnInput(narrative="Draft CCfA done.", rag=RAG.OVERDUE)
+    return_ = return_submit(return_=return_, user=officer, data=data, expected_version=None)
+    restore = reverse("admin:frameworks_return_simple_history", args=[return_.pk, first.history_id])
+    history_page = reverse("admin:frameworks_return_history", args=[return_.pk])
     assert admin.get(history_page).status_code == 200
-    response = admin.post(restore, {"expected_version": update.version})
+    response = admin.post(restore, {"expected_version": return_.version})
     assert response.status_code == 403
-    stored = ProgressUpdate.objects.get(pk=update.pk)
-    assert stored.state == UpdateState.SUBMITTED and stored.narrative == "Draft CCfA done."
+    stored = Return.objects.get(pk=return_.pk)
+    assert stored.state == ReturnState.SUBMITTED and stored.narrative == "Draft CCfA done."
 
 
-def test_returns_are_not_added_or_deleted_in_the_admin(admin, update):
-    page = admin.get(changelist_url(ProgressUpdate)).content.decode()
-    add = reverse("admin:frameworks_progressupdate_add")
+def test_returns_are_not_added_or_deleted_in_the_admin(admin, return_):
+    page = admin.get(changelist_url(Return)).content.decode()
+    add = reverse("admin:frameworks_return_add")
     assert add not in page, "no Add button"
     assert "delete_selected" not in page
     assert admin.get(add).status_code == 403
     assert (
-        admin.post(add, {"milestone": update.milestone_id, "period": update.period_id}).status_code
+        admin.post(add, {"milestone": return_.milestone_id, "round": return_.round_id}).status_code
         == 403
     )
-    delete = reverse("admin:frameworks_progressupdate_delete", args=[update.pk])
+    delete = reverse("admin:frameworks_return_delete", args=[return_.pk])
     assert admin.post(delete, {"post": "yes"}).status_code == 403
-    assert ProgressUpdate.objects.filter(pk=update.pk).exists()
+    assert Return.objects.filter(pk=return_.pk).exists()
 
 
 # Structure ------------------------------------------------------------------------------------

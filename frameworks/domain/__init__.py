@@ -5,7 +5,7 @@ What lives here:
 * `vocabulary` – the fixed vocabularies the database stores (RAG statuses, deadline kinds and
   precisions, post roles, import layouts): values and labels, once. `frameworks.models` builds
   its `TextChoices` from them.
-* `status` – the pseudo-statuses a report or a list shows besides the RAG values (`NO_UPDATE`,
+* `status` – the pseudo-statuses a report or a list shows besides the RAG values (`NO_RETURN`,
   `NO_STATUS`), which statuses are done, and reading an officer's status words.
 * `deadlines` – the `Deadline` value object (text, date, precision, kind): reading one from
   text, how it reads on a page, whether it has passed, which deadline is in force.

@@ -1,9 +1,9 @@
 """Statuses: the RAG values' companions, what counts as done, and reading status words.
 
 One status vocabulary. A milestone's status at a round is a RAG value (`vocabulary.RAG`) or one
-of two pseudo-statuses, never stored in `ProgressUpdate.rag`:
+of two pseudo-statuses, never stored in `Return.rag`:
 
-* `NO_UPDATE` ("NONE") – there is no approved update to take a status from;
+* `NO_RETURN` ("NONE") – there is no approved update to take a status from;
 * `NO_STATUS` ("UNKNOWN") – there is an update, but its status was left blank or not understood
   (the officer's own words may still be shown).
 
@@ -27,21 +27,21 @@ from frameworks.domain.vocabulary import RAG
 __all__ = [
     "DONE",
     "NO_STATUS",
-    "NO_UPDATE",
+    "NO_RETURN",
     "STATUS_LABELS",
     "is_bare_status",
     "is_done",
     "parse_status",
 ]
 
-NO_UPDATE: Final = "NONE"
+NO_RETURN: Final = "NONE"
 NO_STATUS: Final = "UNKNOWN"
 
 # Every status's words: the RAG labels, then the pseudo-statuses'.
 STATUS_LABELS: Final[dict[str, str]] = {
     **{status.value: status.label for status in RAG},
     NO_STATUS: "No status",
-    NO_UPDATE: "No update",
+    NO_RETURN: "No update",
 }
 
 # Finished with: never overdue, never stale, carried forward to later rounds.

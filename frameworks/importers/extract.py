@@ -4,7 +4,7 @@ touches the database.
 
 A spreadsheet is read in one pass (`extract_plan`); a JSON export of a framework is read by
 `extract_json`. Each plan says which fields its layout carries (`LegacyPlan.carries` and
-`UpdateSpec.carries`): the importer compares and writes only those, so a column that is not in
+`ReturnSpec.carries`): the importer compares and writes only those, so a column that is not in
 the file changes nothing.
 
 Cells are read by the domain's rules (`frameworks.domain`: text, deadlines, status words) and
@@ -46,7 +46,7 @@ THEME, TITLE, CODE, ACTIVITY, LEADS, DEADLINE = (
 REVISED, GROUPS, RISK, SOURCE = "revised_deadline", "monitoring_groups", "risk", "source_reference"
 NARRATIVE, STATUS, NEW_DEADLINE, PERCENT = "narrative", "rag", "new_deadline", "percent_complete"
 MILESTONE_FIELDS = (THEME, CODE, TITLE, ACTIVITY, LEADS, DEADLINE, REVISED, GROUPS, RISK, SOURCE)
-UPDATE_FIELDS = (NARRATIVE, STATUS, NEW_DEADLINE, PERCENT)
+RETURN_FIELDS = (NARRATIVE, STATUS, NEW_DEADLINE, PERCENT)
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ class Problem:
 
 
 @dataclass
-class UpdateSpec:
+class ReturnSpec:
     round: str  # PREVIOUS or CURRENT for a spreadsheet; the round's label in a JSON export
     narrative: str = ""
     rag: str = ""
     rag_text: str = ""
     new_deadline: Deadline | None = None
     percent_complete: int | None = None
-    carries: frozenset[str] = frozenset(UPDATE_FIELDS)
+    carries: frozenset[str] = frozenset(RETURN_FIELDS)
 
 
 @dataclass
@@ -93,7 +93,7 @@ class MilestoneSpec:
     monitoring_groups: list[str] = field(default_factory=list)
     risk: str = ""
     source_reference: str = ""
-    updates: list[UpdateSpec] = field(default_factory=list)
+    returns: list[ReturnSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -104,7 +104,7 @@ class ThemeSpec:
 
 
 @dataclass
-class PeriodSpec:
+class RoundSpec:
     """A round as a JSON export describes it."""
 
     label: str
@@ -122,7 +122,7 @@ class LegacyPlan:
     carries: frozenset[str] = frozenset()  # the milestone fields this file carries
     themes: list[ThemeSpec] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
-    periods: list[PeriodSpec] = field(default_factory=list)
+    rounds: list[RoundSpec] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)  # a new framework's description, owner
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -288,8 +288,8 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
             plan, row, label("previous_rag"), get(cells, "previous_rag")
         )
         if previous_text or previous_raw:
-            spec.updates.append(
-                UpdateSpec(
+            spec.returns.append(
+                ReturnSpec(
                     PREVIOUS, previous_text, previous_rag, previous_raw, carries=previous_carries
                 )
             )
@@ -320,8 +320,8 @@ def _tracker(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
             progress = ""
         percent = _percent(plan, row, label("percent"), get(cells, "percent"))
         if progress or raw:
-            spec.updates.append(
-                UpdateSpec(CURRENT, progress, rag, raw, new_deadline, percent, current_carries)
+            spec.returns.append(
+                ReturnSpec(CURRENT, progress, rag, raw, new_deadline, percent, current_carries)
             )
         elif new_deadline is not None:
             plan.warn(
@@ -437,7 +437,7 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
     plan.carries = frozenset({THEME, TITLE, CODE}) | _present(
         match, {"owners": LEADS, "groups": GROUPS, "risk": RISK}
     )
-    update_carries = frozenset({STATUS, PERCENT}) | _present(match, {"note": NARRATIVE})
+    return_carries = frozenset({STATUS, PERCENT}) | _present(match, {"note": NARRATIVE})
     groups: dict[str, ThemeSpec] = {}  # member code ("R1") -> group
     current: ThemeSpec | None = None
     for row, cells in _data_rows(sheet, match):
@@ -483,7 +483,7 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
             risk=clean_text(get(cells, "risk")),
         )
         if note or raw or percent is not None:
-            spec.updates.append(UpdateSpec(CURRENT, note, rag, raw, None, percent, update_carries))
+            spec.returns.append(ReturnSpec(CURRENT, note, rag, raw, None, percent, return_carries))
         plan.milestones.append(spec)
 
 
@@ -517,14 +517,14 @@ def extract_json(data: bytes, plan: LegacyPlan | None = None) -> LegacyPlan:
         if not isinstance(document, dict) or not isinstance(document.get("themes"), list):
             raise ValueError("it has no list of themes")
         plan.about = {k: str(document.get(k) or "") for k in ("description", "owner")}
-        for period in document.get("periods") or []:
-            plan.periods.append(
-                PeriodSpec(
-                    label=one_line(period["label"]),
-                    start_date=dt.date.fromisoformat(period["start_date"]),
-                    end_date=dt.date.fromisoformat(period["end_date"]),
-                    due_date=dt.date.fromisoformat(period["due_date"]),
-                    closed=period.get("state", "CLOSED") == "CLOSED",
+        for round in document.get("periods") or []:
+            plan.rounds.append(
+                RoundSpec(
+                    label=one_line(round["label"]),
+                    start_date=dt.date.fromisoformat(round["start_date"]),
+                    end_date=dt.date.fromisoformat(round["end_date"]),
+                    due_date=dt.date.fromisoformat(round["due_date"]),
+                    closed=round.get("state", "CLOSED") == "CLOSED",
                 )
             )
         number = 0
@@ -570,17 +570,17 @@ def _json_milestone(plan, number, theme_name, theme, item) -> MilestoneSpec:
     )
     if not spec.title:
         plan.error(number, "title", "This milestone has no title.")
-    for update in item.get("updates", []):
-        if update.get("state", "APPROVED") != "APPROVED":
+    for return_ in item.get("updates", []):
+        if return_.get("state", "APPROVED") != "APPROVED":
             continue  # only approved updates are the plan's record
-        spec.updates.append(
-            UpdateSpec(
-                round=one_line(update["period"]),
-                narrative=clean_text(update.get("narrative")),
-                rag=update.get("rag") or "",
-                rag_text=one_line(update.get("rag_text")),
-                new_deadline=_json_deadline(update.get("new_deadline")),
-                percent_complete=update.get("percent_complete"),
+        spec.returns.append(
+            ReturnSpec(
+                round=one_line(return_["period"]),
+                narrative=clean_text(return_.get("narrative")),
+                rag=return_.get("rag") or "",
+                rag_text=one_line(return_.get("rag_text")),
+                new_deadline=_json_deadline(return_.get("new_deadline")),
+                percent_complete=return_.get("percent_complete"),
             )
         )
     return spec

@@ -73,13 +73,13 @@ RAG_COLOUR = {
 }
 
 
-class PeriodState(models.TextChoices):
+class RoundState(models.TextChoices):
     DRAFT = "DRAFT", "Draft"
     OPEN = "OPEN", "Open"
     CLOSED = "CLOSED", "Closed"
 
 
-class UpdateState(models.TextChoices):
+class ReturnState(models.TextChoices):
     NOT_STARTED = "NOT_STARTED", "Not started"
     DRAFT = "DRAFT", "Draft"
     SUBMITTED = "SUBMITTED", "Submitted"
@@ -87,11 +87,11 @@ class UpdateState(models.TextChoices):
     APPROVED = "APPROVED", "Approved"
 
 
-EDITABLE_UPDATE_STATES = (
-    UpdateState.NOT_STARTED,
-    UpdateState.DRAFT,
-    UpdateState.SUBMITTED,
-    UpdateState.RETURNED,
+EDITABLE_RETURN_STATES = (
+    ReturnState.NOT_STARTED,
+    ReturnState.DRAFT,
+    ReturnState.SUBMITTED,
+    ReturnState.RETURNED,
 )
 
 

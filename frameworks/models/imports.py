@@ -40,8 +40,8 @@ class ImportBatch(models.Model):
     layout = models.CharField(max_length=12, blank=True)
     requested_layout = models.CharField(max_length=12, default="auto")
     sheet_name = models.CharField(max_length=100, blank=True)
-    period_label = models.CharField(max_length=60, blank=True)
-    previous_period_label = models.CharField(max_length=60, blank=True)
+    round_label = models.CharField(max_length=60, blank=True)
+    previous_round_label = models.CharField(max_length=60, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PREVIEWED)
     report = models.JSONField(default=dict, blank=True)
     comparison = models.TextField(

@@ -24,8 +24,8 @@ from frameworks.models.base import (
     DatePrecision,
     DeadlineKind,
     PostRole,
+    ReturnState,
     TimeStampedModel,
-    UpdateState,
     _deadline_property,
 )
 
@@ -125,28 +125,28 @@ class MilestoneQuerySet(models.QuerySet["Milestone"]):
         ).filter(overdue_flag=True)
 
     def completed(self) -> MilestoneQuerySet:
-        from frameworks.models.rounds import ProgressUpdate  # rounds imports this module
+        from frameworks.models.rounds import Return  # rounds imports this module
 
         return self.filter(
             Exists(
-                ProgressUpdate.objects.filter(
+                Return.objects.filter(
                     milestone=OuterRef("pk"),
                     rag=RAG.COMPLETED,
-                    state=UpdateState.APPROVED,
+                    state=ReturnState.APPROVED,
                 )
             )
         )
 
     def open(self) -> MilestoneQuerySet:
         """Milestones still being worked on: never approved as Completed or Cancelled."""
-        from frameworks.models.rounds import ProgressUpdate  # rounds imports this module
+        from frameworks.models.rounds import Return  # rounds imports this module
 
         return self.exclude(
             Exists(
-                ProgressUpdate.objects.filter(
+                Return.objects.filter(
                     milestone=OuterRef("pk"),
                     rag__in=[RAG.COMPLETED, RAG.CANCELLED],
-                    state=UpdateState.APPROVED,
+                    state=ReturnState.APPROVED,
                 )
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from frameworks.models.rounds import ReportingPeriod
+from frameworks.models.rounds import Round
 
 
 class Reminder(models.Model):
@@ -21,8 +21,8 @@ class Reminder(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
     )
-    period = models.ForeignKey(
-        ReportingPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     key = models.CharField(

@@ -16,7 +16,7 @@ from frameworks.models.base import (
     TimeStampedModel,
 )
 from frameworks.models.plans import Framework
-from frameworks.models.rounds import ReportingPeriod
+from frameworks.models.rounds import Round
 
 
 class Board(Audited):
@@ -140,7 +140,7 @@ class BoardReport(TimeStampedModel, Audited):
     the figures, charts, exceptions and appendix are built from the data."""
 
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="reports")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="reports")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="reports")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="reports")
     title = models.CharField(max_length=255)
     report_of = models.CharField("Report of", max_length=255, blank=True)
@@ -184,7 +184,7 @@ class BoardReport(TimeStampedModel, Audited):
         ordering = ["-meeting__date", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["framework", "period", "meeting"],
+                fields=["framework", "round", "meeting"],
                 name="board_report_unique_per_meeting",
                 violation_error_message=(
                     "There is already a report on this round for this meeting."
@@ -219,8 +219,8 @@ class BoardReport(TimeStampedModel, Audited):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.period_id and self.framework_id and self.period.framework_id != self.framework_id:
-            errors["period"] = "Choose a round of this report's framework."
+        if self.round_id and self.framework_id and self.round.framework_id != self.framework_id:
+            errors["round"] = "Choose a round of this report's framework."
         if self.classification == Classification.EXEMPT and self.exempt_paragraph is None:
             errors["exempt_paragraph"] = (
                 "Select the paragraph of Schedule 12A that makes this report exempt."

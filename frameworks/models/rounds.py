@@ -15,33 +15,33 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from frameworks.models.base import (
-    EDITABLE_UPDATE_STATES,
+    EDITABLE_RETURN_STATES,
     RAG,
     Audited,
     DatePrecision,
     DeadlineKind,
-    PeriodState,
+    ReturnState,
+    RoundState,
     TimeStampedModel,
-    UpdateState,
     _deadline_property,
 )
 from frameworks.models.plans import Framework, Milestone, MilestonePost
 
 
-class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
-    def open(self) -> ReportingPeriodQuerySet:
-        return self.filter(state=PeriodState.OPEN)
+class RoundQuerySet(models.QuerySet["Round"]):
+    def open(self) -> RoundQuerySet:
+        return self.filter(state=RoundState.OPEN)
 
 
-class ReportingPeriod(TimeStampedModel, Audited):
+class Round(TimeStampedModel, Audited):
     """A reporting round, usually a financial-year quarter such as "Q3 2019-20"."""
 
-    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="periods")
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="rounds")
     label = models.CharField(max_length=60)
     start_date = models.DateField()
     end_date = models.DateField()
     due_date = models.DateField(help_text="When officers' returns are due.")
-    state = models.CharField(max_length=8, choices=PeriodState.choices, default=PeriodState.DRAFT)
+    state = models.CharField(max_length=8, choices=RoundState.choices, default=RoundState.DRAFT)
     opened_at = models.DateTimeField(null=True, blank=True)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -52,7 +52,7 @@ class ReportingPeriod(TimeStampedModel, Audited):
     )
 
     version = models.PositiveIntegerField(default=1, editable=False)
-    objects = ReportingPeriodQuerySet.as_manager()
+    objects = RoundQuerySet.as_manager()
 
     history = HistoricalRecords()
 
@@ -63,7 +63,7 @@ class ReportingPeriod(TimeStampedModel, Audited):
             models.UniqueConstraint(
                 "framework",
                 Lower("label"),
-                name="period_label_unique_in_framework",
+                name="round_label_unique_in_framework",
                 violation_error_message="This framework already has a round with this label.",
             ),
             models.UniqueConstraint(
@@ -74,7 +74,7 @@ class ReportingPeriod(TimeStampedModel, Audited):
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
-                name="period_end_after_start",
+                name="round_end_after_start",
                 violation_error_message="The round must end on or after the day it starts.",
             ),
         ]
@@ -91,36 +91,36 @@ class ReportingPeriod(TimeStampedModel, Audited):
 
     @property
     def is_open(self) -> bool:
-        return self.state == PeriodState.OPEN
+        return self.state == RoundState.OPEN
 
     def is_late(self, *, today: dt.date | None = None) -> bool:
         return self.is_open and self.due_date < (today or timezone.localdate())
 
 
-class ProgressUpdateQuerySet(models.QuerySet["ProgressUpdate"]):
-    def for_holder(self, user) -> ProgressUpdateQuerySet:
+class ReturnQuerySet(models.QuerySet["Return"]):
+    def for_holder(self, user) -> ReturnQuerySet:
         return self.filter(
             Exists(
                 MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user)
             )
         )
 
-    def outstanding(self) -> ProgressUpdateQuerySet:
+    def outstanding(self) -> ReturnQuerySet:
         return self.filter(
-            state__in=[UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED]
+            state__in=[ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED]
         )
 
 
-class ProgressUpdate(TimeStampedModel, Audited):
+class Return(TimeStampedModel, Audited):
     """One milestone's return for one round: the OBA narrative, a RAG status and the workflow."""
 
     # Neither has an index of its own: the unique (milestone, period) index serves lookups by
     # milestone, and the (period, state) index lookups by round.
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, related_name="updates", db_index=False
+        Milestone, on_delete=models.CASCADE, related_name="returns", db_index=False
     )
-    period = models.ForeignKey(
-        ReportingPeriod, on_delete=models.CASCADE, related_name="updates", db_index=False
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="returns", db_index=False
     )
     previous = models.ForeignKey(
         "self",
@@ -128,7 +128,7 @@ class ProgressUpdate(TimeStampedModel, Audited):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The same milestone's update in the round before, shown beside the form.",
+        help_text="The same milestone's return in the round before, shown beside the form.",
     )
     narrative = models.TextField(blank=True)
     rag = models.CharField(max_length=12, choices=RAG.choices, blank=True)
@@ -145,7 +145,7 @@ class ProgressUpdate(TimeStampedModel, Audited):
         null=True, blank=True, validators=[MaxValueValidator(100)]
     )
     state = models.CharField(
-        max_length=12, choices=UpdateState.choices, default=UpdateState.NOT_STARTED
+        max_length=12, choices=ReturnState.choices, default=ReturnState.NOT_STARTED
     )
     version = models.PositiveIntegerField(default=1)
     saved_at = models.DateTimeField(null=True, blank=True)
@@ -162,62 +162,62 @@ class ProgressUpdate(TimeStampedModel, Audited):
     )
     review_comment = models.TextField(blank=True)
 
-    objects = ProgressUpdateQuerySet.as_manager()
+    objects = ReturnQuerySet.as_manager()
 
     # The audit trail is read by milestone and by update, never by round, previous update or
     # the people who saved, submitted or reviewed it: no index on those in the history table.
     history = HistoricalRecords(
-        no_db_index=["period", "previous", "saved_by", "submitted_by", "reviewed_by"]
+        no_db_index=["round", "previous", "saved_by", "submitted_by", "reviewed_by"]
     )
 
     class Meta:
-        ordering = ["period__start_date", "milestone__theme__order", "milestone__order"]
+        ordering = ["round__start_date", "milestone__theme__order", "milestone__order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["milestone", "period"],
-                name="one_update_per_milestone_per_round",
-                violation_error_message="This milestone already has an update for this round.",
+                fields=["milestone", "round"],
+                name="one_return_per_milestone_per_round",
+                violation_error_message="This milestone already has a return for this round.",
             ),
             models.CheckConstraint(
                 condition=Q(percent_complete__isnull=True) | Q(percent_complete__lte=100),
-                name="update_percent_complete_0_to_100",
+                name="return_percent_complete_0_to_100",
                 violation_error_message="Percent complete must be between 0 and 100.",
             ),
             models.CheckConstraint(
-                condition=~Q(state=UpdateState.SUBMITTED) | ~Q(rag="") | ~Q(rag_text=""),
-                name="update_submitted_has_rag",
-                violation_error_message="A submitted update needs a RAG status.",
+                condition=~Q(state=ReturnState.SUBMITTED) | ~Q(rag="") | ~Q(rag_text=""),
+                name="return_submitted_has_rag",
+                violation_error_message="A submitted return needs a RAG status.",
             ),
             models.CheckConstraint(
-                condition=~Q(state=UpdateState.RETURNED) | ~Q(review_comment=""),
-                name="update_returned_has_comment",
-                violation_error_message="Say why the update is being returned.",
+                condition=~Q(state=ReturnState.RETURNED) | ~Q(review_comment=""),
+                name="return_returned_has_comment",
+                violation_error_message="Say why the return is being sent back.",
             ),
             models.CheckConstraint(
                 condition=Q(new_deadline_date__isnull=True) | ~Q(new_deadline_precision=""),
-                name="update_new_deadline_has_precision",
+                name="return_new_deadline_has_precision",
                 violation_error_message="A parsed new deadline needs a precision (day or month).",
             ),
         ]
-        indexes = [models.Index(fields=["period", "state"], name="update_period_state")]
+        indexes = [models.Index(fields=["round", "state"], name="return_round_state")]
 
     def __str__(self) -> str:
-        return f"{self.milestone} – {self.period.label}"
+        return f"{self.milestone} – {self.round.label}"
 
     def get_absolute_url(self) -> str:
         return reverse("frameworks:return-edit", kwargs={"pk": self.pk})
 
     def clean(self) -> None:
-        if self.state == UpdateState.SUBMITTED and not self.rag and not self.rag_text:
+        if self.state == ReturnState.SUBMITTED and not self.rag and not self.rag_text:
             raise ValidationError({"rag": "Select a RAG status."})
-        if self.state == UpdateState.RETURNED and not self.review_comment.strip():
-            raise ValidationError({"review_comment": "Say why the update is being returned."})
+        if self.state == ReturnState.RETURNED and not self.review_comment.strip():
+            raise ValidationError({"review_comment": "Say why the return is being sent back."})
         if self.percent_complete is not None and self.percent_complete > 100:
             raise ValidationError({"percent_complete": "Percent complete must be 100 or less."})
 
     @property
     def is_editable(self) -> bool:
-        return self.state in EDITABLE_UPDATE_STATES and self.period.is_open
+        return self.state in EDITABLE_RETURN_STATES and self.round.is_open
 
     new_deadline = _deadline_property(
         "new_deadline", "The new deadline this return gives (blank when none)."

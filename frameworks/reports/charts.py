@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from frameworks.domain.status import NO_STATUS, NO_UPDATE
+from frameworks.domain.status import NO_RETURN, NO_STATUS
 from frameworks.reports.data import RAG_LABEL, RAG_ORDER
 
 FILL = {
@@ -19,9 +19,9 @@ FILL = {
     "NOT_STARTED": "#505a5f",
     "CANCELLED": "#b1b4b6",
     NO_STATUS: "#dddddd",
-    NO_UPDATE: "#ffffff",
+    NO_RETURN: "#ffffff",
 }
-INK = {"IN_PROGRESS": "#0b0c0c", "CANCELLED": "#0b0c0c", NO_STATUS: "#0b0c0c", NO_UPDATE: "#0b0c0c"}
+INK = {"IN_PROGRESS": "#0b0c0c", "CANCELLED": "#0b0c0c", NO_STATUS: "#0b0c0c", NO_RETURN: "#0b0c0c"}
 # An attribute, not a style: pages carry these charts inline under a CSP without inline styles.
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
@@ -44,7 +44,7 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
 
 def overall(counts: dict[str, int], *, title: str) -> str:
     """Figure 1: one bar per status, with its number."""
-    keys = [k for k in RAG_ORDER if counts.get(k)] or [NO_UPDATE]
+    keys = [k for k in RAG_ORDER if counts.get(k)] or [NO_RETURN]
     largest = max(counts.get(k, 0) for k in keys) or 1
     label_width, bar_width, row = 120, 420, 30
     height = row * len(keys) + 10
@@ -77,7 +77,7 @@ def _legend(keys: list[str]) -> list[str]:
 def _stacked(rows: list[tuple[str, dict]], *, title: str, label_width: int, bar_width: int,
              totals: bool) -> str:  # fmt: skip
     """Horizontal stacked bars, one per (label, counts), each part labelled with its number."""
-    keys = [k for k in RAG_ORDER if any(counts.get(k) for _, counts in rows)] or [NO_UPDATE]
+    keys = [k for k in RAG_ORDER if any(counts.get(k) for _, counts in rows)] or [NO_RETURN]
     largest = max((sum(counts.values()) for _, counts in rows), default=1) or 1
     row, legend_height = 26, 26
     body = _legend(keys)

@@ -5,7 +5,7 @@ database (a fixed number of queries whatever the size of the plan). Rendering re
 snapshot, so a published report reprints identically however the data changes later.
 
 Statuses are keyed by the domain's vocabulary (`frameworks.domain.status`): a RAG value,
-`NO_STATUS` ("UNKNOWN") or `NO_UPDATE` ("NONE"). Those values are the keys of stored snapshots
+`NO_STATUS` ("UNKNOWN") or `NO_RETURN` ("NONE"). Those values are the keys of stored snapshots
 (`PublishedReport.snapshot`, schema `SCHEMA`), so they never change. Deadlines read as
 `Deadline.display` says. May import: Django, the domain and the models.
 """
@@ -20,7 +20,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from frameworks.domain.overdue import deadline_passed_while_open
-from frameworks.domain.status import DONE, NO_STATUS, NO_UPDATE, STATUS_LABELS
+from frameworks.domain.status import DONE, NO_RETURN, NO_STATUS, STATUS_LABELS
 from frameworks.models import (
     RAG,
     STATUTORY_SECTIONS,
@@ -28,9 +28,9 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     PostRole,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
     progress_mean,
 )
 
@@ -44,7 +44,7 @@ RAG_ORDER = [
     RAG.NOT_STARTED,
     RAG.CANCELLED,
     NO_STATUS,
-    NO_UPDATE,
+    NO_RETURN,
 ]
 RAG_LABEL = STATUS_LABELS
 
@@ -52,17 +52,17 @@ RAG_LABEL = STATUS_LABELS
 def status_label(key: str, raw: str = "") -> tuple[str, str]:
     """A status as a board report shows it: (its key, with no update for a blank one; its word,
     the officer's own text when the status was not understood or left out)."""
-    key = key or NO_UPDATE
-    shows_raw = raw and key in (NO_UPDATE, NO_STATUS)
+    key = key or NO_RETURN
+    shows_raw = raw and key in (NO_RETURN, NO_STATUS)
     return key, raw if shows_raw else RAG_LABEL.get(key, raw or "No update")
 
 
-def _new_deadline(update: ProgressUpdate) -> str:
-    return update.new_deadline.display_if_set
+def _new_deadline(return_: Return) -> str:
+    return return_.new_deadline.display_if_set
 
 
 def status_at(
-    updates: list[tuple[int, dt.date, str]], period: ReportingPeriod
+    returns: list[tuple[int, dt.date, str]], round: Round
 ) -> tuple[str, int | None, bool]:
     """A milestone's status at a round, from its approved updates as (period id, period start,
     rag) in round order: its update in that round, else a completion carried forward from an
@@ -70,31 +70,31 @@ def status_at(
     latest_before = None
     # Read once: the overview asks this of every milestone at every round (3,500 calls for a
     # 250-milestone plan), and `pk` is a property.
-    period_pk, period_start = period.pk, period.start_date
-    for index, (period_id, start, rag) in enumerate(updates):
-        if period_id == period_pk:
+    round_pk, round_start = round.pk, round.start_date
+    for index, (round_id, start, rag) in enumerate(returns):
+        if round_id == round_pk:
             return rag or NO_STATUS, index, False
-        if start < period_start:
+        if start < round_start:
             latest_before = index
-    if latest_before is not None and updates[latest_before][2] in DONE:
-        return updates[latest_before][2], latest_before, True
-    return NO_UPDATE, None, False
+    if latest_before is not None and returns[latest_before][2] in DONE:
+        return returns[latest_before][2], latest_before, True
+    return NO_RETURN, None, False
 
 
-def _status_as_of(updates: list[ProgressUpdate], period: ReportingPeriod | None) -> dict:
+def _status_as_of(returns: list[Return], round: Round | None) -> dict:
     """`status_at`, with the update behind it (none when carried forward)."""
-    if period is None:
+    if round is None:
         return {"rag": "", "rag_text": "", "update": None, "carried_from": ""}
-    rows = [(u.period_id, u.period.start_date, u.rag) for u in updates]
-    rag, index, carried = status_at(rows, period)
+    rows = [(u.round_id, u.round.start_date, u.rag) for u in returns]
+    rag, index, carried = status_at(rows, round)
     if index is None:
         return {"rag": rag, "rag_text": "", "update": None, "carried_from": ""}
-    source = updates[index]
+    source = returns[index]
     return {
         "rag": rag,
         "rag_text": source.rag_text,
         "update": None if carried else source,
-        "carried_from": source.period.label if carried else "",
+        "carried_from": source.round.label if carried else "",
     }
 
 
@@ -138,7 +138,7 @@ def summary_sentence(total: int, counts: dict[str, int], previous: dict[str, int
         if not n:
             continue
         label = RAG_LABEL[key].lower()
-        if key == NO_UPDATE:
+        if key == NO_RETURN:
             text = f"{n} {'have' if n != 1 else 'has'} no update"
         elif key == NO_STATUS:
             text = f"{n} {'have' if n != 1 else 'has'} an update but no status"
@@ -155,10 +155,10 @@ def summary_sentence(total: int, counts: dict[str, int], previous: dict[str, int
 
 def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> dict[str, Any]:
     """Everything the report shows, computed now. Queries: a fixed handful."""
-    framework, period = report.framework, report.period
+    framework, round = report.framework, report.round
     meeting = report.meeting
     previous = (
-        ReportingPeriod.objects.filter(framework=framework, start_date__lt=period.start_date)
+        Round.objects.filter(framework=framework, start_date__lt=round.start_date)
         .order_by("-start_date")
         .first()
     )
@@ -173,15 +173,15 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         )
         .order_by("theme__order", "theme__name", "order", "pk")
     )
-    by_milestone: dict[int, list[ProgressUpdate]] = defaultdict(list)
+    by_milestone: dict[int, list[Return]] = defaultdict(list)
     for approved in (
-        ProgressUpdate.objects.filter(
+        Return.objects.filter(
             milestone__framework=framework,
-            period__start_date__lte=period.start_date,
-            state=UpdateState.APPROVED,
+            round__start_date__lte=round.start_date,
+            state=ReturnState.APPROVED,
         )
-        .select_related("period")
-        .order_by("period__start_date")
+        .select_related("round")
+        .order_by("round__start_date")
     ):
         by_milestone[approved.milestone_id].append(approved)
 
@@ -192,23 +192,23 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
     movements = []
     current_all, previous_all = [], []
     for milestone in milestones:
-        updates = by_milestone.get(milestone.pk, [])
-        now = _status_as_of(updates, period)
-        before = _status_as_of(updates, previous)
-        update: ProgressUpdate | None = now["update"]
-        earlier = [u for u in updates if u.period.start_date < period.start_date]
+        returns = by_milestone.get(milestone.pk, [])
+        now = _status_as_of(returns, round)
+        before = _status_as_of(returns, previous)
+        return_: Return | None = now["update"]
+        earlier = [u for u in returns if u.round.start_date < round.start_date]
         old_deadline = next(
             (_new_deadline(u) for u in reversed(earlier) if _new_deadline(u)),
             milestone.deadline.with_default_kind().display,
         )
-        new_deadline = _new_deadline(update) if update else ""
+        new_deadline = _new_deadline(return_) if return_ else ""
         effective_date = (
-            update.new_deadline_date if update and update.new_deadline_date else None
+            return_.new_deadline_date if return_ and return_.new_deadline_date else None
         ) or next(
             (u.new_deadline_date for u in reversed(earlier) if u.new_deadline_date),
             milestone.deadline_date,
         )
-        percent = update.percent_complete if update else None
+        percent = return_.percent_complete if return_ else None
         has_percent = has_percent or percent is not None
         leads = [
             link.post.title + (" (supporting)" if link.role == PostRole.SUPPORTING else "")
@@ -227,7 +227,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
             "rag": now["rag"],
             "rag_text": now["rag_text"],
             "carried_from": now["carried_from"],
-            "narrative": update.narrative if update else "",
+            "narrative": return_.narrative if return_ else "",
             "percent": percent,
             "deadline_passed": deadline_passed_while_open(
                 status=now["rag"], deadline_date=effective_date, today=meeting_day
@@ -253,7 +253,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
                                           "narrative": row["narrative"]})  # fmt: skip
         if new_deadline and new_deadline != old_deadline:
             exceptions["slipped"].append({**brief, "old": old_deadline, "new": new_deadline})
-        if now["rag"] == NO_UPDATE:
+        if now["rag"] == NO_RETURN:
             exceptions["no_update"].append(brief)
         if previous and before["rag"] != now["rag"]:
             movements.append({**brief, "from": before["rag"], "to": now["rag"]})
@@ -272,7 +272,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
     return {
         "schema": SCHEMA,
         "framework": framework.name,
-        "period": period.label,
+        "period": round.label,
         "previous_period": previous.label if previous else None,
         "board": meeting.board.name,
         "meeting": {

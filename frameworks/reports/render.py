@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from frameworks import exports
-from frameworks.domain.status import NO_UPDATE
+from frameworks.domain.status import NO_RETURN
 from frameworks.models import DeadlineKind
 from frameworks.reports import charts
 from frameworks.reports.data import RAG_LABEL, RAG_ORDER, status_label
@@ -303,6 +303,6 @@ def _deadline_cell(shown: str) -> str:
 def _status_word(rag: str, raw: str) -> str:
     if raw:
         return raw
-    if not rag or rag == NO_UPDATE:
+    if not rag or rag == NO_RETURN:
         return ""
     return RAG_LABEL[rag]

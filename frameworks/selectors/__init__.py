@@ -14,10 +14,10 @@ selectors import models, rules, roles and filters, never views.
 """
 
 from frameworks.selectors.base import (
-    approved_update_rows,
+    approved_return_rows,
     milestone_is_overdue,
 )
-from frameworks.selectors.exports import export_periods, framework_export_data
+from frameworks.selectors.exports import export_rounds, framework_export_data
 from frameworks.selectors.history import HistoryEvent, milestone_timeline
 from frameworks.selectors.plans import (
     FrameworkOverview,
@@ -30,26 +30,26 @@ from frameworks.selectors.plans import (
     milestones_with_status,
 )
 from frameworks.selectors.returns import (
-    PeriodDashboard,
     PostReturns,
     ReturnsGroup,
+    RoundDashboard,
     officer_returns,
-    period_dashboard,
-    periods_by_framework,
-    update_as_read,
-    update_get_for_user,
+    return_as_read,
+    return_get_for_user,
+    round_dashboard,
+    rounds_by_framework,
 )
 
 __all__ = [
     "FrameworkOverview",
     "HistoryEvent",
     "MilestoneHistory",
-    "PeriodDashboard",
+    "RoundDashboard",
     "PostReturns",
     "ReturnsGroup",
     "ThemeMilestones",
-    "approved_update_rows",
-    "export_periods",
+    "approved_return_rows",
+    "export_rounds",
     "framework_export_data",
     "framework_list",
     "framework_overview",
@@ -59,8 +59,8 @@ __all__ = [
     "milestone_timeline",
     "milestones_with_status",
     "officer_returns",
-    "period_dashboard",
-    "periods_by_framework",
-    "update_as_read",
-    "update_get_for_user",
+    "round_dashboard",
+    "rounds_by_framework",
+    "return_as_read",
+    "return_get_for_user",
 ]

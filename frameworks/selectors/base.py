@@ -11,9 +11,9 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    ProgressUpdate,
-    ProgressUpdateQuerySet,
-    UpdateState,
+    Return,
+    ReturnQuerySet,
+    ReturnState,
 )
 
 LEADS_PREFETCH = Prefetch(
@@ -21,9 +21,9 @@ LEADS_PREFETCH = Prefetch(
 )
 
 
-def _update_base() -> ProgressUpdateQuerySet:
-    return ProgressUpdate.objects.select_related(
-        "milestone__theme", "milestone__framework", "period__framework"
+def _return_base() -> ReturnQuerySet:
+    return Return.objects.select_related(
+        "milestone__theme", "milestone__framework", "round__framework"
     )
 
 
@@ -37,30 +37,30 @@ def _lead_links(*, framework_id: int) -> QuerySet:
     )
 
 
-def approved_update_rows(*, framework: Framework) -> list[tuple[int, int, str]]:
+def approved_return_rows(*, framework: Framework) -> list[tuple[int, int, str]]:
     """Every approved update of a framework's milestones as (milestone id, round id, rag), in
     round order (one query, on the index on round and state: every update of a framework's
     milestone is in one of the framework's rounds)."""
     return list(
-        ProgressUpdate.objects.filter(period__framework=framework, state=UpdateState.APPROVED)
-        .order_by("period__start_date")
-        .values_list("milestone_id", "period_id", "rag")
+        Return.objects.filter(round__framework=framework, state=ReturnState.APPROVED)
+        .order_by("round__start_date")
+        .values_list("milestone_id", "round_id", "rag")
     )
 
 
-def _approved_updates(framework: Framework | None = None) -> QuerySet[ProgressUpdate]:
+def _approved_returns(framework: Framework | None = None) -> QuerySet[Return]:
     """The outer milestone's approved updates. With its framework: only that framework's rounds
     (where all of them are), so PostgreSQL joins a dozen rounds per milestone, not every round
     of every plan (a hash of all rounds for each of 250 milestones: 15 ms -> 2.5 ms)."""
-    updates = ProgressUpdate.objects.filter(milestone=OuterRef("pk"), state=UpdateState.APPROVED)
+    returns = Return.objects.filter(milestone=OuterRef("pk"), state=ReturnState.APPROVED)
     if framework is not None:
-        updates = updates.filter(period__framework_id=framework.pk)
-    return updates
+        returns = returns.filter(round__framework_id=framework.pk)
+    return returns
 
 
-def _latest_update(field_name: str, framework: Framework | None = None) -> Subquery:
+def _latest_return(field_name: str, framework: Framework | None = None) -> Subquery:
     return Subquery(
-        _approved_updates(framework).order_by("-period__start_date").values(field_name)[:1]
+        _approved_returns(framework).order_by("-round__start_date").values(field_name)[:1]
     )
 
 

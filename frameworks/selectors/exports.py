@@ -11,8 +11,8 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    ProgressUpdate,
-    UpdateState,
+    Return,
+    ReturnState,
 )
 
 
@@ -34,10 +34,10 @@ def framework_export_data(*, framework: Framework) -> dict:
         .prefetch_related(
             Prefetch("leads", queryset=MilestonePost.objects.select_related("post")),
             Prefetch(
-                "updates",
-                queryset=ProgressUpdate.objects.filter(state=UpdateState.APPROVED)
-                .select_related("period")
-                .order_by("period__start_date"),
+                "returns",
+                queryset=Return.objects.filter(state=ReturnState.APPROVED)
+                .select_related("round")
+                .order_by("round__start_date"),
             ),
         )
         .order_by("theme__order", "order", "pk")
@@ -62,15 +62,15 @@ def framework_export_data(*, framework: Framework) -> dict:
                 "risk": milestone.risk,
                 "updates": [
                     {
-                        "period": update.period.label,
-                        "rag": update.rag,
-                        "rag_text": update.rag_text,
-                        "narrative": update.narrative,
-                        "new_deadline": update.new_deadline_text or None,
-                        "percent_complete": update.percent_complete,
-                        "state": update.state,
+                        "period": return_.round.label,
+                        "rag": return_.rag,
+                        "rag_text": return_.rag_text,
+                        "narrative": return_.narrative,
+                        "new_deadline": return_.new_deadline_text or None,
+                        "percent_complete": return_.percent_complete,
+                        "state": return_.state,
                     }
-                    for update in milestone.updates.all()
+                    for return_ in milestone.returns.all()
                 ],
             }
         )
@@ -80,28 +80,26 @@ def framework_export_data(*, framework: Framework) -> dict:
         "owner": framework.owner,
         "periods": [
             {
-                "label": period.label,
-                "start_date": period.start_date.isoformat(),
-                "end_date": period.end_date.isoformat(),
-                "due_date": period.due_date.isoformat(),
-                "state": period.state,
+                "label": round.label,
+                "start_date": round.start_date.isoformat(),
+                "end_date": round.end_date.isoformat(),
+                "due_date": round.due_date.isoformat(),
+                "state": round.state,
             }
-            for period in framework.periods.order_by("start_date")
+            for round in framework.rounds.order_by("start_date")
         ],
         "themes": list(themes.values()),
     }
 
 
-def export_periods(*, framework: Framework, period: str = "") -> tuple[str, str]:
+def export_rounds(*, framework: Framework, round: str = "") -> tuple[str, str]:
     """The round to export as current (the latest with updates, unless named) and the one before."""
-    periods = list(
-        framework.periods.filter(updates__isnull=False).distinct().order_by("-start_date")
-    )
-    labels = [p.label for p in periods]
-    if period:
-        matches = [p for p in labels if p.casefold() == period.casefold()]
+    rounds = list(framework.rounds.filter(returns__isnull=False).distinct().order_by("-start_date"))
+    labels = [p.label for p in rounds]
+    if round:
+        matches = [p for p in labels if p.casefold() == round.casefold()]
         if not matches:
-            raise ValueError(f"{framework.name} has no round “{period}” with updates.")
+            raise ValueError(f"{framework.name} has no round “{round}” with updates.")
         index = labels.index(matches[0])
     else:
         if not labels:

@@ -10,8 +10,8 @@ from frameworks.models import (
     RAG,
     Milestone,
     MilestonePost,
-    ProgressUpdate,
-    UpdateState,
+    Return,
+    ReturnState,
     person_name,
 )
 from frameworks.rules import allowed
@@ -43,11 +43,11 @@ FIELD_WORDS = {
 }
 
 STATE_WORDS = {
-    UpdateState.NOT_STARTED: "Return opened",
-    UpdateState.DRAFT: "Draft saved",
-    UpdateState.SUBMITTED: "Submitted for review",
-    UpdateState.RETURNED: "Returned to the officer",
-    UpdateState.APPROVED: "Approved",
+    ReturnState.NOT_STARTED: "Return opened",
+    ReturnState.DRAFT: "Draft saved",
+    ReturnState.SUBMITTED: "Submitted for review",
+    ReturnState.RETURNED: "Returned to the officer",
+    ReturnState.APPROVED: "Approved",
 }
 
 
@@ -109,26 +109,26 @@ def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]]
         events.append(HistoryEvent(record.history_date, _who(record), f"{verb}: {post}",
                                    [], record.history_change_reason or ""))  # fmt: skip
     update_fields = {
-        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in ProgressUpdate._meta.fields}
+        k: v for k, v in FIELD_WORDS.items() if k in {f.name for f in Return._meta.fields}
     }
     see_drafts = allowed(user, "frameworks.see_work_in_progress", milestone)
     last: dict[int, Any] = {}  # historical records: models django-simple-history makes
     for record in (
-        ProgressUpdate.history.filter(milestone_id=pk)
-        .select_related("history_user", "period")
+        Return.history.filter(milestone_id=pk)
+        .select_related("history_user", "round")
         .order_by("history_date")
     ):
         before = last.get(record.id)
         last[record.id] = record
-        if not see_drafts and record.state != UpdateState.APPROVED:
+        if not see_drafts and record.state != ReturnState.APPROVED:
             continue
-        label = record.period.label if record.period else "a deleted round"
+        label = record.round.label if record.round else "a deleted round"
         if before is not None and before.state == record.state:
             what = f"{label}: return edited"
         else:
             what = f"{label}: {STATE_WORDS.get(record.state, record.state)}"
         details = _changes(record, before, update_fields)
-        if before is None and record.state == UpdateState.APPROVED:
+        if before is None and record.state == ReturnState.APPROVED:
             details = [f"RAG status: {_show(record.rag or record.rag_text)}"]
             if record.new_deadline_text:
                 details.append(f"New deadline: {record.new_deadline_text}")

@@ -18,18 +18,18 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 from frameworks.rules import allowed
 from frameworks.selectors.base import (
-    _approved_updates,
-    _latest_update,
+    _approved_returns,
+    _latest_return,
     _lead_links,
-    approved_update_rows,
+    approved_return_rows,
     milestone_is_overdue,
 )
 
@@ -43,8 +43,8 @@ def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
         .select_related("theme")
         .prefetch_related(Prefetch("leads", queryset=MilestonePost.objects.select_related("post")))
         .annotate(
-            latest_rag=_latest_update("rag", framework),
-            latest_period=_latest_update("period__label", framework),
+            latest_rag=_latest_return("rag", framework),
+            latest_round=_latest_return("round__label", framework),
         )
         .order_by("theme__order", "order", "pk")
     )
@@ -66,10 +66,10 @@ class FrameworkOverview:
     themes: list[ThemeMilestones]
     counts: Counter
     overdue: list[Milestone]
-    open_period: ReportingPeriod | None
+    open_round: Round | None
     # For `insight.framework_dashboard`, so it does not read them again: the rounds in start
     # order and every approved update of the plan as (milestone id, round id, rag) in round order.
-    periods: list[ReportingPeriod] = field(default_factory=list)
+    rounds: list[Round] = field(default_factory=list)
     approved: list[tuple[int, int, str]] = field(default_factory=list)
     # (milestone id, post title, role) of every lead, in lead order.
     lead_links: list[tuple[int, str, str]] = field(default_factory=list)
@@ -106,8 +106,8 @@ def framework_overview(*, framework: Framework, user) -> FrameworkOverview:
     themes = list(framework.themes.order_by("order", "name"))
     for theme in themes:
         by_theme[theme.pk] = ThemeMilestones(theme=theme, milestones=[])
-    periods = list(framework.periods.order_by("start_date"))
-    approved = approved_update_rows(framework=framework)
+    rounds = list(framework.rounds.order_by("start_date"))
+    approved = approved_return_rows(framework=framework)
     latest = {milestone_id: rag for milestone_id, _, rag in approved}  # the last in round order
     overdue = []
     counts: Counter = Counter()
@@ -133,8 +133,8 @@ def framework_overview(*, framework: Framework, user) -> FrameworkOverview:
         themes=[group for group in by_theme.values()],
         counts=counts,
         overdue=overdue,
-        open_period=next((p for p in periods if p.state == PeriodState.OPEN), None),
-        periods=periods,
+        open_round=next((p for p in rounds if p.state == RoundState.OPEN), None),
+        rounds=rounds,
         approved=approved,
         lead_links=list(_lead_links(framework_id=framework.pk)),
     )
@@ -162,7 +162,7 @@ def framework_list(*, user) -> QuerySet[Framework]:
 @dataclass
 class MilestoneHistory:
     milestone: Milestone
-    updates: list[ProgressUpdate]
+    returns: list[Return]
     is_overdue: bool
 
 
@@ -179,23 +179,23 @@ def milestone_history(*, pk: int, user) -> MilestoneHistory | None:
                 ),
             )
         )
-        .annotate(latest_rag=_latest_update("rag"))
+        .annotate(latest_rag=_latest_return("rag"))
         .filter(pk=pk)
         .first()
     )
     if milestone is None or not allowed(user, "frameworks.read_milestone", milestone):
         return None
-    updates = (
-        ProgressUpdate.objects.filter(milestone=milestone)
-        .exclude(state=UpdateState.NOT_STARTED)
-        .select_related("period", "submitted_by", "reviewed_by")
-        .order_by("-period__start_date")
+    returns = (
+        Return.objects.filter(milestone=milestone)
+        .exclude(state=ReturnState.NOT_STARTED)
+        .select_related("round", "submitted_by", "reviewed_by")
+        .order_by("-round__start_date")
     )
     if not allowed(user, "frameworks.see_work_in_progress", milestone):
-        updates = updates.filter(state=UpdateState.APPROVED)
+        returns = returns.filter(state=ReturnState.APPROVED)
     return MilestoneHistory(
         milestone=milestone,
-        updates=list(updates),
+        returns=list(returns),
         is_overdue=milestone_is_overdue(milestone, timezone.localdate()),
     )
 
@@ -213,10 +213,10 @@ def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFi
         milestones = milestones.filter(
             Exists(MilestonePost.objects.filter(milestone=OuterRef("pk"), post__holders=user))
         )
-    approved = _approved_updates(framework)
+    approved = _approved_returns(framework)
     milestones = milestones.annotate(
-        previous_rag=Subquery(approved.order_by("-period__start_date").values("rag")[1:2]),
-        last_update_at=Subquery(
+        previous_rag=Subquery(approved.order_by("-round__start_date").values("rag")[1:2]),
+        last_return_at=Subquery(
             approved.annotate(at=Coalesce("reviewed_at", "submitted_at"))
             .filter(at__isnull=False)
             .order_by("-at")

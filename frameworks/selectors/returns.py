@@ -12,48 +12,48 @@ from django.utils import timezone
 from frameworks.models import (
     Framework,
     MilestonePost,
-    PeriodState,
     Post,
     PostRole,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
 )
-from frameworks.roles import visible_updates
+from frameworks.roles import visible_returns
 from frameworks.selectors.base import (
     LEADS_PREFETCH,
     _lead_links,
-    _update_base,
+    _return_base,
 )
 
 
 @dataclass
 class ReturnsGroup:
-    period: ReportingPeriod
-    updates: list[ProgressUpdate] = field(default_factory=list)
+    round: Round
+    returns: list[Return] = field(default_factory=list)
     overdue: set[int] = field(default_factory=set)  # the returns whose milestone is overdue
 
     @property
     def counts(self) -> Counter:
-        return Counter(update.state for update in self.updates)
+        return Counter(return_.state for return_ in self.returns)
 
     @property
     def completed_count(self) -> int:
         return sum(
-            1 for u in self.updates if u.state in (UpdateState.SUBMITTED, UpdateState.APPROVED)
+            1 for u in self.returns if u.state in (ReturnState.SUBMITTED, ReturnState.APPROVED)
         )
 
 
 def officer_returns(*, user) -> list[ReturnsGroup]:
     """Returns in open rounds for the posts this user holds, grouped by round, in plan order."""
-    updates = (
-        _update_base()
-        .filter(period__state=PeriodState.OPEN)
+    returns = (
+        _return_base()
+        .filter(round__state=RoundState.OPEN)
         .for_holder(user)
         .prefetch_related(LEADS_PREFETCH)
         .order_by(
-            "period__framework__name",
-            "-period__start_date",
+            "round__framework__name",
+            "-round__start_date",
             "milestone__theme__order",
             "milestone__order",
             "milestone__pk",
@@ -61,54 +61,54 @@ def officer_returns(*, user) -> list[ReturnsGroup]:
     )
     groups: dict[int, ReturnsGroup] = {}
     today = timezone.localdate()
-    for update in updates:
-        group = groups.setdefault(update.period_id, ReturnsGroup(period=update.period))
-        group.updates.append(update)
-        if update.is_flagged_overdue(today):
-            group.overdue.add(update.pk)
+    for return_ in returns:
+        group = groups.setdefault(return_.round_id, ReturnsGroup(round=return_.round))
+        group.returns.append(return_)
+        if return_.is_flagged_overdue(today):
+            group.overdue.add(return_.pk)
     return list(groups.values())
 
 
-def update_get_for_user(*, pk: int, user) -> ProgressUpdate | None:
+def return_get_for_user(*, pk: int, user) -> Return | None:
     """The return with everything its page shows; None when this user may not see it."""
     return (
-        visible_updates(user)
+        visible_returns(user)
         # The people (saved_by, submitted_by, reviewed_by) load lazily: joining three more
         # tables made PostgreSQL spend longer planning this query than running it.
-        .select_related("milestone__theme", "milestone__framework", "period", "previous__period")
+        .select_related("milestone__theme", "milestone__framework", "round", "previous__round")
         .prefetch_related(LEADS_PREFETCH)
         .filter(pk=pk)
         .first()
     )
 
 
-def update_as_read(*, update: ProgressUpdate, version: int | None):
+def return_as_read(*, return_: Return, version: int | None):
     """The return as it was at `version` (its audit trail's record), for showing a reviewer what
     they read before it changed; None when there is no such record."""
     if version is None:
         return None
     return (
-        update.history.filter(version=version)
+        return_.history.filter(version=version)
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
         .first()
     )
 
 
-def periods_by_framework() -> list[tuple[Framework, list[ReportingPeriod]]]:
+def rounds_by_framework() -> list[tuple[Framework, list[Round]]]:
     frameworks = Framework.objects.prefetch_related(
         Prefetch(
-            "periods",
-            queryset=ReportingPeriod.objects.annotate(
-                returns=Count("updates"),
+            "rounds",
+            queryset=Round.objects.annotate(
+                return_count=Count("returns"),
                 done=Count(
-                    "updates",
-                    filter=Q(updates__state__in=[UpdateState.SUBMITTED, UpdateState.APPROVED]),
+                    "returns",
+                    filter=Q(returns__state__in=[ReturnState.SUBMITTED, ReturnState.APPROVED]),
                 ),
             ).order_by("-start_date"),
         )
     )
-    return [(framework, list(framework.periods.all())) for framework in frameworks]
+    return [(framework, list(framework.rounds.all())) for framework in frameworks]
 
 
 @dataclass
@@ -125,9 +125,9 @@ class PostReturns:
     @property
     def outstanding(self) -> int:
         return (
-            self.counts[UpdateState.NOT_STARTED]
-            + self.counts[UpdateState.DRAFT]
-            + self.counts[UpdateState.RETURNED]
+            self.counts[ReturnState.NOT_STARTED]
+            + self.counts[ReturnState.DRAFT]
+            + self.counts[ReturnState.RETURNED]
         )
 
     @property
@@ -140,21 +140,21 @@ class PostReturns:
             str(n)
             for n in (
                 self.total,
-                counts[UpdateState.NOT_STARTED],
-                counts[UpdateState.DRAFT],
-                counts[UpdateState.RETURNED],
-                counts[UpdateState.SUBMITTED],
-                counts[UpdateState.APPROVED],
+                counts[ReturnState.NOT_STARTED],
+                counts[ReturnState.DRAFT],
+                counts[ReturnState.RETURNED],
+                counts[ReturnState.SUBMITTED],
+                counts[ReturnState.APPROVED],
             )
         ]
 
 
 @dataclass
-class PeriodDashboard:
-    period: ReportingPeriod
+class RoundDashboard:
+    round: Round
     posts: list[PostReturns]
     totals: Counter
-    updates: list[ProgressUpdate]
+    returns: list[Return]
     overdue: set[int]  # the returns whose milestone is overdue
     lead_links: list[tuple[int, str, str]]  # (milestone id, post title, role), in lead order
     is_late: bool
@@ -166,7 +166,7 @@ class PeriodDashboard:
 
     @property
     def state_label(self) -> str:
-        return UpdateState(self.state_filter).label if self.state_filter else ""
+        return ReturnState(self.state_filter).label if self.state_filter else ""
 
 
 DASHBOARD_FIELDS = (
@@ -178,13 +178,13 @@ DASHBOARD_FIELDS = (
 )
 
 
-def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashboard:
+def round_dashboard(*, round: Round, state: str = "") -> RoundDashboard:
     """Returns per lead post (not started, draft, submitted, returned, approved, late), and the
     round's returns (filtered by state) with what the table needs of each milestone."""
     rows = (
-        MilestonePost.objects.filter(milestone__updates__period=period, role=PostRole.LEAD)
-        .values("post_id", "post__title", "milestone__updates__state")
-        .annotate(n=Count("milestone__updates"))
+        MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
+        .values("post_id", "post__title", "milestone__returns__state")
+        .annotate(n=Count("milestone__returns"))
         .order_by("post__title")
     )
     posts: dict[int, PostReturns] = {}
@@ -192,7 +192,7 @@ def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashb
         entry = posts.setdefault(
             row["post_id"], PostReturns(post_id=row["post_id"], title=row["post__title"])
         )
-        entry.counts[row["milestone__updates__state"]] += row["n"]
+        entry.counts[row["milestone__returns__state"]] += row["n"]
     # Straight from the post-holder table: one row per holder, in a stable order. (Through
     # MilestonePost, DISTINCT also took in its default ordering's columns: a row per milestone.)
     holders = (
@@ -206,7 +206,7 @@ def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashb
             posts[post_id].holders.append(name)
     totals = Counter(
         dict(
-            ProgressUpdate.objects.filter(period=period)
+            Return.objects.filter(round=round)
             .values_list("state")
             .annotate(n=Count("pk"))
             .values_list("state", "n")
@@ -215,29 +215,29 @@ def period_dashboard(*, period: ReportingPeriod, state: str = "") -> PeriodDashb
     # Every row is of this round: it is set on each, not joined and built again per row. Only
     # what the table shows is read: no theme object per row (its name is enough), the leads as
     # text.
-    updates = (
-        ProgressUpdate.objects.filter(period=period)
+    returns = (
+        Return.objects.filter(round=round)
         .select_related("milestone")
         .only("rag", "rag_text", "state", *(f"milestone__{name}" for name in DASHBOARD_FIELDS))
         .annotate(theme_name=F("milestone__theme__name"))
         .order_by("milestone__theme__order", "milestone__order", "milestone__pk")
     )
-    if state in UpdateState.values:
-        updates = updates.filter(state=state)
+    if state in ReturnState.values:
+        returns = returns.filter(state=state)
     else:
         state = ""
-    update_rows: list[ProgressUpdate] = list(updates)
+    return_rows: list[Return] = list(returns)
     today = timezone.localdate()
-    for update in update_rows:  # every row is of this round: set, not joined again per row
-        update.period = period
-        update.milestone.framework = period.framework
-    return PeriodDashboard(
-        period=period,
+    for return_ in return_rows:  # every row is of this round: set, not joined again per row
+        return_.round = round
+        return_.milestone.framework = round.framework
+    return RoundDashboard(
+        round=round,
         posts=list(posts.values()),
         totals=totals,
-        updates=update_rows,
-        overdue={update.pk for update in update_rows if update.is_flagged_overdue(today)},
-        lead_links=list(_lead_links(framework_id=period.framework_id)),
-        is_late=period.is_late(),
+        returns=return_rows,
+        overdue={return_.pk for return_ in return_rows if return_.is_flagged_overdue(today)},
+        lead_links=list(_lead_links(framework_id=round.framework_id)),
+        is_late=round.is_late(),
         state_filter=state,
     )

@@ -17,12 +17,12 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
 from frameworks.services.imports import legacy_import
@@ -61,7 +61,7 @@ def _load_board_report(framework: Framework) -> None:
         meeting_get_or_create,
     )
 
-    period = framework.periods.get(label="Q2 2020-21")
+    round = framework.rounds.get(label="Q2 2020-21")
     board = board_get_or_create(name="Transformation and Improvement Board", user=None)
     # The date the demo's report is for. Its time is not known (no paper gives one), so none
     # is recorded and none is printed.
@@ -70,10 +70,10 @@ def _load_board_report(framework: Framework) -> None:
         date=dt.date(2020, 12, 9),
         venue="Council Chamber, Town Hall, Mulberry Place, 5 Clove Crescent, London E14 2BG",
     )
-    if not framework.reports.filter(period=period, meeting=meeting).exists():
+    if not framework.reports.filter(round=round, meeting=meeting).exists():
         board_report_create(
             framework=framework,
-            period=period,
+            round=round,
             meeting=meeting,
             originating_officers="Divisional Director SPP",
             wards_affected="All wards",
@@ -86,7 +86,7 @@ def _load_improvement_plan() -> Framework:
         data=ACTIONS_FILE.read_bytes(),
         file_name=ACTIONS_FILE.name,
         framework_name=ACTIONS_FRAMEWORK,
-        period_label=ACTIONS_ROUND,
+        round_label=ACTIONS_ROUND,
     )
     if report.errors:
         raise RuntimeError(f"The demo improvement plan did not import: {report.errors}")
@@ -163,14 +163,14 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
         t["name"]: Theme.objects.create(framework=framework, name=t["name"], order=t["order"])
         for t in data["themes"]
     }
-    periods = {
-        p["label"]: ReportingPeriod.objects.create(
+    rounds = {
+        p["label"]: Round.objects.create(
             framework=framework,
             label=p["label"],
             start_date=dt.date.fromisoformat(p["start_date"]),
             end_date=dt.date.fromisoformat(p["end_date"]),
             due_date=dt.date.fromisoformat(p["due_date"]),
-            state=PeriodState.CLOSED if p["state"] == PeriodState.CLOSED else PeriodState.DRAFT,
+            state=RoundState.CLOSED if p["state"] == RoundState.CLOSED else RoundState.DRAFT,
         )
         for p in data["periods"]
     }
@@ -195,16 +195,16 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
             )
         previous = None
         for entry in row["updates"]:
-            period = periods[entry["period"]]
-            stamp = dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC)
-            update = ProgressUpdate.objects.create(
+            round = rounds[entry["period"]]
+            stamp = dt.datetime.combine(round.due_date, dt.time(12), tzinfo=dt.UTC)
+            return_ = Return.objects.create(
                 milestone=milestone,
-                period=period,
+                round=round,
                 previous=previous,
                 narrative=entry["narrative"],
                 rag=entry["rag"],
                 rag_text=entry["rag_text"],
-                state=UpdateState.APPROVED,
+                state=ReturnState.APPROVED,
                 saved_at=stamp,
                 submitted_at=stamp,
                 reviewed_at=stamp,
@@ -216,13 +216,13 @@ def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
                 ).items():
                     setattr(milestone, field, value)
                 milestone.save()
-            previous = update
+            previous = return_
 
     logins = _load_users(data, password)
     policy = get_user_model().objects.filter(groups__name=POLICY_TEAM).first()
-    for label, p in periods.items():
+    for label, p in rounds.items():
         spec_state = next(x["state"] for x in data["periods"] if x["label"] == label)
-        if spec_state == PeriodState.OPEN:
-            round_open(period=p, user=policy, expected_version=None)
+        if spec_state == RoundState.OPEN:
+            round_open(round=p, user=policy, expected_version=None)
     _load_board_report(framework)
     return DemoResult(framework, True, logins, _load_improvement_plan())

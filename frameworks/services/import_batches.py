@@ -60,8 +60,8 @@ class ImportOptions:
 
     framework_name: str
     layout: str = "auto"
-    period_label: str = ""
-    previous_period_label: str = ""
+    round_label: str = ""
+    previous_round_label: str = ""
     sheet: str = ""
 
 
@@ -147,8 +147,8 @@ def import_batch_start_preview(*, batch_id: int, options: ImportOptions) -> Impo
         raise ImportBatchStateError(f"{batch.file_name} is no longer stored: upload it again.")
     batch.framework_name = " ".join(options.framework_name.split())[:200]
     batch.requested_layout = options.layout
-    batch.period_label = " ".join(options.period_label.split())[:60]
-    batch.previous_period_label = " ".join(options.previous_period_label.split())[:60]
+    batch.round_label = " ".join(options.round_label.split())[:60]
+    batch.previous_round_label = " ".join(options.previous_round_label.split())[:60]
     batch.sheet_name = options.sheet[:100]
     batch.state = State.PREVIEWING
     batch.report, batch.comparison = {}, ""
@@ -255,8 +255,8 @@ def _arguments(batch: ImportBatch) -> dict:
         "file_name": batch.file_name,
         "framework_name": batch.framework_name,
         "layout": batch.requested_layout,
-        "period_label": batch.period_label,
-        "previous_period_label": batch.previous_period_label,
+        "round_label": batch.round_label,
+        "previous_round_label": batch.previous_round_label,
         "sheet": batch.sheet_name or None,
         "limits": LIMITS,
     }

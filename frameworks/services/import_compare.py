@@ -17,12 +17,12 @@ from frameworks.exports import status_text
 from frameworks.importers import extract as ex
 from frameworks.models import (
     Milestone,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 from frameworks.services.import_fields import (
     DEADLINES,
@@ -35,9 +35,9 @@ from frameworks.services.import_fields import (
     flat,
     leads_text,
     norm,
+    return_differences,
     short,
     stored_deadline,
-    update_differences,
     worked_on,
 )
 from frameworks.services.import_state import ImportState
@@ -62,8 +62,8 @@ class Comparison(ImportState):
         self.changed_milestones = {}
         self.new_links = []
         self.replace_links = []
-        self.new_updates = []
-        self.changed_updates = {}
+        self.new_returns = []
+        self.changed_returns = {}
         starts = [p.start_date for p in self.rounds.values()]
         self.file_round = max(starts, default=None)
         by_code = {m.code: m for m in self.milestones if m.code}
@@ -90,7 +90,7 @@ class Comparison(ImportState):
             else:
                 seen.add(milestone.pk)
                 self.compare_milestone(spec, milestone, theme)
-            self.compare_updates(spec, milestone)
+            self.compare_returns(spec, milestone)
             if len(report.preview) < PREVIEW_ROWS:
                 report.preview.append(self.preview_row(spec, milestone))
         report.missing_milestones = [short(m.title) for m in self.milestones if m.pk not in seen][
@@ -136,7 +136,7 @@ class Comparison(ImportState):
         latest_new = next(
             (
                 u.new_deadline
-                for u in reversed(spec.updates)
+                for u in reversed(spec.returns)
                 if u.new_deadline and ex.NEW_DEADLINE in u.carries
             ),
             None,
@@ -257,59 +257,59 @@ class Comparison(ImportState):
         else:
             self.report.unchanged.milestones += 1
 
-    def compare_updates(self, spec: ex.MilestoneSpec, milestone: Milestone) -> None:
-        for update_spec in spec.updates:
-            period = self.rounds.get(update_spec.round)
-            if period is None:
+    def compare_returns(self, spec: ex.MilestoneSpec, milestone: Milestone) -> None:
+        for return_spec in spec.returns:
+            round = self.rounds.get(return_spec.round)
+            if round is None:
                 continue
-            update = self.updates.get((milestone.pk, period.pk)) if milestone.pk else None
-            is_open = period.state == PeriodState.OPEN
-            if update is None and not is_open:
-                self.create_update(update_spec, milestone, period)
+            return_ = self.returns.get((milestone.pk, round.pk)) if milestone.pk else None
+            is_open = round.state == RoundState.OPEN
+            if return_ is None and not is_open:
+                self.create_return(return_spec, milestone, round)
                 continue
-            changes = update_differences(update_spec, update)
+            changes = return_differences(return_spec, return_)
             if not changes:
-                self.report.unchanged.updates += 1
+                self.report.unchanged.returns += 1
                 continue
             # (No update here only in an open round: that one is the file's to create.)
-            owner = OPEN_ROUND if is_open or update is None else worked_on(update)
-            if owner or update is None:
+            owner = OPEN_ROUND if is_open or return_ is None else worked_on(return_)
+            if owner or return_ is None:
                 fields = ", ".join(FIELD_LABELS[name].lower() for name, *_ in changes)
                 self.report.conflicts.append(
                     self.item(
                         milestone,
-                        period.label,
+                        round.label,
                         None,
                         message=f"Not changed: {owner}. The file differs in {fields}.",
                     )
                 )
                 continue
             for name, new, before, after in changes:
-                self.change(milestone, period.label, name, before, after, update.version)
+                self.change(milestone, round.label, name, before, after, return_.version)
                 if name == ex.STATUS:
-                    update.rag, update.rag_text = new[0], new[1][:500]
+                    return_.rag, return_.rag_text = new[0], new[1][:500]
                 elif name == ex.NEW_DEADLINE:
-                    update.new_deadline = deadline_to_store(name, new)
+                    return_.new_deadline = deadline_to_store(name, new)
                 else:
-                    setattr(update, name, new)
-            update.state = (
-                UpdateState.APPROVED
+                    setattr(return_, name, new)
+            return_.state = (
+                ReturnState.APPROVED
             )  # (a return nobody started: the file's is the record)
-            self.changed_updates[update.pk] = (update, {name for name, *_ in changes})
-            self.report.updated.updates += 1
+            self.changed_returns[return_.pk] = (return_, {name for name, *_ in changes})
+            self.report.updated.returns += 1
 
-    def create_update(self, spec: ex.UpdateSpec, milestone: Milestone, period: ReportingPeriod):
-        stamp = min(dt.datetime.combine(period.due_date, dt.time(12), tzinfo=dt.UTC), self.now)
+    def create_return(self, spec: ex.ReturnSpec, milestone: Milestone, round: Round):
+        stamp = min(dt.datetime.combine(round.due_date, dt.time(12), tzinfo=dt.UTC), self.now)
         carried = spec.carries
         # `new_deadline` is a property that sets its columns (django-stubs knows only fields).
-        update = ProgressUpdate(  # type: ignore[misc]
+        return_ = Return(  # type: ignore[misc]
             milestone=milestone,
-            period=period,
+            round=round,
             narrative=spec.narrative if ex.NARRATIVE in carried else "",
             rag=spec.rag,
             rag_text=spec.rag_text[:500],
             percent_complete=spec.percent_complete if ex.PERCENT in carried else None,
-            state=UpdateState.APPROVED,
+            state=ReturnState.APPROVED,
             submitted_at=stamp,
             reviewed_at=stamp,
             new_deadline=deadline_to_store(
@@ -317,21 +317,21 @@ class Comparison(ImportState):
             ),
         )
         timeline = self.timeline[milestone.pk or id(milestone)]
-        earlier = [(start, u) for start, u in timeline if start < period.start_date]
+        earlier = [(start, u) for start, u in timeline if start < round.start_date]
         if earlier:
             previous = max(earlier, key=lambda pair: pair[0])[1]
             if isinstance(previous, int):
-                update.previous_id = previous
+                return_.previous_id = previous
             else:
-                update.previous = previous
+                return_.previous = previous
         self.relink = self.relink or len(earlier) < len(timeline)  # a later one exists
-        timeline.append((period.start_date, update))
-        self.new_updates.append(update)
-        self.report.created.updates += 1
+        timeline.append((round.start_date, return_))
+        self.new_returns.append(return_)
+        self.report.created.returns += 1
         if milestone.pk:
-            summary = status_text(update.rag, update.rag_text)
-            after = f"{summary}: {update.narrative}" if summary else update.narrative
-            self.change(milestone, period.label, None, "", after[:300], None)
+            summary = status_text(return_.rag, return_.rag_text)
+            after = f"{summary}: {return_.narrative}" if summary else return_.narrative
+            self.change(milestone, round.label, None, "", after[:300], None)
 
     def item(self, milestone, round_label, name, **extra) -> dict[str, Any]:
         is_theme = milestone is None
@@ -356,14 +356,14 @@ class Comparison(ImportState):
             "title": spec.title,
             "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
             "deadline": milestone.deadline_display,
-            "updates": [
+            "returns": [
                 {
-                    "round": self.report.periods.get(u.round, u.round),
+                    "round": self.report.rounds.get(u.round, u.round),
                     "rag": u.rag,
                     "rag_text": u.rag_text,
                     "narrative": u.narrative[:300],
                     "percent_complete": u.percent_complete,
                 }
-                for u in spec.updates
+                for u in spec.returns
             ],
         }

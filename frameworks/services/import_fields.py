@@ -19,7 +19,7 @@ from frameworks.domain.deadlines import Deadline
 from frameworks.domain.vocabulary import DeadlineKind
 from frameworks.exports import lead_cell, status_text
 from frameworks.importers import extract as ex
-from frameworks.models import ProgressUpdate, UpdateState
+from frameworks.models import Return, ReturnState
 
 FIELD_LABELS = {
     ex.THEME: "Theme",
@@ -104,23 +104,25 @@ def leads_text(leads: list[tuple[str, str]]) -> str:
     return lead_cell([{"post": title, "role": role} for title, role in leads])
 
 
-def worked_on(update: ProgressUpdate) -> str:
+def worked_on(return_: Return) -> str:
     """Why people own this return ("" if nobody has touched it: imported or never started)."""
-    if update.state in (UpdateState.DRAFT, UpdateState.SUBMITTED, UpdateState.RETURNED):
-        return f"its return is {UpdateState(update.state).label.lower()} in the app"
-    if update.reviewed_by_id or update.submitted_by_id or update.saved_by_id:
+    if return_.state in (ReturnState.DRAFT, ReturnState.SUBMITTED, ReturnState.RETURNED):
+        return f"its return is {ReturnState(return_.state).label.lower()} in the app"
+    if return_.reviewed_by_id or return_.submitted_by_id or return_.saved_by_id:
         return "its return was written and reviewed in the app"
     return ""
 
 
-def update_differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> list[tuple]:
+def return_differences(spec: ex.ReturnSpec, return_: Return | None) -> list[tuple]:
     """(field, the file's value, before, after) for each carried field the file gives that
     differs from the stored update (every given field if there is none)."""
     changes = []
-    status = (update.rag, update.rag_text) if update and (update.rag or update.rag_text) else None
+    status = (
+        (return_.rag, return_.rag_text) if return_ and (return_.rag or return_.rag_text) else None
+    )
     new: tuple[str, str] | Deadline | str | int | None  # the file's value, as each field has it
     stored: ComparableDeadline | str | int | None
-    for name in ex.UPDATE_FIELDS:
+    for name in ex.RETURN_FIELDS:
         if name not in spec.carries:
             continue
         if name == ex.STATUS:
@@ -135,16 +137,16 @@ def update_differences(spec: ex.UpdateSpec, update: ProgressUpdate | None) -> li
             new = spec.new_deadline
             if new is None:
                 continue
-            stored = stored_deadline(update, name) if update else ""
+            stored = stored_deadline(return_, name) if return_ else ""
             same = comparable_deadline(new) == stored
-            before, after = update.new_deadline_display if update else "", new.text
+            before, after = return_.new_deadline_display if return_ else "", new.text
         elif name == ex.NARRATIVE:
             new = spec.narrative
-            stored = update.narrative if update else ""
+            stored = return_.narrative if return_ else ""
             same, before, after = flat(new) == flat(stored), stored, new
         else:
             new = spec.percent_complete
-            stored = update.percent_complete if update else None
+            stored = return_.percent_complete if return_ else None
             same, before, after = new == stored, "" if stored is None else str(stored), str(new)
         if new in (None, "") or same:
             continue

@@ -25,15 +25,15 @@ class Counts:
     themes: int = 0
     milestones: int = 0
     posts: int = 0
-    updates: int = 0
+    returns: int = 0
 
     @property
     def total(self) -> int:
-        return self.themes + self.milestones + self.posts + self.updates
+        return self.themes + self.milestones + self.posts + self.returns
 
     def pairs(self) -> list[tuple[int, str]]:
         return [(self.themes, "theme"), (self.milestones, "milestone"), (self.posts, "post"),
-                (self.updates, "update")]  # fmt: skip
+                (self.returns, "update")]  # fmt: skip
 
 
 @dataclass
@@ -45,7 +45,7 @@ class ImportReport:
     sheet: str = ""
     header_row: int | None = None
     dry_run: bool = False
-    periods: dict[str, str] = field(default_factory=dict)
+    rounds: dict[str, str] = field(default_factory=dict)
     created: Counts = field(default_factory=Counts)
     updated: Counts = field(default_factory=Counts)
     unchanged: Counts = field(default_factory=Counts)

@@ -18,8 +18,8 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
     Theme,
 )
 from frameworks.services.import_report import ImportReport
@@ -41,14 +41,14 @@ class ImportState:
 
     # What the framework holds (`_Import.run` and `_Import.load`).
     framework: Framework  # not saved yet when the import makes it
-    rounds: dict[str, ReportingPeriod]  # by the plan's key for each round
+    rounds: dict[str, Round]  # by the plan's key for each round
     themes: list[Theme]
     theme_by_name: dict[str, Theme]
     theme_by_code: dict[str, Theme]
     post_by_key: dict[str, Post]
     milestones: list[Milestone]
     links: dict[int, list[MilestonePost]]  # by milestone id, in lead order
-    updates: dict[tuple[int, int], ProgressUpdate]  # by (milestone id, round id)
+    returns: dict[tuple[int, int], Return]  # by (milestone id, round id)
     latest_approved: dict[int, dt.date]  # a milestone's latest approved round's start
     # Each milestone's updates (by its id, or the id() of a new one) as (round start, the
     # update's id or the new update).
@@ -64,8 +64,8 @@ class ImportState:
     changed_milestones: dict[int, set[str]]  # milestone id -> the fields changed
     new_links: list[tuple[Milestone, list[tuple[Post, str]]]]  # (milestone, [(post, role)])
     replace_links: list[int]  # the milestones whose leads are written again
-    new_updates: list[ProgressUpdate]
-    changed_updates: dict[int, tuple[ProgressUpdate, set[str]]]  # id -> (update, fields)
+    new_returns: list[Return]
+    changed_returns: dict[int, tuple[Return, set[str]]]  # id -> (update, fields)
     file_round: dt.date | None  # the start of the file's latest round
 
     def fail(

@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from frameworks.models import Framework, Milestone, MilestonePost, Post, ProgressUpdate, Theme
+from frameworks.models import Framework, Milestone, MilestonePost, Post, Return, Theme
 from frameworks.services.import_fields import columns_of
 from frameworks.services.import_state import ImportState
 
@@ -31,10 +31,10 @@ class Writer(ImportState):
             framework.description = self.plan.about.get("description", "")
             framework.owner = self.plan.about.get("owner", "")[:200]
             self._audited(framework)
-        for period in self.rounds.values():
-            if period.pk is None:
-                period.framework = framework
-                self._audited(period)
+        for round in self.rounds.values():
+            if round.pk is None:
+                round.framework = framework
+                self._audited(round)
         start = (max((t.order for t in self.themes), default=0)) + 1
         for number, theme in enumerate(self.new_themes):
             theme.framework, theme.order = framework, start + number
@@ -58,15 +58,13 @@ class Writer(ImportState):
                     )
         bulk_create_with_history(links, MilestonePost, batch_size=BATCH, **history)
         by_round = defaultdict(list)  # earlier rounds first: later updates point at them
-        for update in self.new_updates:
-            by_round[update.period.start_date].append(update)
+        for return_ in self.new_returns:
+            by_round[return_.round.start_date].append(return_)
         for round_start in sorted(by_round):
-            bulk_create_with_history(
-                by_round[round_start], ProgressUpdate, batch_size=BATCH, **history
-            )
-        updates = [u for u, _ in self.changed_updates.values()]
-        columns = columns_of(set().union(*(names for _, names in self.changed_updates.values())))
-        self._bump(updates, ProgressUpdate, columns | {"state", "updated_at"})
+            bulk_create_with_history(by_round[round_start], Return, batch_size=BATCH, **history)
+        returns = [u for u, _ in self.changed_returns.values()]
+        columns = columns_of(set().union(*(names for _, names in self.changed_returns.values())))
+        self._bump(returns, Return, columns | {"state", "updated_at"})
         if self.relink:  # an update was added before a later one, which now points at it
             self.link_previous()
 
@@ -85,8 +83,8 @@ class Writer(ImportState):
     def link_previous(self) -> None:
         """Each update points at the same milestone's update in the round before."""
         rows = (
-            ProgressUpdate.objects.filter(milestone__framework=self.framework)
-            .order_by("milestone_id", "period__start_date")
+            Return.objects.filter(milestone__framework=self.framework)
+            .order_by("milestone_id", "round__start_date")
             .values_list("pk", "milestone_id", "previous_id")
         )
         wanted: dict[int, int | None] = {}
@@ -96,12 +94,10 @@ class Writer(ImportState):
             if previous_id != expected:
                 wanted[pk] = expected
             last = (pk, milestone_id)
-        changes = list(ProgressUpdate.objects.filter(pk__in=wanted))
-        for update in changes:
-            update.previous_id = wanted[update.pk]
-        bulk_update_with_history(
-            changes, ProgressUpdate, ["previous"], batch_size=BATCH, **self.history
-        )
+        changes = list(Return.objects.filter(pk__in=wanted))
+        for return_ in changes:
+            return_.previous_id = wanted[return_.pk]
+        bulk_update_with_history(changes, Return, ["previous"], batch_size=BATCH, **self.history)
 
 
 def _free_slug(name: str) -> str:

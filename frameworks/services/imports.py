@@ -38,11 +38,11 @@ from frameworks.models import (
     ImportBatch,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
 )
 from frameworks.services.import_compare import Comparison
 from frameworks.services.import_fields import norm
@@ -68,7 +68,7 @@ class _Import(Comparison, Writer):
         self.user = options["user"]
         self.file_name = options["file_name"]
         self.framework_name = " ".join(options["framework_name"].split())
-        self.labels = {ex.CURRENT: options["period_label"], ex.PREVIOUS: options["previous_label"]}
+        self.labels = {ex.CURRENT: options["round_label"], ex.PREVIOUS: options["previous_label"]}
         self.history = {
             "default_user": self.user,
             "default_change_reason": f"Import of {self.file_name} (SHA-256 {report.sha256[:12]})",
@@ -96,26 +96,26 @@ class _Import(Comparison, Writer):
         self.write()
         return self.framework
 
-    def resolve_rounds(self) -> dict[str, ReportingPeriod]:
+    def resolve_rounds(self) -> dict[str, Round]:
         """The rounds the file's updates are for, by the key the plan uses (found or new)."""
         existing = {}
         if self.framework.pk:
             existing = {
                 p.label.casefold(): p
-                for p in self._locked(ReportingPeriod.objects.filter(framework=self.framework))
+                for p in self._locked(Round.objects.filter(framework=self.framework))
             }
-        described = {p.label.casefold(): p for p in self.plan.periods}
+        described = {p.label.casefold(): p for p in self.plan.rounds}
         # A JSON export lists the plan's rounds: each is made, with or without updates.
-        needed = {u.round for m in self.plan.milestones for u in m.updates} | {
-            p.label for p in self.plan.periods
+        needed = {u.round for m in self.plan.milestones for u in m.returns} | {
+            p.label for p in self.plan.rounds
         }
-        rounds: dict[str, ReportingPeriod] = {}
+        rounds: dict[str, Round] = {}
         for key in sorted(needed, key=lambda k: (k != ex.PREVIOUS, k != ex.CURRENT, k)):
             # A spreadsheet's rounds are named by the person; a JSON export names its own.
             label = " ".join(self.labels.get(key, key).split())
             if not label:
                 which, option = (
-                    ("current", "period") if key == ex.CURRENT else ("previous", "previous_period")
+                    ("current", "round") if key == ex.CURRENT else ("previous", "previous_round")
                 )
                 self.fail(
                     f"This file holds updates for the {which} round: give its label, for "
@@ -123,9 +123,9 @@ class _Import(Comparison, Writer):
                     field=option,
                 )
                 continue
-            option = "previous_period" if key == ex.PREVIOUS else "period"
-            period = existing.get(label.casefold())
-            if period is None:
+            option = "previous_round" if key == ex.PREVIOUS else "round"
+            round = existing.get(label.casefold())
+            if round is None:
                 spec = described.get(label.casefold())
                 dates = (spec.start_date, spec.end_date) if spec else quarter_dates(label)
                 if dates is None:
@@ -136,17 +136,17 @@ class _Import(Comparison, Writer):
                         field=option,
                     )
                     continue
-                period = ReportingPeriod(
+                round = Round(
                     label=label,
                     start_date=dates[0],
                     end_date=dates[1],
                     due_date=spec.due_date if spec else dates[1],
                     # Never open: opening a round for returns is done in the app.
-                    state=PeriodState.CLOSED if spec is None or spec.closed else PeriodState.DRAFT,
+                    state=RoundState.CLOSED if spec is None or spec.closed else RoundState.DRAFT,
                 )
-                existing[label.casefold()] = period
-            rounds[key] = period
-            self.report.periods[key] = period.label
+                existing[label.casefold()] = round
+            rounds[key] = round
+            self.report.rounds[key] = round.label
         found = rounds
         if (
             ex.PREVIOUS in found
@@ -156,7 +156,7 @@ class _Import(Comparison, Writer):
             self.fail(
                 f"The previous round ({found[ex.PREVIOUS].label}) must start before the current "
                 f"round ({found[ex.CURRENT].label}).",
-                field="previous_period",
+                field="previous_round",
             )
         return rounds
 
@@ -173,7 +173,7 @@ class _Import(Comparison, Writer):
                 self.post_by_key.setdefault(name.casefold(), post)
         self.milestones = []
         self.links = defaultdict(list)
-        self.updates = {}
+        self.returns = {}
         self.latest_approved = {}
         # Each milestone's updates as (round start, id or new update), to link new ones.
         self.timeline = defaultdict(list)
@@ -182,21 +182,19 @@ class _Import(Comparison, Writer):
             return
         # Returns are locked before milestones, in the order approving a return locks them.
         round_ids = [p.pk for p in self.rounds.values() if p.pk]
-        updates = ProgressUpdate.objects.filter(
-            milestone__framework=framework, period_id__in=round_ids
-        )
-        for update in self._locked(updates):
-            self.updates[(update.milestone_id, update.period_id)] = update
+        returns = Return.objects.filter(milestone__framework=framework, round_id__in=round_ids)
+        for return_ in self._locked(returns):
+            self.returns[(return_.milestone_id, return_.round_id)] = return_
         self.milestones = list(self._locked(Milestone.objects.filter(framework=framework)))
         links = MilestonePost.objects.filter(milestone__framework=framework).select_related("post")
         for link in links.order_by("milestone_id", "order", "pk"):
             self.links[link.milestone_id].append(link)
-        every = ProgressUpdate.objects.filter(milestone__framework=framework).values_list(
-            "milestone_id", "period__start_date", "pk", "state"
+        every = Return.objects.filter(milestone__framework=framework).values_list(
+            "milestone_id", "round__start_date", "pk", "state"
         )
         for milestone_id, start, pk, state in every:
             self.timeline[milestone_id].append((start, pk))
-            if state == UpdateState.APPROVED:
+            if state == ReturnState.APPROVED:
                 latest = self.latest_approved.get(milestone_id, start)
                 self.latest_approved[milestone_id] = max(latest, start)
 
@@ -224,8 +222,8 @@ def legacy_import(
     file_name: str,
     framework_name: str,
     layout: str = "auto",
-    period_label: str = "",
-    previous_period_label: str = "",
+    round_label: str = "",
+    previous_round_label: str = "",
     sheet: str | None = None,
     dry_run: bool = False,
     user=None,
@@ -256,8 +254,8 @@ def legacy_import(
         "user": user,
         "file_name": file_name,
         "framework_name": framework_name,
-        "period_label": period_label,
-        "previous_label": previous_period_label,
+        "round_label": round_label,
+        "previous_label": previous_round_label,
     }
     # (`progress` is never called inside the transaction: what it saves would not be seen.)
     then = "" if dry_run else " and writing the changes"
@@ -278,7 +276,7 @@ def legacy_import(
                 data=data,
                 layout=layout,
                 sheet=sheet,
-                labels=(period_label, previous_period_label),
+                labels=(round_label, previous_round_label),
             )
     except _Rollback:
         pass
@@ -299,8 +297,8 @@ def _record_batch(*, batch, report, framework, user, data, layout, sheet, labels
         framework_name=report.framework,
         requested_layout=layout,
         sheet_name=sheet or "",
-        period_label=labels[0],
-        previous_period_label=labels[1],
+        round_label=labels[0],
+        previous_round_label=labels[1],
         uploaded_by=user,
     )
     batch.framework = framework

@@ -55,12 +55,12 @@ from govuk_bank_holidays.bank_holidays import BankHolidays
 
 from frameworks.models import (
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ProgressUpdateQuerySet,
     Reminder,
-    ReportingPeriod,
+    Return,
+    ReturnQuerySet,
+    Round,
+    RoundState,
     person_name,
 )
 from frameworks.rules import POLICY_TEAM
@@ -141,9 +141,9 @@ class Stage:
     after: int = 0  # working days after the due date, for AFTER_DUE
 
 
-def reminder_stages(*, period: ReportingPeriod) -> list[Stage]:
+def reminder_stages(*, round: Round) -> list[Stage]:
     """Every reminder stage of a round, in date order."""
-    due = period.due_date
+    due = round.due_date
     stages = []
     before = settings.TRACKER_REMINDER_DAYS_BEFORE
     if before > 0:
@@ -151,27 +151,27 @@ def reminder_stages(*, period: ReportingPeriod) -> list[Stage]:
             Stage(
                 kind=Reminder.Kind.BEFORE_DUE,
                 day=add_working_days(due, -before),
-                key=f"period:{period.pk}:before:{due}",
+                key=f"period:{round.pk}:before:{due}",
             )
         )
-    stages.append(Stage(kind=Reminder.Kind.ON_DUE, day=due, key=f"period:{period.pk}:on:{due}"))
+    stages.append(Stage(kind=Reminder.Kind.ON_DUE, day=due, key=f"period:{round.pk}:on:{due}"))
     for n in sorted({n for n in settings.TRACKER_REMINDER_DAYS_AFTER if n > 0}):
         stages.append(
             Stage(
                 kind=Reminder.Kind.AFTER_DUE,
                 day=add_working_days(due, n),
-                key=f"period:{period.pk}:after:{n}:{due}",
+                key=f"period:{round.pk}:after:{n}:{due}",
                 after=n,
             )
         )
     return stages
 
 
-def reminder_stage(*, period: ReportingPeriod, today: dt.date) -> Stage | None:
+def reminder_stage(*, round: Round, today: dt.date) -> Stage | None:
     """The stage whose reminder is current on `today`: the last one whose day has come.
     None before the first stage's day. (Whether the round is open is the caller's business.)"""
     current = None
-    for stage in reminder_stages(period=period):
+    for stage in reminder_stages(round=round):
         if stage.day <= today:
             current = stage
     return current
@@ -191,7 +191,7 @@ class Email:
     subject: str
     body: str
     returns: int
-    period: ReportingPeriod | None = None
+    round: Round | None = None
 
     @property
     def address(self) -> str:
@@ -236,20 +236,20 @@ def _name(user) -> str:
     return person_name(user)
 
 
-def _returns(updates: ProgressUpdateQuerySet) -> list[ProgressUpdate]:
+def _returns(returns: ReturnQuerySet) -> list[Return]:
     """Outstanding returns with their milestones, posts and active holders (four queries)."""
     User = get_user_model()
     links = MilestonePost.objects.select_related("post").prefetch_related(
         Prefetch("post__holders", queryset=User.objects.filter(is_active=True).order_by("pk"))
     )
     return list(
-        updates.outstanding()
-        .select_related("milestone__theme", "period__framework")
+        returns.outstanding()
+        .select_related("milestone__theme", "round__framework")
         .prefetch_related(Prefetch("milestone__leads", queryset=links.order_by("order", "pk")))
         .order_by(
-            "period__framework__name",
-            "period__due_date",
-            "period_id",
+            "round__framework__name",
+            "round__due_date",
+            "round_id",
             "milestone__theme__order",
             "milestone__order",
             "milestone__pk",
@@ -259,62 +259,62 @@ def _returns(updates: ProgressUpdateQuerySet) -> list[ProgressUpdate]:
 
 @dataclass
 class _Item:
-    update: ProgressUpdate
+    return_: Return
     link: str
 
     @property
     def milestone(self):
-        return self.update.milestone
+        return self.return_.milestone
 
     @property
     def status(self) -> str:
-        return self.update.get_state_display()
+        return self.return_.get_state_display()
 
 
 def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
     stages = {}
-    for period in ReportingPeriod.objects.open().select_related("framework"):
-        stage = reminder_stage(period=period, today=today)
+    for round in Round.objects.open().select_related("framework"):
+        stage = reminder_stage(round=round, today=today)
         if stage is not None:
-            stages[period.pk] = stage
+            stages[round.pk] = stage
     if not stages:
         return []
-    # (period, user) -> returns, and the posts that bring them to this user.
-    returns: dict[tuple[int, int], dict[int, ProgressUpdate]] = defaultdict(dict)
+    # (round, user) -> returns, and the posts that bring them to this user.
+    by_person: dict[tuple[int, int], dict[int, Return]] = defaultdict(dict)
     posts: dict[tuple[int, int], dict[int, Post]] = defaultdict(dict)
     users = {}
-    for update in _returns(ProgressUpdate.objects.filter(period_id__in=stages)):
-        for link in update.milestone.leads.all():
+    for return_ in _returns(Return.objects.filter(round_id__in=stages)):
+        for link in return_.milestone.leads.all():
             for user in link.post.holders.all():
                 if not user.email:
                     run.no_email.add(user.username)
                     continue
                 users[user.pk] = user
-                key = (update.period_id, user.pk)
-                returns[key][update.pk] = update
+                key = (return_.round_id, user.pk)
+                by_person[key][return_.pk] = return_
                 posts[key][link.post_id] = link.post
     emails = []
-    for (period_id, user_id), by_pk in returns.items():
-        updates = list(by_pk.values())
-        period, user, stage = updates[0].period, users[user_id], stages[period_id]
-        due = format_date(period.due_date)
+    for (round_id, user_id), by_pk in by_person.items():
+        returns = list(by_pk.values())
+        round, user, stage = returns[0].round, users[user_id], stages[round_id]
+        due = format_date(round.due_date)
         subject = {
             Reminder.Kind.BEFORE_DUE: f"are due on {due}",
             Reminder.Kind.ON_DUE: "are due today",
             Reminder.Kind.AFTER_DUE: "are late",
         }[stage.kind]
-        subject = _one_line(f"Your {period.label} returns for {period.framework.name} {subject}")
+        subject = _one_line(f"Your {round.label} returns for {round.framework.name} {subject}")
         body = _render(
             "emails/reminder.txt",
             {
                 "name": _name(user),
-                "period": period,
-                "framework": period.framework,
+                "round": round,
+                "framework": round.framework,
                 "due": due,
                 "stage": stage.kind,
-                "days_late": working_days_between(period.due_date, today),
-                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in updates],
-                "posts": sorted(p.title for p in posts[(period_id, user_id)].values()),
+                "days_late": working_days_between(round.due_date, today),
+                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in returns],
+                "posts": sorted(p.title for p in posts[(round_id, user_id)].values()),
                 "service": settings.TRACKER_SERVICE_NAME,
                 "returns_link": settings.TRACKER_BASE_URL.rstrip("/")
                 + reverse("frameworks:return-list"),
@@ -327,8 +327,8 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
                 key=stage.key,
                 subject=subject,
                 body=body,
-                returns=len(updates),
-                period=period,
+                returns=len(returns),
+                round=round,
             )
         )
     return emails
@@ -342,8 +342,8 @@ class _PostLate:
 
 
 @dataclass
-class _PeriodLate:
-    period: ReportingPeriod
+class _RoundLate:
+    round: Round
     due: str
     days_late: int
     link: str
@@ -365,25 +365,23 @@ def _digest_emails(today: dt.date) -> list[Email]:
     )
     if not recipients:
         return []
-    late = _returns(
-        ProgressUpdate.objects.filter(period__state=PeriodState.OPEN, period__due_date__lt=today)
-    )
+    late = _returns(Return.objects.filter(round__state=RoundState.OPEN, round__due_date__lt=today))
     if not late:
         return []
-    periods: dict[int, _PeriodLate] = {}
-    for update in late:
-        period = update.period
-        entry = periods.get(period.pk)
+    rounds: dict[int, _RoundLate] = {}
+    for return_ in late:
+        round = return_.round
+        entry = rounds.get(round.pk)
         if entry is None:
-            entry = periods[period.pk] = _PeriodLate(
-                period=period,
-                due=format_date(period.due_date),
-                days_late=working_days_between(period.due_date, today),
-                link=_link("frameworks:round-detail", period.pk),
+            entry = rounds[round.pk] = _RoundLate(
+                round=round,
+                due=format_date(round.due_date),
+                days_late=working_days_between(round.due_date, today),
+                link=_link("frameworks:round-detail", round.pk),
             )
         entry.count += 1
-        item = _Item(update, _link("frameworks:return-edit", update.pk))
-        links: list[MilestonePost | None] = list(update.milestone.leads.all()) or [None]
+        item = _Item(return_, _link("frameworks:return-edit", return_.pk))
+        links: list[MilestonePost | None] = list(return_.milestone.leads.all()) or [None]
         for link in links:
             post_id = link.post_id if link else None
             if post_id not in entry.posts:
@@ -401,7 +399,7 @@ def _digest_emails(today: dt.date) -> list[Email]:
             "week": week,
             "today": format_date(today),
             "count": len(late),
-            "periods": list(periods.values()),
+            "rounds": list(rounds.values()),
             "service": settings.TRACKER_SERVICE_NAME,
         },
     )
@@ -427,7 +425,7 @@ def _send(email: Email, *, connection, now: dt.datetime) -> bool | None:
         with transaction.atomic():
             reminder = Reminder.objects.create(
                 recipient=email.recipient,
-                period=email.period,
+                round=email.round,
                 kind=email.kind,
                 key=email.key,
                 subject=email.subject,

@@ -26,10 +26,10 @@ from frameworks.models import (
     Classification,
     Framework,
     Meeting,
-    PeriodState,
     PublishedReport,
     ReportBuild,
-    ReportingPeriod,
+    Round,
+    RoundState,
     person_name,
 )
 from frameworks.reports.data import build_snapshot
@@ -224,20 +224,20 @@ def meeting_get_or_create(
     return meeting
 
 
-def _duplicate_report(period: ReportingPeriod, meeting: Meeting) -> ValidationError:
+def _duplicate_report(round: Round, meeting: Meeting) -> ValidationError:
     return ValidationError(
         {
-            "period": f"There is already a report on {period.label} of {period.framework.name} "
+            "round": f"There is already a report on {round.label} of {round.framework.name} "
             f"for {meeting}. Open it from the list of reports."
         }
     )
 
 
-def _defaults(framework: Framework, period: ReportingPeriod) -> dict:
+def _defaults(framework: Framework, round: Round) -> dict:
     """What the data says: the plan's name, round and owner. Nothing a person has to decide
     (summary, recommendations, wards, key decision, statutory comments) is written for them."""
     return {
-        "title": f"{framework.name} – {period.label} progress",
+        "title": f"{framework.name} – {round.label} progress",
         "report_of": framework.owner,
         "originating_officers": framework.owner,
         "strategic_priority": framework.name,
@@ -246,18 +246,18 @@ def _defaults(framework: Framework, period: ReportingPeriod) -> dict:
 
 @transaction.atomic
 def board_report_create(
-    *, framework: Framework, period: ReportingPeriod, meeting: Meeting, user=None, **text
+    *, framework: Framework, round: Round, meeting: Meeting, user=None, **text
 ) -> BoardReport:
-    if period.framework_id != framework.pk:
-        raise ValidationError({"period": "Choose a round of this framework."})
-    values = {**_defaults(framework, period), **{k: v for k, v in text.items() if v}}
+    if round.framework_id != framework.pk:
+        raise ValidationError({"round": "Choose a round of this framework."})
+    values = {**_defaults(framework, round), **{k: v for k, v in text.items() if v}}
     unknown = set(values) - set(TEXT_FIELDS)
     if unknown:
         raise ValueError(f"Unknown report fields: {', '.join(sorted(unknown))}")
-    if BoardReport.objects.filter(framework=framework, period=period, meeting=meeting).exists():
-        raise _duplicate_report(period, meeting)
+    if BoardReport.objects.filter(framework=framework, round=round, meeting=meeting).exists():
+        raise _duplicate_report(round, meeting)
     report = BoardReport(
-        framework=framework, period=period, meeting=meeting, created_by=user, **values
+        framework=framework, round=round, meeting=meeting, created_by=user, **values
     )
     report.full_clean(validate_constraints=False)
     report._history_user = user
@@ -265,7 +265,7 @@ def board_report_create(
         with transaction.atomic():  # a double click or a second tab loses on the constraint
             report.save()
     except IntegrityError as exc:
-        raise _duplicate_report(period, meeting) from exc
+        raise _duplicate_report(round, meeting) from exc
     return report
 
 
@@ -294,7 +294,7 @@ def _changed_since(current: BoardReport, seen_version: int) -> list[ChangedField
 def _locked_report(report: BoardReport, expected_version: int | None) -> BoardReport:
     current = (
         BoardReport.objects.select_for_update(of=("self",))
-        .select_related("framework", "period", "meeting__board")
+        .select_related("framework", "round", "meeting__board")
         .get(pk=report.pk)
     )
     if expected_version is not None and current.version != expected_version:
@@ -353,11 +353,11 @@ def board_report_publish_warnings(
                 f"{report.meeting.date:%B %Y}, which has passed.",
             )
         )
-    if report.period.state == PeriodState.OPEN:
+    if report.round.state == RoundState.OPEN:
         warnings.append(
             PublishWarning(
                 "ROUND_OPEN",
-                f"{report.period.label} is still open: returns may still change after you "
+                f"{report.round.label} is still open: returns may still change after you "
                 "publish, and the published version will not show them.",
             )
         )

@@ -19,19 +19,19 @@ from frameworks.models import (
     RAG,
     Framework,
     Milestone,
-    PeriodState,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     person_name,
 )
 from frameworks.services.returns import moment_in_words
 
 
-class PeriodConflict(Exception):
+class RoundConflict(Exception):
     """The round was opened, closed or changed by someone else since the page was loaded."""
 
-    def __init__(self, current: ReportingPeriod) -> None:
+    def __init__(self, current: Round) -> None:
         self.current = current
         self.message = (
             f"{current.label} was {_what_happened(current)} after you loaded this page; "
@@ -40,32 +40,32 @@ class PeriodConflict(Exception):
         super().__init__(self.message)
 
 
-def _what_happened(period: ReportingPeriod) -> str:
+def _what_happened(round: Round) -> str:
     """The round's last change, from its audit trail: "opened by Jane Smith at 10:02"."""
-    record = period.history.order_by("-history_date", "-history_id").first()
+    record = round.history.order_by("-history_date", "-history_id").first()
     verb = "changed"
     if record is None:
-        who, when = None, period.updated_at
+        who, when = None, round.updated_at
     else:
         who, when = record.history_user, record.history_date
-        if period.state == PeriodState.OPEN and record.history_user_id == period.opened_by_id:
+        if round.state == RoundState.OPEN and record.history_user_id == round.opened_by_id:
             verb = "opened"
-        elif period.state == PeriodState.CLOSED and record.history_user_id == period.closed_by_id:
+        elif round.state == RoundState.CLOSED and record.history_user_id == round.closed_by_id:
             verb = "closed"
     return f"{verb} by {person_name(who, 'someone else')} at {moment_in_words(when)}"
 
 
-def _locked(period: ReportingPeriod, expected_version: int | None) -> ReportingPeriod:
-    current = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+def _locked(round: Round, expected_version: int | None) -> Round:
+    current = Round.objects.select_for_update().get(pk=round.pk)
     if expected_version is not None and current.version != expected_version:
-        raise PeriodConflict(current)
+        raise RoundConflict(current)
     return current
 
 
 def _label_taken(framework: Framework, label: str) -> str:
     """If this framework already has a round called `label` (in any case): the error saying so."""
     existing = (
-        ReportingPeriod.objects.filter(framework=framework, label__iexact=label)
+        Round.objects.filter(framework=framework, label__iexact=label)
         .values_list("label", flat=True)
         .first()
     )
@@ -80,22 +80,22 @@ def round_create(
     start_date: dt.date,
     end_date: dt.date,
     due_date: dt.date,
-) -> ReportingPeriod:
+) -> Round:
     """Create a draft round. A name the framework already has (in any case or spacing, or
     created a moment ago in another tab) is an error on the name, never a crash."""
     label = " ".join(label.split())
-    period = ReportingPeriod(
+    round = Round(
         framework=framework,
         label=label,
         start_date=start_date,
         end_date=end_date,
         due_date=due_date,
-        state=PeriodState.DRAFT,
+        state=RoundState.DRAFT,
     )
     errors: dict = {}
     try:
         # The fields and clean() (the dates). The unique name is checked below, in any case.
-        period.full_clean(validate_constraints=False)
+        round.full_clean(validate_constraints=False)
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     if taken := _label_taken(framework, label):
@@ -104,7 +104,7 @@ def round_create(
         raise ValidationError(errors)
     try:
         with transaction.atomic():  # a savepoint: this transaction stays usable after a refusal
-            period.save()
+            round.save()
     except IntegrityError as exc:  # another session created it between the check and the insert
         if taken := _label_taken(framework, label):
             raise ValidationError({"label": taken}) from exc
@@ -112,35 +112,31 @@ def round_create(
             "The round could not be created because another change was saved at the same "
             "moment. Check the list of rounds, then try again."
         ) from exc
-    return period
+    return round
 
 
 @transaction.atomic
-def round_open(*, period: ReportingPeriod, user, expected_version: int | None) -> ReportingPeriod:
+def round_open(*, round: Round, user, expected_version: int | None) -> Round:
     """Open a round: one return for every milestone still open, carrying the last RAG forward.
 
     Completed and cancelled milestones drop out of the round but stay in the framework's history.
     """
-    period = _locked(period, expected_version)
-    if period.state != PeriodState.DRAFT:
-        raise ValidationError(f"{period.label} is {period.get_state_display().lower()}, not draft.")
-    if ReportingPeriod.objects.filter(
-        framework_id=period.framework_id, state=PeriodState.OPEN
-    ).exists():
+    round = _locked(round, expected_version)
+    if round.state != RoundState.DRAFT:
+        raise ValidationError(f"{round.label} is {round.get_state_display().lower()}, not draft.")
+    if Round.objects.filter(framework_id=round.framework_id, state=RoundState.OPEN).exists():
         raise ValidationError(
             "Another round of this framework is already open. Close it before opening this one."
         )
     latest = (
-        ProgressUpdate.objects.filter(
-            milestone=OuterRef("pk"), period__start_date__lt=period.start_date
-        )
-        .exclude(state=UpdateState.NOT_STARTED)
-        .order_by("-period__start_date")
+        Return.objects.filter(milestone=OuterRef("pk"), round__start_date__lt=round.start_date)
+        .exclude(state=ReturnState.NOT_STARTED)
+        .order_by("-round__start_date")
     )
     milestones = (
-        Milestone.objects.filter(framework_id=period.framework_id)
+        Milestone.objects.filter(framework_id=round.framework_id)
         .open()
-        .exclude(updates__period=period)
+        .exclude(returns__round=round)
         .annotate(
             previous_id=Subquery(latest.values("pk")[:1]),
             previous_rag=Subquery(latest.values("rag")[:1]),
@@ -148,46 +144,46 @@ def round_open(*, period: ReportingPeriod, user, expected_version: int | None) -
     )
     bulk_create_with_history(
         [
-            ProgressUpdate(
+            Return(
                 milestone=milestone,
-                period=period,
+                round=round,
                 previous_id=milestone.previous_id,
                 rag=milestone.previous_rag
                 if milestone.previous_rag and milestone.previous_rag != RAG.COMPLETED
                 else "",
-                state=UpdateState.NOT_STARTED,
+                state=ReturnState.NOT_STARTED,
             )
             for milestone in milestones
         ],
-        ProgressUpdate,
+        Return,
         default_user=user,
-        default_change_reason=f"Round {period.label} opened",
+        default_change_reason=f"Round {round.label} opened",
     )
-    period.state = PeriodState.OPEN
-    period.opened_at = timezone.now()
-    period.opened_by = user
-    period.version += 1  # the row is locked (select_for_update), so this cannot race
-    period._history_user = user
+    round.state = RoundState.OPEN
+    round.opened_at = timezone.now()
+    round.opened_by = user
+    round.version += 1  # the row is locked (select_for_update), so this cannot race
+    round._history_user = user
     try:
         with transaction.atomic():
-            period.save()
+            round.save()
     except IntegrityError as exc:  # a concurrent open of another round won the race
         raise ValidationError(
             "Another round of this framework is already open. Close it before opening this one."
         ) from exc
-    return period
+    return round
 
 
 @transaction.atomic
-def round_close(*, period: ReportingPeriod, user, expected_version: int | None) -> ReportingPeriod:
+def round_close(*, round: Round, user, expected_version: int | None) -> Round:
     """Close a round. Returns not submitted stay as they are and show as missing."""
-    period = _locked(period, expected_version)
-    if period.state != PeriodState.OPEN:
-        raise ValidationError(f"{period.label} is not open, so it cannot be closed.")
-    period.state = PeriodState.CLOSED
-    period.closed_at = timezone.now()
-    period.closed_by = user
-    period.version += 1  # the row is locked (select_for_update), so this cannot race
-    period._history_user = user
-    period.save()
-    return period
+    round = _locked(round, expected_version)
+    if round.state != RoundState.OPEN:
+        raise ValidationError(f"{round.label} is not open, so it cannot be closed.")
+    round.state = RoundState.CLOSED
+    round.closed_at = timezone.now()
+    round.closed_by = user
+    round.version += 1  # the row is locked (select_for_update), so this cannot race
+    round._history_user = user
+    round.save()
+    return round

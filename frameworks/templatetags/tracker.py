@@ -7,16 +7,16 @@ from django.forms import BoundField, Select
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from frameworks.models import RAG, RAG_COLOUR, UpdateState, person_name
+from frameworks.models import RAG, RAG_COLOUR, ReturnState, person_name
 
 register = template.Library()
 
 STATE_COLOUR = {
-    UpdateState.NOT_STARTED: "grey",
-    UpdateState.DRAFT: "light-blue",
-    UpdateState.SUBMITTED: "blue",
-    UpdateState.RETURNED: "orange",
-    UpdateState.APPROVED: "green",
+    ReturnState.NOT_STARTED: "grey",
+    ReturnState.DRAFT: "light-blue",
+    ReturnState.SUBMITTED: "blue",
+    ReturnState.RETURNED: "orange",
+    ReturnState.APPROVED: "green",
 }
 
 
@@ -36,22 +36,22 @@ def rag_tag(value: str | None, raw: str = "") -> SafeString:
 
 @register.simple_tag
 def state_tag(value: str) -> SafeString:
-    state = UpdateState(value)
+    state = ReturnState(value)
     return format_html(
         '<strong class="govuk-tag govuk-tag--{}">{}</strong>', STATE_COLOUR[state], state.label
     )
 
 
-PERIOD_STATE_COLOUR = {"OPEN": "green", "DRAFT": "grey", "CLOSED": "blue"}
+ROUND_STATE_COLOUR = {"OPEN": "green", "DRAFT": "grey", "CLOSED": "blue"}
 
 
 @register.simple_tag
-def period_state_tag(period):
+def round_state_tag(round):
     """A round's state (Draft, Open, Closed) as a GOV.UK tag."""
     return format_html(
         '<strong class="govuk-tag govuk-tag--{}">{}</strong>',
-        PERIOD_STATE_COLOUR.get(period.state, "blue"),
-        period.get_state_display(),
+        ROUND_STATE_COLOUR.get(round.state, "blue"),
+        round.get_state_display(),
     )
 
 

@@ -33,7 +33,7 @@ def framework_detail(request: TrackerRequest, slug: str) -> HttpResponse:
     dashboard = insight.framework_dashboard(
         framework=overview.framework,
         milestone_ids=[m.pk for m in milestones],
-        periods=overview.periods,
+        rounds=overview.rounds,
         approved=overview.approved,
         milestones=[
             (m.pk, m.theme_id, m.theme.code, m.theme.name)

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from frameworks.forms import NEW_FRAMEWORK, ImportForm
 from frameworks.importers import templates as blank_templates
-from frameworks.models import Framework, ImportBatch, ReportingPeriod
+from frameworks.models import Framework, ImportBatch, Round
 from frameworks.services import import_batches as batches
 from frameworks.views._helpers import TrackerRequest, download, importer_required
 
@@ -44,9 +44,9 @@ def _rounds(framework: str | None) -> dict:
     if framework == NEW_FRAMEWORK:
         return {"round_scope": "new", "rounds": []}
     if framework and framework.isdecimal():
-        rounds = ReportingPeriod.objects.filter(framework_id=int(framework)).order_by("-start_date")
+        rounds = Round.objects.filter(framework_id=int(framework)).order_by("-start_date")
         return {"round_scope": "framework", "rounds": list(rounds.values("label", "state"))}
-    labels = ReportingPeriod.objects.order_by("-start_date").values_list("label", flat=True)
+    labels = Round.objects.order_by("-start_date").values_list("label", flat=True)
     return {"round_scope": "all", "rounds": [{"label": label} for label in dict.fromkeys(labels)]}
 
 
@@ -222,8 +222,8 @@ def import_detail(request: TrackerRequest, pk: int) -> HttpResponse:
 
 OPTION_LABELS = {
     "framework": "Framework",
-    "period": "Current round",
-    "previous_period": "Previous round",
+    "round": "Current round",
+    "previous_round": "Previous round",
     "sheet": "Sheet",
     "layout": "Layout",
 }

@@ -18,8 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import pgettext
 
-from frameworks.models import RAG, Milestone, PostRole, ProgressUpdate
-from frameworks.selectors import FrameworkOverview, PeriodDashboard
+from frameworks.models import RAG, Milestone, PostRole, Return
+from frameworks.selectors import FrameworkOverview, RoundDashboard
 from frameworks.templatetags.tracker import overdue_tag, rag_tag, state_tag
 
 
@@ -98,7 +98,7 @@ def status_cell(
 class ReturnRow:
     """One row of a round's returns table."""
 
-    update: ProgressUpdate
+    return_: Return
     is_overdue: bool
     review_url: str
     short_title: str
@@ -107,28 +107,28 @@ class ReturnRow:
     state_cell: SafeString
 
 
-def dashboard_rows(dashboard: PeriodDashboard) -> list[ReturnRow]:
+def dashboard_rows(dashboard: RoundDashboard) -> list[ReturnRow]:
     leads = lead_only_cells(dashboard.lead_links)
     review_url = row_urls("frameworks:return-review")
     short_title = shortener(120)
     rags: dict = {}
     states: dict = {}
     rows = []
-    for update in dashboard.updates:
-        key = (update.rag, update.rag_text)
+    for return_ in dashboard.returns:
+        key = (return_.rag, return_.rag_text)
         if key not in rags:
             rags[key] = rag_tag(*key)
-        if update.state not in states:
-            states[update.state] = state_tag(update.state)
+        if return_.state not in states:
+            states[return_.state] = state_tag(return_.state)
         rows.append(
             ReturnRow(
-                update=update,
-                is_overdue=update.pk in dashboard.overdue,
-                review_url=review_url(update.pk),
-                short_title=short_title(update.milestone.title),
-                lead_cell=leads.get(update.milestone_id, ""),
+                return_=return_,
+                is_overdue=return_.pk in dashboard.overdue,
+                review_url=review_url(return_.pk),
+                short_title=short_title(return_.milestone.title),
+                lead_cell=leads.get(return_.milestone_id, ""),
                 rag_cell=rags[key],
-                state_cell=states[update.state],
+                state_cell=states[return_.state],
             )
         )
     return rows

@@ -34,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _name(report: BoardReport, ext: str, version: int | None = None) -> str:
     day = report.meeting.date.isoformat()
     suffix = f"-v{version}" if version else ""
-    return f"{slugify(report.framework.name)}-{slugify(report.period.label)}-{day}{suffix}.{ext}"
+    return f"{slugify(report.framework.name)}-{slugify(report.round.label)}-{day}{suffix}.{ext}"
 
 
 @reports_required
@@ -53,12 +53,12 @@ def report_list(request: TrackerRequest) -> HttpResponse:
                 "meetings__reports",
                 queryset=BoardReport.objects.filter(published__isnull=False)
                 .distinct()
-                .select_related("period"),
+                .select_related("round"),
             ),
             Prefetch("meetings__reports__published", queryset=published),
         )
     )
-    drafts = BoardReport.objects.select_related("meeting__board", "period", "framework").filter(
+    drafts = BoardReport.objects.select_related("meeting__board", "round", "framework").filter(
         published__isnull=True
     )
     return render(
@@ -78,7 +78,7 @@ def report_create(request: TrackerRequest) -> HttpResponse:
     form = ReportCreateForm(request.POST or None, initial=_create_initial(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        period = form.chosen_period
+        round = form.chosen_round
         try:
             with transaction.atomic():
                 meeting = report_services.meeting_get_or_create(
@@ -89,7 +89,7 @@ def report_create(request: TrackerRequest) -> HttpResponse:
                     user=request.user,
                 )
                 report = report_services.board_report_create(
-                    framework=period.framework, period=period, meeting=meeting, user=request.user
+                    framework=round.framework, round=round, meeting=meeting, user=request.user
                 )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -109,13 +109,13 @@ def report_create(request: TrackerRequest) -> HttpResponse:
 
 def _create_initial(request: TrackerRequest) -> dict:
     """A link from a round's page can say which round the report is about."""
-    period = request.GET.get("period", "")
-    return {"period": int(period)} if period.isdigit() else {}
+    round = request.GET.get("round", "")
+    return {"round": int(round)} if round.isdigit() else {}
 
 
 def _report(pk: int) -> BoardReport:
     return get_object_or_404(
-        BoardReport.objects.select_related("framework", "period", "meeting__board"), pk=pk
+        BoardReport.objects.select_related("framework", "round", "meeting__board"), pk=pk
     )
 
 
@@ -340,7 +340,7 @@ def published_pdf(request: TrackerRequest, pk: int, version: int) -> HttpRespons
     """A reprint of a published version: the frozen bytes, whatever changed since."""
     published = get_object_or_404(
         PublishedReport.objects.select_related(
-            "report__framework", "report__period", "report__meeting"
+            "report__framework", "report__round", "report__meeting"
         ),
         report_id=pk,
         version=version,

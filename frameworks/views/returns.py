@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from frameworks import selectors
-from frameworks.forms import ReviewForm, UpdateForm
-from frameworks.models import UpdateState
-from frameworks.roles import can_edit_update, is_policy_team
+from frameworks.forms import ReturnForm, ReviewForm
+from frameworks.models import ReturnState
+from frameworks.roles import can_edit_return, is_policy_team
 from frameworks.rules import allowed, review_refusal
 from frameworks.services.reminders import reminders_for
 from frameworks.services.returns import (
-    UpdateConflict,
+    ReturnConflict,
     describe_change,
     return_approve,
     return_save_draft,
@@ -26,15 +26,15 @@ from frameworks.services.returns import (
 )
 from frameworks.views._helpers import TrackerRequest, add_service_errors, policy_team_required
 
-AUTOSAVE_STATES = (UpdateState.NOT_STARTED, UpdateState.DRAFT, UpdateState.RETURNED)
+AUTOSAVE_STATES = (ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED)
 
 
 def _return_for(request: TrackerRequest, pk: int):
     """The return this person may see, or 404 (also when it is another post's return)."""
-    update = selectors.update_get_for_user(pk=pk, user=request.user)
-    if update is None:
+    return_ = selectors.return_get_for_user(pk=pk, user=request.user)
+    if return_ is None:
         raise Http404("No such return.")
-    return update
+    return return_
 
 
 @require_safe
@@ -49,51 +49,51 @@ def return_list(request: TrackerRequest) -> HttpResponse:
     groups = selectors.officer_returns(user=request.user)
     return render(
         request,
-        "frameworks/update_list.html",
+        "frameworks/return_list.html",
         {"groups": groups, "reminders": reminders_for(user=request.user)},
     )
 
 
-def _update_context(request, update, form, conflict=None) -> dict:
-    editable = can_edit_update(request.user, update)
+def _return_context(request, return_, form, conflict=None) -> dict:
+    editable = can_edit_return(request.user, return_)
     return {
-        "update": update,
-        "milestone": update.milestone,
-        "previous": update.previous,
+        "return": return_,
+        "milestone": return_.milestone,
+        "previous": return_.previous,
         "form": form,
         "editable": editable,
-        "autosave": editable and update.state in AUTOSAVE_STATES,
+        "autosave": editable and return_.state in AUTOSAVE_STATES,
         "autosave_seconds": settings.TRACKER_AUTOSAVE_SECONDS,
         "conflict": conflict,
-        "is_overdue": update.is_flagged_overdue(timezone.localdate()),
-        "can_review": update.state == UpdateState.SUBMITTED
-        and allowed(request.user, "frameworks.review_update", update),
+        "is_overdue": return_.is_flagged_overdue(timezone.localdate()),
+        "can_review": return_.state == ReturnState.SUBMITTED
+        and allowed(request.user, "frameworks.review_update", return_),
     }
 
 
 @require_http_methods(["GET", "POST"])
 def return_edit(request: TrackerRequest, pk: int) -> HttpResponse:
-    update = _return_for(request, pk)
+    return_ = _return_for(request, pk)
     conflict = None
     if request.method == "POST":
-        if not can_edit_update(request.user, update):
+        if not can_edit_return(request.user, return_):
             raise PermissionDenied("You cannot change this return.")
-        form = UpdateForm(request.POST)
+        form = ReturnForm(request.POST)
         if form.is_valid():
             submitting = request.POST.get("action") == "submit"
             service = return_submit if submitting else return_save_draft
             try:
                 service(
-                    update=update,
+                    return_=return_,
                     user=request.user,
                     data=form.to_input(),
                     expected_version=form.cleaned_data["version"],
                 )
-            except UpdateConflict as exc:
+            except ReturnConflict as exc:
                 conflict = exc.current
                 data = request.POST.copy()
                 data["version"] = str(conflict.version)
-                form = UpdateForm(data)
+                form = ReturnForm(data)
                 form.is_valid()
                 form.add_error(
                     None,
@@ -105,29 +105,29 @@ def return_edit(request: TrackerRequest, pk: int) -> HttpResponse:
             else:
                 if submitting:
                     messages.success(
-                        request, f"Return submitted for review: {update.milestone.title[:80]}"
+                        request, f"Return submitted for review: {return_.milestone.title[:80]}"
                     )
                     return redirect("frameworks:return-list")
                 messages.success(request, "Draft saved. It has not been submitted yet.")
-                return redirect("frameworks:return-edit", pk=update.pk)
+                return redirect("frameworks:return-edit", pk=return_.pk)
     else:
-        form = UpdateForm(initial=UpdateForm.initial_for(update))
+        form = ReturnForm(initial=ReturnForm.initial_for(return_))
     return render(
-        request, "frameworks/update_form.html", _update_context(request, update, form, conflict)
+        request, "frameworks/return_form.html", _return_context(request, return_, form, conflict)
     )
 
 
 @require_POST
 def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
     """htmx autosave of a draft. Without JavaScript the page's own Save button does this."""
-    update = _return_for(request, pk)
-    if not can_edit_update(request.user, update):
+    return_ = _return_for(request, pk)
+    if not can_edit_return(request.user, return_):
         raise PermissionDenied("You cannot change this return.")
     if not request.htmx:
-        return redirect("frameworks:return-edit", pk=update.pk)
-    context = {"update": update, "saved": False, "message": ""}
-    form = UpdateForm(request.POST)
-    if update.state not in AUTOSAVE_STATES:
+        return redirect("frameworks:return-edit", pk=return_.pk)
+    context = {"return": return_, "saved": False, "message": ""}
+    form = ReturnForm(request.POST)
+    if return_.state not in AUTOSAVE_STATES:
         context["message"] = "Not saved automatically: use the buttons below."
     elif not form.is_valid():
         context["message"] = "Not saved automatically: " + " ".join(
@@ -135,13 +135,13 @@ def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            update = return_save_draft(
-                update=update,
+            return_ = return_save_draft(
+                return_=return_,
                 user=request.user,
                 data=form.to_input(),
                 expected_version=form.cleaned_data["version"],
             )
-        except UpdateConflict:
+        except ReturnConflict:
             context["message"] = (
                 "Not saved: someone else changed this return. Save with the button below "
                 "to see their text beside yours."
@@ -149,8 +149,8 @@ def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             context["message"] = "Not saved automatically: " + " ".join(exc.messages)
         else:
-            context.update(update=update, saved=True)
-    return render(request, "frameworks/update_form.html#autosave-status", context)
+            context.update({"return": return_, "saved": True})
+    return render(request, "frameworks/return_form.html#autosave-status", context)
 
 
 def _decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
@@ -171,7 +171,7 @@ def _decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
 def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
     """Approve or return a submitted return: only as read (its version), and only by a member of
     the policy team who neither submitted it nor holds a post for its milestone."""
-    update = _return_for(request, pk)
+    return_ = _return_for(request, pk)
     read_before = None
     if request.method == "POST":
         form = ReviewForm(request.POST)
@@ -180,20 +180,20 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
             service = return_approve if approving else return_send_back
             try:
                 service(
-                    update=update,
+                    return_=return_,
                     user=request.user,
                     comment=form.cleaned_data["comment"],
                     expected_version=form.cleaned_data["version"],
                 )
-            except UpdateConflict as exc:
-                read_before = selectors.update_as_read(
-                    update=update, version=form.cleaned_data["version"]
+            except ReturnConflict as exc:
+                read_before = selectors.return_as_read(
+                    return_=return_, version=form.cleaned_data["version"]
                 )
-                update = _return_for(request, pk)
-                still = update.state == UpdateState.SUBMITTED
+                return_ = _return_for(request, pk)
+                still = return_.state == ReturnState.SUBMITTED
                 form = _decide_again(
                     request,
-                    update,
+                    return_,
                     f"This return changed after you opened it: {describe_change(exc.current)}. "
                     "Nothing has been approved or returned"
                     + (": read the current update below, then decide again." if still else "."),
@@ -201,27 +201,27 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                title = update.milestone.title[:80]
+                title = return_.milestone.title[:80]
                 messages.success(
                     request,
                     f"Approved: {title}" if approving else f"Returned to the officer: {title}",
                 )
-                return redirect("frameworks:round-detail", pk=update.period_id)
+                return redirect("frameworks:round-detail", pk=return_.round_id)
     else:
-        form = ReviewForm(initial={"version": update.version})
-    submitted = update.state == UpdateState.SUBMITTED
-    refusal = review_refusal(request.user, update) if submitted else ""
+        form = ReviewForm(initial={"version": return_.version})
+    submitted = return_.state == ReturnState.SUBMITTED
+    refusal = review_refusal(request.user, return_) if submitted else ""
     return render(
         request,
-        "frameworks/update_detail.html",
+        "frameworks/return_detail.html",
         {
-            "update": update,
-            "milestone": update.milestone,
-            "previous": update.previous,
+            "return": return_,
+            "milestone": return_.milestone,
+            "previous": return_.previous,
             "form": form,
             "can_review": submitted and not refusal,
             "refusal": refusal,
             "read_before": read_before,
-            "is_overdue": update.is_flagged_overdue(timezone.localdate()),
+            "is_overdue": return_.is_flagged_overdue(timezone.localdate()),
         },
     )

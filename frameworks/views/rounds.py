@@ -10,11 +10,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from frameworks import selectors
-from frameworks.forms import ConfirmForm, PeriodForm
-from frameworks.models import Framework, PeriodState, ReportingPeriod, UpdateState
+from frameworks.forms import ConfirmForm, RoundForm
+from frameworks.models import Framework, ReturnState, Round, RoundState
 from frameworks.roles import is_policy_team
 from frameworks.services import rounds as round_services
-from frameworks.services.rounds import PeriodConflict
+from frameworks.services.rounds import RoundConflict
 from frameworks.views._helpers import (
     TrackerRequest,
     add_service_errors,
@@ -29,9 +29,9 @@ from frameworks.views.presenters import dashboard_rows
 def round_list(request: TrackerRequest) -> HttpResponse:
     return render(
         request,
-        "frameworks/period_list.html",
+        "frameworks/round_list.html",
         {
-            "frameworks": selectors.periods_by_framework(),
+            "frameworks": selectors.rounds_by_framework(),
             "can_manage": is_policy_team(request.user),
         },
     )
@@ -41,40 +41,40 @@ def round_list(request: TrackerRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_create(request: TrackerRequest, slug: str) -> HttpResponse:
     framework = get_object_or_404(Framework, slug=slug)
-    form = PeriodForm(request.POST or None, instance=ReportingPeriod(framework=framework))
+    form = RoundForm(request.POST or None, instance=Round(framework=framework))
     if request.method == "POST" and form.is_valid():
         try:
-            period = round_services.round_create(framework=framework, **form.cleaned_data)
+            round = round_services.round_create(framework=framework, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Round {period.label} created. Open it when ready.")
-            return redirect(period)
-    return render(request, "frameworks/period_form.html", {"form": form, "framework": framework})
+            messages.success(request, f"Round {round.label} created. Open it when ready.")
+            return redirect(round)
+    return render(request, "frameworks/round_form.html", {"form": form, "framework": framework})
 
 
 @rounds_reader_required
 @vary_on_headers("HX-Request", "HX-Target")
 @require_safe
 def round_detail(request: TrackerRequest, pk: int) -> HttpResponse:
-    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
-    dashboard = selectors.period_dashboard(period=period, state=request.GET.get("state", ""))
+    round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
+    dashboard = selectors.round_dashboard(round=round, state=request.GET.get("state", ""))
     context = {
         "dashboard": dashboard,
         "rows": dashboard_rows(dashboard),
-        "period": dashboard.period,
-        "states": UpdateState.choices,
+        "round": dashboard.round,
+        "states": ReturnState.choices,
         "can_manage": is_policy_team(request.user),
     }
     if request.htmx and request.htmx.target == "returns-table":
-        return render(request, "frameworks/period_detail.html#returns-table", context)
-    return render(request, "frameworks/period_detail.html", context)
+        return render(request, "frameworks/round_detail.html#returns-table", context)
+    return render(request, "frameworks/round_detail.html", context)
 
 
 def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpResponse:
     """Confirm opening or closing a round. The page carries the round's version: if someone
     opened, closed or changed it meanwhile, nothing is done and the page says what happened."""
-    period = get_object_or_404(ReportingPeriod.objects.select_related("framework"), pk=pk)
+    round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
     error = None
     if request.method == "POST":
         form = ConfirmForm(request.POST)
@@ -82,29 +82,29 @@ def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpR
         try:
             if not form.is_valid():
                 raise ValidationError(list(form.non_field_errors()))
-            period = service(
-                period=period, user=request.user, expected_version=form.cleaned_data["version"]
+            round = service(
+                round=round, user=request.user, expected_version=form.cleaned_data["version"]
             )
-        except PeriodConflict as exc:
-            period, error = exc.current, exc.message
+        except RoundConflict as exc:
+            round, error = exc.current, exc.message
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             if action == "open":
                 messages.success(
                     request,
-                    f"Round {period.label} is open: {period.updates.count()} returns created.",
+                    f"Round {round.label} is open: {round.returns.count()} returns created.",
                 )
             else:
-                messages.success(request, f"Round {period.label} is closed.")
-            return redirect(period)
-    outstanding = period.updates.outstanding().count()
-    ready = period.state == (PeriodState.DRAFT if action == "open" else PeriodState.OPEN)
+                messages.success(request, f"Round {round.label} is closed.")
+            return redirect(round)
+    outstanding = round.returns.outstanding().count()
+    ready = round.state == (RoundState.DRAFT if action == "open" else RoundState.OPEN)
     return render(
         request,
-        "frameworks/period_confirm.html",
+        "frameworks/round_confirm.html",
         {
-            "period": period,
+            "round": round,
             "action": action,
             "error": error,
             "outstanding": outstanding,

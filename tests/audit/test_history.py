@@ -5,10 +5,10 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import ImportBatch, Milestone, ProgressUpdate
+from frameworks.models import ImportBatch, Milestone, Return
 from frameworks.services.imports import legacy_import
 from frameworks.services.returns import (
-    UpdateInput,
+    ReturnInput,
     return_approve,
     return_send_back,
     return_submit,
@@ -16,24 +16,24 @@ from frameworks.services.returns import (
 from tests.workbooks import CCFA, HUB, tracker
 
 
-def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(update, officer, policy_user):
+def test_officer_and_reviewer_steps_are_recorded_with_who_and_values(return_, officer, policy_user):
     new = (timezone.localdate() + dt.timedelta(days=300)).strftime("%d/%m/%Y")
-    data = UpdateInput(narrative="Draft CCfA done.", rag="IN_PROGRESS", new_deadline=new)
-    return_submit(update=update, user=officer, data=data, expected_version=None)
+    data = ReturnInput(narrative="Draft CCfA done.", rag="IN_PROGRESS", new_deadline=new)
+    return_submit(return_=return_, user=officer, data=data, expected_version=None)
     return_send_back(
-        update=update, user=policy_user, comment="Say what impact it had.", expected_version=None
+        return_=return_, user=policy_user, comment="Say what impact it had.", expected_version=None
     )
-    records = list(ProgressUpdate.history.filter(id=update.pk).order_by("history_date"))
+    records = list(Return.history.filter(id=return_.pk).order_by("history_date"))
     assert [r.state for r in records] == ["NOT_STARTED", "SUBMITTED", "RETURNED"]
     assert records[1].narrative == "Draft CCfA done." and records[0].narrative == ""
 
 
-def test_milestone_history_page_reads_newest_first(client, update, officer, policy_user):
-    data = UpdateInput(narrative="Signed off by CLT.", rag="OVERDUE")
+def test_milestone_history_page_reads_newest_first(client, return_, officer, policy_user):
+    data = ReturnInput(narrative="Signed off by CLT.", rag="OVERDUE")
     client.force_login(officer)
-    return_submit(update=update, user=officer, data=data, expected_version=None)
-    return_approve(update=update, user=policy_user, expected_version=None)
-    milestone = update.milestone
+    return_submit(return_=return_, user=officer, data=data, expected_version=None)
+    return_approve(return_=return_, user=policy_user, expected_version=None)
+    milestone = return_.milestone
     milestone._history_user = policy_user
     milestone.deadline_text = "Nov-20"
     milestone.save()
@@ -52,8 +52,8 @@ def test_imports_are_recorded_as_one_batch_and_in_the_history(db, policy_user):
         data=tracker(CCFA, HUB),
         file_name="tracker.xlsx",
         framework_name="Ward Councillor Support Framework",
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
         user=policy_user,
     )
     batch = ImportBatch.objects.get()
@@ -63,17 +63,17 @@ def test_imports_are_recorded_as_one_batch_and_in_the_history(db, policy_user):
     record = milestone.history.get()
     assert record.history_user == policy_user
     assert record.history_change_reason.startswith("Import of tracker.xlsx")
-    assert ProgressUpdate.history.filter(history_user=policy_user).count() == 4
+    assert Return.history.filter(history_user=policy_user).count() == 4
 
 
-def test_history_hides_other_posts_drafts_from_officers(client, update, officer, other_officer):
+def test_history_hides_other_posts_drafts_from_officers(client, return_, officer, other_officer):
     return_submit(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative="Not yet approved", rag="ONGOING"),
+        data=ReturnInput(narrative="Not yet approved", rag="ONGOING"),
         expected_version=None,
     )
     client.force_login(other_officer)
-    page = client.get(reverse("frameworks:milestone-history", args=[update.milestone_id]))
+    page = client.get(reverse("frameworks:milestone-history", args=[return_.milestone_id]))
     assert page.status_code == 200
     assert "Submitted for review" not in page.content.decode()

@@ -18,7 +18,7 @@ from bench.imports import (
     written,
 )
 from frameworks.importers.readers import open_source
-from frameworks.models import Framework, Milestone, Post, ProgressUpdate
+from frameworks.models import Framework, Milestone, Post, Return
 
 
 def _rows(path):
@@ -37,7 +37,7 @@ def test_the_workbook_has_the_rows_asked_for_in_a_shared_string_table(tmp_path):
         assert b"(copy 2)" in archive.read("xl/sharedStrings.xml")
     # tablib (openpyxl), as django-import-export reads it, sees the same 100 milestones.
     flat = baseline.datasets(
-        path.read_bytes(), framework="F", period=PERIOD, previous_period=PREVIOUS_PERIOD
+        path.read_bytes(), framework="F", round=PERIOD, previous_round=PREVIOUS_PERIOD
     )
     assert len(flat["milestones"]) == 100
 
@@ -62,16 +62,16 @@ def test_the_baseline_writes_what_our_importer_writes(db, tmp_path):
     imported = baseline.import_tracker(
         path.read_bytes(),
         framework_name=f"{PREFIX}theirs",
-        period_label=PERIOD,
-        previous_period_label=PREVIOUS_PERIOD,
+        round_label=PERIOD,
+        previous_round_label=PREVIOUS_PERIOD,
     )
     theirs = written(f"{PREFIX}theirs", history)
 
     assert imported["milestones"] == 12
-    for count in ("themes", "milestones", "updates"):
+    for count in ("themes", "milestones", "returns"):
         assert theirs[count] == ours["written"][count], count
     # Each row written has its history row (and theirs saves the shared posts again).
-    rows = sum(theirs[k] for k in ("themes", "milestones", "leads", "updates"))
+    rows = sum(theirs[k] for k in ("themes", "milestones", "leads", "returns"))
     assert theirs["history"] >= rows + 3  # the framework and its two rounds too
 
 
@@ -81,15 +81,15 @@ def test_deleting_a_bench_framework_leaves_no_rows_and_no_history(db, tmp_path):
     baseline.import_tracker(
         path.read_bytes(),
         framework_name=f"{PREFIX}x",
-        period_label=PERIOD,
-        previous_period_label=PREVIOUS_PERIOD,
+        round_label=PERIOD,
+        previous_round_label=PREVIOUS_PERIOD,
     )
     assert Milestone.objects.count() == 5
 
     delete_framework(f"{PREFIX}x")
 
     assert not Framework.objects.exists() and not Milestone.objects.exists()
-    assert not ProgressUpdate.history.exists() and not Milestone.history.exists()
+    assert not Return.history.exists() and not Milestone.history.exists()
     # Posts are shared: they and their history stay.
     assert history_rows() == history + Post.history.count() - posts
 

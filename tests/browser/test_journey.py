@@ -16,15 +16,15 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from frameworks.models import Milestone, PeriodState, ProgressUpdate, ReportingPeriod, UpdateState
+from frameworks.models import Milestone, Return, ReturnState, Round, RoundState
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
     PostFactory,
+    ReturnFactory,
+    RoundFactory,
     ThemeFactory,
-    UpdateFactory,
     UserFactory,
 )
 
@@ -50,8 +50,8 @@ class Journey:
     officer: str
     policy: str
     milestone: Milestone
-    period: ReportingPeriod
-    update: ProgressUpdate
+    round: Round
+    return_: Return
 
 
 @pytest.fixture
@@ -63,25 +63,25 @@ def journey(transactional_db) -> Journey:
     milestone = MilestoneFactory(
         lead=post, title=MILESTONE, theme=ThemeFactory(name="Members' Support")
     )
-    previous_round = PeriodFactory(
+    previous_round = RoundFactory(
         framework=milestone.framework,
         label="Q2 2020-21",
         start_date=dt.date(2020, 7, 1),
         end_date=dt.date(2020, 9, 30),
         due_date=dt.date(2020, 10, 15),
-        state=PeriodState.CLOSED,
+        state=RoundState.CLOSED,
     )
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21")
-    previous = ApprovedUpdateFactory(
-        milestone=milestone, period=previous_round, narrative=PREVIOUS_NARRATIVE
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21")
+    previous = ApprovedReturnFactory(
+        milestone=milestone, round=previous_round, narrative=PREVIOUS_NARRATIVE
     )
-    update = UpdateFactory(milestone=milestone, period=period, previous=previous)
+    return_ = ReturnFactory(milestone=milestone, round=round, previous=previous)
     return Journey(
         officer=officer.username,
         policy=policy.username,
         milestone=milestone,
-        period=period,
-        update=update,
+        round=round,
+        return_=return_,
     )
 
 
@@ -134,7 +134,7 @@ def assert_assets_loaded(page: Page) -> None:
 def test_return_journey_from_officer_to_approval(new_page, login, journey):
     officer = new_page()
     policy = new_page()
-    update = journey.update
+    return_ = journey.return_
     audit = AccessibilityAudit()
 
     # 1. The officer signs in and finds the return on their task list.
@@ -161,11 +161,11 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     expect(officer.get_by_role("status")).to_contain_text(
         "Draft saved automatically", timeout=10_000
     )
-    update.refresh_from_db()
-    assert update.state == UpdateState.DRAFT
-    assert update.narrative == FIRST_DRAFT
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.DRAFT
+    assert return_.narrative == FIRST_DRAFT
     # The new version came back out of band, so the next save is not taken for a conflict.
-    expect(officer.locator("#id_version")).to_have_value(str(update.version))
+    expect(officer.locator("#id_version")).to_have_value(str(return_.version))
 
     # 3. In progress past the deadline needs a new deadline: an error summary, text kept.
     officer.get_by_role("radio", name="In progress").check()
@@ -190,7 +190,7 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
 
     # 4. The policy team filters the round's returns and sends this one back.
     login(policy, journey.policy)
-    policy.goto(f"/rounds/{journey.period.pk}/")
+    policy.goto(f"/rounds/{journey.round.pk}/")
     expect(policy.get_by_role("heading", name="Q3 2020-21", level=1)).to_be_visible()
     audit.check(policy, "the round's dashboard")
     policy.evaluate("() => { window.notReloaded = true }")
@@ -208,7 +208,7 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     policy.get_by_role("radio", name="Return it to the officer").check()
     policy.get_by_label("Comment for the officer").fill(RETURN_COMMENT)
     policy.get_by_role("button", name="Confirm decision").click()
-    expect(policy).to_have_url(re.compile(rf"/rounds/{journey.period.pk}/$"))
+    expect(policy).to_have_url(re.compile(rf"/rounds/{journey.round.pk}/$"))
     expect(policy.get_by_role("alert")).to_contain_text("Returned to the officer")
 
     # 5. The officer sees it returned, reads the comment, edits and resubmits.
@@ -225,7 +225,7 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     expect(officer.get_by_role("link", name=MILESTONE)).to_have_accessible_description("Submitted")
 
     # 6. The policy team approves it; it can no longer be changed.
-    policy.goto(f"/returns/{update.pk}/review/")
+    policy.goto(f"/returns/{return_.pk}/review/")
     expect(policy.get_by_text(RESUBMITTED)).to_be_visible()
     policy.get_by_role("radio", name="Approve").check()
     policy.get_by_role("button", name="Confirm decision").click()
@@ -261,9 +261,9 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     expect(officer.get_by_role("link", name=MILESTONE)).to_be_visible()
     audit.check(officer, "the milestone list, filtered")
 
-    update.refresh_from_db()
-    assert update.state == UpdateState.APPROVED
-    assert update.narrative == RESUBMITTED
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.APPROVED
+    assert return_.narrative == RESUBMITTED
     audit.assert_clean()
 
 
@@ -274,23 +274,23 @@ def test_officer_can_save_and_submit_without_javascript(new_page, login, journey
     page.get_by_label("Progress update").fill(FIRST_DRAFT)
     page.get_by_role("radio", name="Ongoing").check()
     page.get_by_role("button", name="Save as draft").click()
-    expect(page).to_have_url(re.compile(rf"/returns/{journey.update.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/returns/{journey.return_.pk}/$"))
     expect(page.get_by_role("alert")).to_contain_text("Draft saved. It has not been submitted")
     expect(page.get_by_label("Progress update")).to_have_value(FIRST_DRAFT)
-    journey.update.refresh_from_db()
-    assert journey.update.state == UpdateState.DRAFT
+    journey.return_.refresh_from_db()
+    assert journey.return_.state == ReturnState.DRAFT
 
     page.get_by_role("button", name="Submit for review").click()
     expect(page).to_have_url(re.compile(r"/returns/$"))
     expect(page.get_by_role("link", name=MILESTONE)).to_have_accessible_description("Submitted")
-    journey.update.refresh_from_db()
-    assert journey.update.state == UpdateState.SUBMITTED
+    journey.return_.refresh_from_db()
+    assert journey.return_.state == ReturnState.SUBMITTED
 
 
 def test_dashboard_filter_swaps_in_place_and_shows_which_filter_is_on(new_page, login, journey):
     policy = new_page()
     login(policy, journey.policy)
-    policy.goto(f"/rounds/{journey.period.pk}/")
+    policy.goto(f"/rounds/{journey.round.pk}/")
     filters = policy.get_by_role("navigation", name="Filter returns by status")
     expect(filters.locator("[aria-current]")).to_have_text(["All (1)"])
     policy.evaluate("() => { window.notReloaded = true }")

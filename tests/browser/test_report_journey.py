@@ -15,10 +15,10 @@ from frameworks.services import reports
 from tests.browser.test_journey import AccessibilityAudit
 from tests.factories import (
     SEED_004_TEXT,
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     DemocraticServicesUserFactory,
     MilestoneFactory,
-    PeriodFactory,
+    RoundFactory,
     board_meeting,
 )
 
@@ -35,11 +35,11 @@ REVEALING_RADIOS = ".govuk-radios__input[aria-controls]"
 def draft(transactional_db):
     DemocraticServicesUserFactory(username="dina", first_name="Dina", last_name="Rahman")
     milestone = MilestoneFactory(title="Develop and promote the Councillor Call for Action (CCfA)")
-    period = PeriodFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
-    ApprovedUpdateFactory(milestone=milestone, period=period, rag="COMPLETED")
+    round = RoundFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
+    ApprovedReturnFactory(milestone=milestone, round=round, rag="COMPLETED")
     return reports.board_report_create(
-        framework=period.framework,
-        period=period,
+        framework=round.framework,
+        round=round,
         meeting=board_meeting(date=dt.date(2020, 12, 9)),
     )
 

@@ -227,8 +227,8 @@ def test_fields_and_columns_name_the_four_fields_under_a_prefix() -> None:
 
 # The models' accessors -----------------------------------------------------------------------
 def test_milestone_and_return_read_and_write_deadlines_by_prefix(db) -> None:
-    from frameworks.models import Milestone, ProgressUpdate
-    from tests.factories import MilestoneFactory, UpdateFactory
+    from frameworks.models import Milestone, Return
+    from tests.factories import MilestoneFactory, ReturnFactory
 
     original = Deadline("Mar-21", MARCH_31, MONTH, DATE)
     milestone = MilestoneFactory(deadline=original)
@@ -236,10 +236,10 @@ def test_milestone_and_return_read_and_write_deadlines_by_prefix(db) -> None:
     assert milestone.revised_deadline == Deadline()
     assert milestone.deadline_in_force == original
 
-    update = UpdateFactory(milestone=milestone)
-    update.new_deadline = Deadline("TBC", None, "", TBC)
-    update.save(update_fields=[*Deadline.fields("new_deadline")])
-    milestone.revised_deadline = ProgressUpdate.objects.get(pk=update.pk).new_deadline
+    return_ = ReturnFactory(milestone=milestone)
+    return_.new_deadline = Deadline("TBC", None, "", TBC)
+    return_.save(update_fields=[*Deadline.fields("new_deadline")])
+    milestone.revised_deadline = Return.objects.get(pk=return_.pk).new_deadline
     milestone.save(update_fields=[*Deadline.fields("revised_deadline")])
 
     milestone = Milestone.objects.get(pk=milestone.pk)

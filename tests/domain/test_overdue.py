@@ -18,7 +18,7 @@ from frameworks.domain.overdue import (
     in_progress_needs_new_deadline,
     is_flagged_overdue,
 )
-from frameworks.domain.status import NO_STATUS, NO_UPDATE
+from frameworks.domain.status import NO_RETURN, NO_STATUS
 from frameworks.domain.vocabulary import RAG, DatePrecision, DeadlineKind
 
 TODAY = dt.date(2021, 6, 15)
@@ -115,19 +115,19 @@ def test_milestone_python_and_sql_agree_over_the_grid(grid) -> None:
 
 
 def test_a_return_is_overdue_as_its_milestone_with_its_status(grid) -> None:
-    from tests.factories import PeriodFactory, UpdateFactory
+    from tests.factories import ReturnFactory, RoundFactory
 
     milestone = next(
         m for m in grid.values() if m.deadline.date == BEFORE and m.revised_deadline.is_blank
     )
-    period = PeriodFactory(framework=milestone.framework)
+    round = RoundFactory(framework=milestone.framework)
     for status in STATUSES[:-1]:  # a return's status is never NULL
-        update = UpdateFactory.build(milestone=milestone, period=period, rag=status)
-        assert update.is_flagged_overdue(TODAY) is milestone.is_flagged_overdue(status, TODAY)
+        return_ = ReturnFactory.build(milestone=milestone, round=round, rag=status)
+        assert return_.is_flagged_overdue(TODAY) is milestone.is_flagged_overdue(status, TODAY)
 
 
 def test_pseudo_statuses_are_not_done() -> None:
-    for status in (NO_UPDATE, NO_STATUS):
+    for status in (NO_RETURN, NO_STATUS):
         assert is_flagged_overdue(status=status, deadline_date=BEFORE, today=TODAY)
         assert not is_flagged_overdue(status=status, deadline_date=None, today=TODAY)
 
@@ -137,7 +137,7 @@ def test_pseudo_statuses_are_not_done() -> None:
     ("status", "date", "passed"),
     [
         (RAG.IN_PROGRESS, BEFORE, True),
-        (NO_UPDATE, BEFORE, True),
+        (NO_RETURN, BEFORE, True),
         (RAG.COMPLETED, BEFORE, False),
         (RAG.CANCELLED, BEFORE, False),
         (RAG.IN_PROGRESS, TODAY, False),

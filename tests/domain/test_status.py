@@ -6,8 +6,8 @@ import pytest
 
 from frameworks.domain.status import (
     DONE,
+    NO_RETURN,
     NO_STATUS,
-    NO_UPDATE,
     STATUS_LABELS,
     is_bare_status,
     is_done,
@@ -19,13 +19,13 @@ from frameworks.domain.vocabulary import RAG as Rag
 
 # The pseudo-statuses -------------------------------------------------------------------------
 def test_pseudo_statuses_are_distinct_and_never_a_rag_value() -> None:
-    assert NO_UPDATE != NO_STATUS
-    assert {NO_UPDATE, NO_STATUS}.isdisjoint(Rag)
+    assert NO_RETURN != NO_STATUS
+    assert {NO_RETURN, NO_STATUS}.isdisjoint(Rag)
 
 
 def test_pseudo_status_values_are_the_published_snapshots_keys() -> None:
     # Stored snapshots (PublishedReport.snapshot) are keyed by these values: never change them.
-    assert (NO_UPDATE, NO_STATUS) == ("NONE", "UNKNOWN")
+    assert (NO_RETURN, NO_STATUS) == ("NONE", "UNKNOWN")
 
 
 def test_every_status_has_its_words() -> None:
@@ -41,7 +41,7 @@ def test_every_status_has_its_words() -> None:
     }
 
 
-@pytest.mark.parametrize("status", [*Rag, NO_UPDATE, NO_STATUS, "", None])
+@pytest.mark.parametrize("status", [*Rag, NO_RETURN, NO_STATUS, "", None])
 def test_done_is_completed_or_cancelled(status) -> None:
     assert is_done(status) == (status in {Rag.COMPLETED, Rag.CANCELLED})
     assert set(DONE) == {Rag.COMPLETED, Rag.CANCELLED}

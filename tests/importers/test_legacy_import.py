@@ -9,7 +9,7 @@ import pytest
 
 from frameworks.importers.extract import extract_plan
 from frameworks.importers.readers import open_source
-from frameworks.models import Framework, Milestone, ProgressUpdate, Theme, progress_mean
+from frameworks.models import Framework, Milestone, Return, Theme, progress_mean
 from frameworks.services.imports import legacy_import
 
 LEGACY = Path(__file__).resolve().parents[2] / "fixtures" / "legacy"
@@ -28,15 +28,15 @@ def tracker(db):
     report = import_file(
         TRACKER,
         "Ward Councillor Support Framework",
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
     )
     assert report.ok, report.errors
     return report
 
 
 def rag_counts(label: str) -> Counter:
-    return Counter(ProgressUpdate.objects.filter(period__label=label).values_list("rag", flat=True))
+    return Counter(Return.objects.filter(round__label=label).values_list("rag", flat=True))
 
 
 def test_tracker_workbook_matches_the_paper(tracker):
@@ -52,14 +52,14 @@ def test_tracker_workbook_matches_the_paper(tracker):
         "ONGOING": 10,
         "OVERDUE": 6,
     }
-    assert Milestone.objects.exclude(updates__period__label="Q4 2019-20").count() == 3
+    assert Milestone.objects.exclude(returns__round__label="Q4 2019-20").count() == 3
     assert rag_counts("Q2 2020-21") == {
         "IN_PROGRESS": 22,
         "ONGOING": 10,
         "COMPLETED": 8,
         "OVERDUE": 2,
     }
-    assert Milestone.objects.exclude(updates__period__label="Q2 2020-21").count() == 31
+    assert Milestone.objects.exclude(returns__round__label="Q2 2020-21").count() == 31
     assert Milestone.objects.completed().count() == 39
 
 
@@ -68,8 +68,8 @@ def test_no_markup_is_stored_and_the_ten_links_are_kept(tracker):
         *Milestone.objects.values_list("title", flat=True),
         *Milestone.objects.values_list("deadline_text", flat=True),
         *Theme.objects.values_list("name", flat=True),
-        *ProgressUpdate.objects.values_list("narrative", flat=True),
-        *ProgressUpdate.objects.values_list("rag_text", flat=True),
+        *Return.objects.values_list("narrative", flat=True),
+        *Return.objects.values_list("rag_text", flat=True),
     ]
     assert not [t for t in texts if MARKUP.search(t)]
     links = [url for t in texts for url in re.findall(r"https?://[^\s)]+", t)]
@@ -80,22 +80,22 @@ def test_reimporting_the_tracker_changes_nothing(tracker):
     again = import_file(
         TRACKER,
         "Ward Councillor Support Framework",
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
     )
     assert again.ok and not again.changed
-    assert again.unchanged.milestones == 73 and again.unchanged.updates == 112
+    assert again.unchanged.milestones == 73 and again.unchanged.returns == 112
 
 
 def test_actions_workbook_keeps_owners_groups_and_progress(db):
-    report = import_file(ACTIONS, "Tower Hamlets Improvement Plan", period_label="Q3 2019-20")
+    report = import_file(ACTIONS, "Tower Hamlets Improvement Plan", round_label="Q3 2019-20")
     assert report.ok, report.errors
     expected = json.loads((LEGACY / "actions-improvement-plan.expected.json").read_text())
     framework = Framework.objects.get()
-    period = framework.periods.get()
+    round = framework.rounds.get()
     # Each group's progress, as the report prints it: the mean of its actions' % complete.
     percents = defaultdict(list)
-    for theme_id, percent in period.updates.values_list("milestone__theme_id", "percent_complete"):
+    for theme_id, percent in round.returns.values_list("milestone__theme_id", "percent_complete"):
         percents[theme_id].append(percent)
     for group in expected["groups"]:
         theme = Theme.objects.get(framework=framework, code=group["code"])
@@ -106,8 +106,8 @@ def test_actions_workbook_keeps_owners_groups_and_progress(db):
             owners = [link.post.title for link in milestone.leads.order_by("order")]
             assert owners == action["owners"], action["code"]
             assert milestone.monitoring_groups == action["monitoring_groups"], action["code"]
-            update = milestone.updates.filter(period=period).first()
-            percent = update.percent_complete if update else None
+            return_ = milestone.returns.filter(round=round).first()
+            percent = return_.percent_complete if return_ else None
             assert percent == action["progress"], action["code"]
     assert Milestone.objects.count() == sum(len(g["actions"]) for g in expected["groups"])
 
@@ -116,7 +116,7 @@ def test_framework_workbook_brings_themes_actions_and_existing_activity(db):
     report = import_file(FRAMEWORK, "Ward Councillor Support Framework")
     assert report.ok, report.errors
     assert Theme.objects.count() == 13
-    assert not ProgressUpdate.objects.exists()
+    assert not Return.objects.exists()
     days = Milestone.objects.get(title__startswith="Develop 'Days of Action'")
     assert days.existing_activity.startswith("There has been a programme of Community Safety")
     assert days.theme.name == "Place Shaping"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from frameworks import insight
 from frameworks.models import Milestone
 from frameworks.services.demo import demo_data_load
-from frameworks.services.returns import UpdateInput, return_approve, return_submit
+from frameworks.services.returns import ReturnInput, return_approve, return_submit
 from tests.builders import make_framework
 
 
@@ -20,7 +20,7 @@ def demo(db):
 def test_dashboard_counts_by_theme_and_trend_across_rounds(demo):
     ids = list(demo.milestones.values_list("pk", flat=True))
     dashboard = insight.framework_dashboard(framework=demo, milestone_ids=ids)
-    assert dashboard.period.label == "Q3 2020-21"  # the open round
+    assert dashboard.round.label == "Q3 2020-21"  # the open round
     assert dashboard.counts == {"COMPLETED": 39, "NONE": 34}
     assert dashboard.returns == {"total": 34, "done": 0, "approved": 0, "percent": 0}
     trend = {r["label"]: dict(r["counts"]) for r in dashboard.rounds}
@@ -35,18 +35,18 @@ def test_dashboard_counts_by_theme_and_trend_across_rounds(demo):
     assert "<svg" in dashboard.theme_chart and "<script" not in dashboard.trend_chart
 
 
-def test_why_this_rag_in_words(update, officer, policy_user):
-    milestone = update.milestone  # deadline April 2020
+def test_why_this_rag_in_words(return_, officer, policy_user):
+    milestone = return_.milestone  # deadline April 2020
     with time_machine.travel(dt.datetime(2020, 9, 18, 12, tzinfo=dt.UTC), tick=False):
         return_submit(
-            update=update,
+            return_=return_,
             user=officer,
-            data=UpdateInput(
+            data=ReturnInput(
                 narrative="Delayed by the pandemic.", rag="IN_PROGRESS", new_deadline="Dec-20"
             ),
             expected_version=None,
         )
-        return_approve(update=update, user=policy_user, expected_version=None)
+        return_approve(return_=return_, user=policy_user, expected_version=None)
     milestone.refresh_from_db()
     facts = insight.why_this_rag(milestone=milestone, today=dt.date(2021, 1, 20))
     assert facts[0] == "Deadline December 2020 passed 20 days ago."

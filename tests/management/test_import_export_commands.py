@@ -5,16 +5,16 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from frameworks.models import Framework, Milestone, ProgressUpdate
+from frameworks.models import Framework, Milestone, Return
 from tests.importers.test_readers import ole2
 from tests.workbooks import CCFA, HUB, TRACKER_HEADER, VAWG, tracker, xlsx
 
 ARGS = [
     "--framework",
     "Ward Councillor Support Framework",
-    "--period",
+    "--round",
     "Q2 2020-21",
-    "--previous-period",
+    "--previous-round",
     "Q4 2019-20",
 ]
 
@@ -52,7 +52,7 @@ def test_import_json_report_and_exit_0(db, tracker_file):
         "warnings",
         "errors",
     ]
-    assert report["created"] == {"themes": 3, "milestones": 3, "posts": 3, "updates": 5}
+    assert report["created"] == {"themes": 3, "milestones": 3, "posts": 3, "returns": 5}
     assert report["errors"] == []
     assert {"sheet", "row", "column", "message"} <= set(report["warnings"][0])
 
@@ -192,9 +192,9 @@ def test_xlsx_export_imports_back_to_the_same_data(db, tracker_file, tmp_path, c
         str(exported),
         "--framework",
         "Copy",
-        "--period",
+        "--round",
         "Q2 2020-21",
-        "--previous-period",
+        "--previous-round",
         "Q4 2019-20",
     )
     assert code == 0, out
@@ -219,7 +219,7 @@ def test_exports_neutralise_formulas(db, tmp_path, capsysbinary):
     path.write_bytes(tracker(HUB))
     assert call("import_legacy", str(path), *ARGS)[0] == 0
     # As an officer might type it into the update form.
-    ProgressUpdate.objects.filter(period__label="Q2 2020-21").update(
+    Return.objects.filter(round__label="Q2 2020-21").update(
         narrative='=HYPERLINK("http://evil.example","click")'
     )
     out = tmp_path / "export.xlsx"

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from frameworks.models import Reminder
 from frameworks.tasks import next_run_at, send_reminders_task
-from tests.factories import PeriodFactory
+from tests.factories import RoundFactory
 
 LONDON = ZoneInfo("Europe/London")
 DUE = dt.date(2021, 1, 5)
@@ -27,8 +27,8 @@ def reminder_settings(settings):
 
 
 @pytest.fixture
-def period(milestone):
-    return PeriodFactory(framework=milestone.framework, label="Q3 2020-21", due_date=DUE)
+def round(milestone):
+    return RoundFactory(framework=milestone.framework, label="Q3 2020-21", due_date=DUE)
 
 
 def call(*args) -> tuple[str, str]:
@@ -41,7 +41,7 @@ def frozen(*args, hour=7):
     return time_machine.travel(dt.datetime(*args, hour, tzinfo=LONDON), tick=False)
 
 
-def test_sends_prints_and_is_idempotent(officer, policy_user, update, mailoutbox):
+def test_sends_prints_and_is_idempotent(officer, policy_user, return_, mailoutbox):
     out, _ = call("--today", "2021-01-11")
     assert "Sent to sam@example.org: Your Q3 2020-21 returns for" in out
     assert (
@@ -55,7 +55,7 @@ def test_sends_prints_and_is_idempotent(officer, policy_user, update, mailoutbox
 
 
 def test_dry_run_prints_who_would_get_what_and_sends_nothing(
-    officer, policy_user, update, mailoutbox
+    officer, policy_user, return_, mailoutbox
 ):
     out, _ = call("--today", "2021-01-11", "--dry-run")
     assert "Would send to sam@example.org: Your Q3 2020-21 returns for " in out
@@ -65,25 +65,25 @@ def test_dry_run_prints_who_would_get_what_and_sends_nothing(
     assert mailoutbox == [] and not Reminder.objects.exists()
 
 
-def test_uses_the_local_date_when_today_is_not_given(officer, update, mailoutbox):
+def test_uses_the_local_date_when_today_is_not_given(officer, return_, mailoutbox):
     with frozen(2021, 1, 5):
         out, _ = call()
     assert "are due today (1 return)" in out
     assert Reminder.objects.get().kind == Reminder.Kind.ON_DUE
 
 
-def test_the_day_is_the_london_day_not_the_utc_day(officer, update, mailoutbox):
+def test_the_day_is_the_london_day_not_the_utc_day(officer, return_, mailoutbox):
     """Due Wednesday 30 June 2021: at 00:30 on 1 July in London (23:30 on 30 June in UTC) the
     1-working-day-late reminder goes, not the on-the-day one."""
-    update.period.due_date = dt.date(2021, 6, 30)
-    update.period.save()
+    return_.round.due_date = dt.date(2021, 6, 30)
+    return_.round.save()
     with time_machine.travel(dt.datetime(2021, 7, 1, 0, 30, tzinfo=LONDON), tick=False):
         out, _ = call()
     assert "are late (1 return)" in out
     assert Reminder.objects.get().key.endswith(":after:1:2021-06-30")
 
 
-def test_says_when_the_day_is_not_a_working_day(officer, update, mailoutbox):
+def test_says_when_the_day_is_not_a_working_day(officer, return_, mailoutbox):
     out, _ = call("--today", "2020-12-28")
     assert out == (
         "28 December 2020 is not a working day, so nothing was sent. "
@@ -92,7 +92,7 @@ def test_says_when_the_day_is_not_a_working_day(officer, update, mailoutbox):
     assert mailoutbox == []
 
 
-def test_names_post_holders_without_an_email_address(officer, update):
+def test_names_post_holders_without_an_email_address(officer, return_):
     officer.email = ""
     officer.save()
     out, err = call("--today", "2020-12-24")
@@ -105,7 +105,7 @@ def test_rejects_a_malformed_date(db):
         call("--today", "24/12/2020")
 
 
-def test_fails_loudly_when_an_email_cannot_be_sent(officer, update, monkeypatch):
+def test_fails_loudly_when_an_email_cannot_be_sent(officer, return_, monkeypatch):
     def refuse(self, fail_silently=False):
         raise ConnectionRefusedError("SMTP server down")
 
@@ -116,7 +116,7 @@ def test_fails_loudly_when_an_email_cannot_be_sent(officer, update, monkeypatch)
 
 
 # The task -----------------------------------------------------------------------------------
-def test_task_runs_the_service(officer, update, mailoutbox):
+def test_task_runs_the_service(officer, return_, mailoutbox):
     """Test settings use the ImmediateBackend: the task runs at once and, since that backend
     cannot defer, does not queue its next run (which would otherwise run at once, for ever)."""
     assert type(send_reminders_task.get_backend()).__name__ == "ImmediateBackend"
@@ -139,7 +139,7 @@ def test_next_run_is_7am_on_the_next_working_day():
     assert next_run_at(now) == dt.datetime(2021, 7, 5, 6, tzinfo=dt.UTC)
 
 
-def test_task_requeues_itself_once_for_the_next_working_day(settings, officer, update):
+def test_task_requeues_itself_once_for_the_next_working_day(settings, officer, return_):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with frozen(2020, 12, 24):
         send_reminders_task.call()

@@ -10,7 +10,7 @@ import time_machine
 from django.utils.html import escape
 from pypdf import PdfReader
 
-from frameworks.models import Framework, Milestone, ProgressUpdate
+from frameworks.models import Framework, Milestone, Return
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_pdf
 from frameworks.services import reports
@@ -26,7 +26,7 @@ def demo(db):
 @pytest.fixture
 def report(demo):
     """The demo's draft report to the board, with its text written as seed 004's was."""
-    draft = demo.reports.get(period__label="Q2 2020-21")
+    draft = demo.reports.get(round__label="Q2 2020-21")
     return reports.board_report_update(
         report=draft,
         expected_version=draft.version,
@@ -114,7 +114,7 @@ def test_published_report_reprints_byte_for_byte_after_the_data_changes(report, 
     published = publish(report).published
     assert published.version == 1 and published.pages > 5
     Milestone.objects.filter(framework=demo).update(title="Renamed after the meeting")
-    ProgressUpdate.objects.filter(period__label="Q2 2020-21").update(narrative="Rewritten")
+    Return.objects.filter(round__label="Q2 2020-21").update(narrative="Rewritten")
     reprint = reports.published_report_reprint(published=published)
     assert reprint == bytes(published.pdf)
     assert render_pdf(published.snapshot).content == bytes(published.pdf)
@@ -164,7 +164,7 @@ def test_snapshot_query_count_does_not_grow_with_the_plan(
 def test_actions_plan_shows_percent_and_group_rollups(demo):
     plan = Framework.objects.get(name="Tower Hamlets Improvement Plan")
     meeting = board_meeting(date=dt.date(2019, 12, 9), time=dt.time(18))
-    report = reports.board_report_create(framework=plan, period=plan.periods.get(), meeting=meeting)
+    report = reports.board_report_create(framework=plan, round=plan.rounds.get(), meeting=meeting)
     snapshot = build_snapshot(report=report)
     assert snapshot["has_percent"]
     groups = {t["code"]: t["progress"] for t in snapshot["themes"]}
@@ -175,7 +175,7 @@ def test_actions_plan_shows_percent_and_group_rollups(demo):
     assert re.search(r"R6\.16 .*100%", text)
 
 
-def test_exceptions_point_to_the_appendix_row_and_each_update_is_printed_once(report):
+def test_exceptions_point_to_the_appendix_row_and_each_return_is_printed_once(report):
     snapshot = build_snapshot(report=report)
     page = render_html(snapshot)
     overdue = snapshot["exceptions"]["overdue"]

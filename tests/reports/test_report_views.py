@@ -14,18 +14,18 @@ from frameworks.services import reports
 from tests.factories import (
     BOARD,
     SEED_004_TEXT,
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     MilestoneFactory,
-    PeriodFactory,
+    RoundFactory,
     board_meeting,
 )
 
 
 @pytest.fixture
-def round_with_updates(milestone):
-    period = PeriodFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
-    ApprovedUpdateFactory(milestone=milestone, period=period, rag="OVERDUE")
-    return period
+def round_with_returns(milestone):
+    round = RoundFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
+    ApprovedReturnFactory(milestone=milestone, round=round, rag="OVERDUE")
+    return round
 
 
 @pytest.fixture
@@ -34,10 +34,10 @@ def board(db):
 
 
 @pytest.fixture
-def report(round_with_updates, board):
+def report(round_with_returns, board):
     meeting = board_meeting(date=dt.date(2020, 12, 9))
     return reports.board_report_create(
-        framework=round_with_updates.framework, period=round_with_updates, meeting=meeting
+        framework=round_with_returns.framework, round=round_with_returns, meeting=meeting
     )
 
 
@@ -65,9 +65,9 @@ def form_data(report: BoardReport, **changes) -> dict:
     return {**data, **changes}
 
 
-def creating(period, board, **changes) -> dict:
+def creating(round, board, **changes) -> dict:
     return {
-        "period": period.pk,
+        "round": round.pk,
         "board": board.pk,
         "meeting_date": "09/12/2020",
         **changes,
@@ -78,15 +78,15 @@ def creating(period, board, **changes) -> dict:
 
 
 def test_democratic_services_create_a_report_for_a_listed_board_and_a_round(
-    client, democratic_user, round_with_updates, board
+    client, democratic_user, round_with_returns, board
 ):
     client.force_login(democratic_user)
     page = client.get(reverse("frameworks:report-create")).content.decode()
-    assert f"{round_with_updates.framework.name}: Q2 2020-21" in page  # rounds are picked
+    assert f"{round_with_returns.framework.name}: Q2 2020-21" in page  # rounds are picked
     assert f'<option value="{board.pk}">{BOARD}</option>' in page  # and so are boards
     response = client.post(
         reverse("frameworks:report-create"),
-        creating(round_with_updates, board, meeting_time="6pm", venue="Council Chamber"),
+        creating(round_with_returns, board, meeting_time="6pm", venue="Council Chamber"),
     )
     report = BoardReport.objects.get()
     assert response.url == report.get_absolute_url()
@@ -101,10 +101,10 @@ def test_democratic_services_create_a_report_for_a_listed_board_and_a_round(
 
 
 def test_a_meeting_whose_time_is_not_known_prints_no_time(
-    client, democratic_user, round_with_updates, board
+    client, democratic_user, round_with_returns, board
 ):
     client.force_login(democratic_user)
-    client.post(reverse("frameworks:report-create"), creating(round_with_updates, board))
+    client.post(reverse("frameworks:report-create"), creating(round_with_returns, board))
     report = BoardReport.objects.get()
     assert report.meeting.time is None
     preview = client.get(reverse("frameworks:report-preview", args=[report.pk])).content.decode()
@@ -115,10 +115,10 @@ def test_a_meeting_whose_time_is_not_known_prints_no_time(
 
 
 def test_creating_the_same_report_twice_is_a_form_error_not_a_second_report(
-    client, democratic_user, round_with_updates, board
+    client, democratic_user, round_with_returns, board
 ):
     client.force_login(democratic_user)
-    data = creating(round_with_updates, board)
+    data = creating(round_with_returns, board)
     first = client.post(reverse("frameworks:report-create"), data)
     second = client.post(reverse("frameworks:report-create"), data)
     assert first.status_code == 302 and second.status_code == 200
@@ -127,24 +127,24 @@ def test_creating_the_same_report_twice_is_a_form_error_not_a_second_report(
 
 
 def test_a_meeting_time_that_differs_from_the_recorded_one_is_refused(
-    client, democratic_user, round_with_updates, board
+    client, democratic_user, round_with_returns, board
 ):
     board_meeting(date=dt.date(2020, 12, 9), time=dt.time(18))
     client.force_login(democratic_user)
     response = client.post(
         reverse("frameworks:report-create"),
-        creating(round_with_updates, board, meeting_time="18:30"),
+        creating(round_with_returns, board, meeting_time="18:30"),
     )
     assert "is recorded as starting at 6.00 p.m." in response.content.decode()
     assert not BoardReport.objects.exists()
     assert Meeting.objects.get().time == dt.time(18)
 
 
-def test_create_report_errors_are_explained(client, democratic_user, round_with_updates):
+def test_create_report_errors_are_explained(client, democratic_user, round_with_returns):
     client.force_login(democratic_user)
     response = client.post(
         reverse("frameworks:report-create"),
-        {"period": "", "board": "", "meeting_date": "31/02/2020"},
+        {"round": "", "board": "", "meeting_date": "31/02/2020"},
     )
     page = response.content.decode()
     assert "There is a problem" in page
@@ -277,8 +277,8 @@ def test_publishing_a_past_meeting_asks_for_confirmation_then_is_idempotent(
 
 
 def test_publishing_while_the_round_is_open_warns(client, democratic_user, written):
-    written.period.state = "OPEN"
-    written.period.save()
+    written.round.state = "OPEN"
+    written.round.save()
     client.force_login(democratic_user)
     page = client.get(reverse("frameworks:report-publish", args=[written.pk])).content.decode()
     assert "Q2 2020-21 is still open" in page

@@ -139,8 +139,8 @@ def test_the_report_spreadsheet_imports_back_with_no_changes(demo, snapshot):
         data=render_xlsx(snapshot),
         file_name="report.xlsx",
         framework_name=demo.name,
-        period_label=snapshot["period"],
-        previous_period_label=snapshot["previous_period"],
+        round_label=snapshot["period"],
+        previous_round_label=snapshot["previous_period"],
     )
     assert result.ok, result.errors
     assert (result.changes, result.conflicts, result.kept) == ([], [], [])
@@ -151,7 +151,7 @@ def test_framework_exports_get_the_same_layout(demo):
     framework = Framework.objects.get(pk=demo.pk)
     data = selectors.framework_export_data(framework=framework)
     sheet = load_workbook(
-        io.BytesIO(exports.tracker_xlsx(data, period="Q2 2020-21", previous="Q4 2019-20"))
+        io.BytesIO(exports.tracker_xlsx(data, round="Q2 2020-21", previous="Q4 2019-20"))
     ).active
     rows = sum(len(theme["milestones"]) for theme in data["themes"])
     assert sheet.freeze_panes == "C4" and sheet.auto_filter.ref == f"A3:K{3 + rows}"

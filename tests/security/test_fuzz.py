@@ -37,21 +37,21 @@ from frameworks.models import (
     ImportBatch,
     Milestone,
     MilestonePost,
-    PeriodState,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
     Theme,
-    UpdateState,
 )
 from frameworks.services.imports import legacy_import
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
     PostFactory,
-    UpdateFactory,
+    ReturnFactory,
+    RoundFactory,
     UserFactory,
 )
 from tests.workbooks import CCFA, HUB, TRACKER_HEADER, VAWG, tracker
@@ -83,12 +83,12 @@ IMPORT_MODELS = (
     Milestone,
     Post,
     MilestonePost,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
     ImportBatch,
 )
 
-ROUNDS = {"period_label": "Q2 2020-21", "previous_period_label": "Q1 2020-21"}
+ROUNDS = {"round_label": "Q2 2020-21", "previous_round_label": "Q1 2020-21"}
 FRAMEWORK = "Fuzzed Support Framework"
 
 # Markers of live markup in a page or in stored text.
@@ -256,7 +256,7 @@ BASELINES = (
 )
 
 
-COLUMNS = ("theme", "title", "lead", "deadline", "previous_update", "previous_rag")
+COLUMNS = ("theme", "title", "lead", "deadline", "previous_return", "previous_rag")
 COLUMNS += ("new_deadline", "progress", "rag", "code", "percent")
 
 
@@ -388,8 +388,8 @@ def stored_texts() -> Iterator[tuple[str, str]]:
             ),
         ),
         (Post, ("title",)),
-        (ProgressUpdate, ("narrative", "rag_text", "new_deadline_text")),
-        (ReportingPeriod, ("label",)),
+        (Return, ("narrative", "rag_text", "new_deadline_text")),
+        (Round, ("label",)),
         (Framework, ("name",)),
     ):
         for row in model._default_manager.values_list("pk", *fields):
@@ -581,19 +581,19 @@ def make_return():
         title=f"Develop and promote the Councillor Call for Action {PAYLOADS[0]}",
         existing_activity=f"Imported text {PAYLOADS[1]}",
     )
-    previous_period = PeriodFactory(
+    previous_round = RoundFactory(
         framework=milestone.framework,
         label="Q2 2020-21",
         start_date=dt.date(2020, 7, 1),
         end_date=dt.date(2020, 9, 30),
-        state=PeriodState.CLOSED,
+        state=RoundState.CLOSED,
     )
-    previous = ApprovedUpdateFactory(
-        milestone=milestone, period=previous_period, narrative=f"Last round {PAYLOADS[3]}"
+    previous = ApprovedReturnFactory(
+        milestone=milestone, round=previous_round, narrative=f"Last round {PAYLOADS[3]}"
     )
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21")
-    update = UpdateFactory(milestone=milestone, period=period, previous=previous)
-    return officer, update
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21")
+    return_ = ReturnFactory(milestone=milestone, round=round, previous=previous)
+    return officer, return_
 
 
 def starting_states(officer, reviewer) -> dict[str, tuple[str, dict]]:
@@ -609,21 +609,21 @@ def starting_states(officer, reviewer) -> dict[str, tuple[str, dict]]:
         "review_comment": f"Add the next step {PAYLOADS[4]}",
     }
     return {
-        "never saved": (UpdateState.NOT_STARTED, {}),
-        "draft": (UpdateState.DRAFT, {**saved, "version": 2}),
-        "draft, saver deleted": (UpdateState.DRAFT, {**saved, "saved_by": None, "version": 2}),
-        "submitted": (UpdateState.SUBMITTED, {**submitted, "version": 3}),
-        "returned": (UpdateState.RETURNED, {**returned, "version": 4}),
+        "never saved": (ReturnState.NOT_STARTED, {}),
+        "draft": (ReturnState.DRAFT, {**saved, "version": 2}),
+        "draft, saver deleted": (ReturnState.DRAFT, {**saved, "saved_by": None, "version": 2}),
+        "submitted": (ReturnState.SUBMITTED, {**submitted, "version": 3}),
+        "returned": (ReturnState.RETURNED, {**returned, "version": 4}),
         "returned, reviewer deleted": (
-            UpdateState.RETURNED,
+            ReturnState.RETURNED,
             {**returned, "reviewed_by": None, "version": 4},
         ),
-        "approved": (UpdateState.APPROVED, {**returned, "rag": RAG.COMPLETED, "version": 4}),
+        "approved": (ReturnState.APPROVED, {**returned, "rag": RAG.COMPLETED, "version": 4}),
     }
 
 
-def return_row(update) -> dict:
-    return ProgressUpdate.objects.filter(pk=update.pk).values().get()
+def return_row(return_) -> dict:
+    return Return.objects.filter(pk=return_.pk).values().get()
 
 
 def assert_no_raw_payload(page: str) -> None:
@@ -631,12 +631,12 @@ def assert_no_raw_payload(page: str) -> None:
         assert marker not in page, f"unescaped {marker!r} in the page"
 
 
-def test_update_form_never_fails_or_half_saves(client):
-    officer, update = make_return()
+def test_return_form_never_fails_or_half_saves(client):
+    officer, return_ = make_return()
     states = starting_states(officer, PolicyUserFactory(username="priya"))
     client.force_login(officer)
-    url = reverse("frameworks:return-edit", args=[update.pk])
-    history = getattr(getattr(ProgressUpdate, "history", None), "model", None)
+    url = reverse("frameworks:return-edit", args=[return_.pk])
+    history = getattr(getattr(Return, "history", None), "model", None)
 
     @FUZZ
     @given(
@@ -652,11 +652,11 @@ def test_update_form_never_fails_or_half_saves(client):
     def check(fields, start, round_open):
         state, values = states[start]
         with rolled_back():
-            ProgressUpdate.objects.filter(pk=update.pk).update(state=state, **values)
-            ReportingPeriod.objects.filter(pk=update.period_id).update(
-                state=PeriodState.OPEN if round_open else PeriodState.CLOSED
+            Return.objects.filter(pk=return_.pk).update(state=state, **values)
+            Round.objects.filter(pk=return_.round_id).update(
+                state=RoundState.OPEN if round_open else RoundState.CLOSED
             )
-            before = return_row(update)
+            before = return_row(return_)
             history_before = history.objects.count() if history else 0
             data = dict(fields)
             if data.get("version") == "CURRENT":
@@ -666,15 +666,15 @@ def test_update_form_never_fails_or_half_saves(client):
 
             event(f"{start}: {response.status_code}")
             assert response.status_code in (200, 302, 403, 404), response.status_code
-            after = return_row(update)
+            after = return_row(return_)
             if response.status_code == 302:
                 assert after["narrative"] == data.get("narrative", "").strip()
                 assert after["rag"] == data.get("rag", "")
                 assert after["version"] == before["version"] + 1
                 if data.get("action") == "submit":
-                    assert after["state"] == UpdateState.SUBMITTED
-                elif state in (UpdateState.NOT_STARTED, UpdateState.SUBMITTED):
-                    assert after["state"] == UpdateState.DRAFT
+                    assert after["state"] == ReturnState.SUBMITTED
+                elif state in (ReturnState.NOT_STARTED, ReturnState.SUBMITTED):
+                    assert after["state"] == ReturnState.DRAFT
                 else:
                     assert after["state"] == state
             else:
@@ -728,7 +728,7 @@ def test_upload_view_never_fails(client):
             st.sampled_from([".xlsx", ".csv", ".xls", ".pdf", "", ".XLSX", ".tar.gz"]),
         ).filter(_sendable),
         framework=st.one_of(st.just(FRAMEWORK), st.text(ANY_CHAR, max_size=220)),
-        period=st.sampled_from(["Q2 2020-21", "", "Q9 2020-21", PAYLOADS[0]]),
+        round=st.sampled_from(["Q2 2020-21", "", "Q9 2020-21", PAYLOADS[0]]),
         layout=st.sampled_from(["auto", "tracker", "framework", "actions", "bogus"]),
     )
     # The preview page shows imported titles: stored markup must come out escaped.
@@ -736,7 +736,7 @@ def test_upload_view_never_fails(client):
         content=build_xlsx(KNOWN_IMPORT_BUGS["markup rebuilt by stripping"], date_formats=False),
         name="<script>alert(1)</script>.xlsx",
         framework=FRAMEWORK,
-        period="Q2 2020-21",
+        round="Q2 2020-21",
         layout="auto",
     )
     # The preview (a dry run) crashes on the same importer bugs: a 500 instead of the form.
@@ -744,17 +744,17 @@ def test_upload_view_never_fails(client):
         content=build_xlsx(KNOWN_IMPORT_BUGS["lead over 255 characters"], date_formats=False),
         name="tracker.xlsx",
         framework=FRAMEWORK,
-        period="Q2 2020-21",
+        round="Q2 2020-21",
         layout="auto",
     )
     @example(
         content=build_xlsx(KNOWN_IMPORT_BUGS["huge percent"], date_formats=False),
         name="tracker.xlsx",
         framework=FRAMEWORK,
-        period="Q2 2020-21",
+        round="Q2 2020-21",
         layout="auto",
     )
-    def check(content, name, framework, period, layout):
+    def check(content, name, framework, round, layout):
         with rolled_back():
             before = table_counts()
             response = client.post(
@@ -764,8 +764,8 @@ def test_upload_view_never_fails(client):
                     "framework": "new",
                     "framework_name": framework,
                     "layout": layout,
-                    "period": period,
-                    "previous_period": "Q1 2020-21",
+                    "round": round,
+                    "previous_round": "Q1 2020-21",
                     "sheet": "",
                 },
             )

@@ -1,6 +1,6 @@
 from django.contrib.auth import get_user_model
 
-from frameworks.models import RAG, Framework, PeriodState, ProgressUpdate, UpdateState
+from frameworks.models import RAG, Framework, Return, ReturnState, RoundState
 from frameworks.services.demo import demo_data_load
 
 
@@ -10,15 +10,15 @@ def test_demo_loads_the_seeded_framework_once(db):
     assert result.created
     assert framework.themes.count() == 14
     assert framework.milestones.count() == 73
-    periods = {p.label: p for p in framework.periods.all()}
-    assert periods["Q4 2019-20"].state == PeriodState.CLOSED
-    assert periods["Q2 2020-21"].state == PeriodState.CLOSED
-    q3 = periods["Q3 2020-21"]
-    assert q3.state == PeriodState.OPEN
+    rounds = {p.label: p for p in framework.rounds.all()}
+    assert rounds["Q4 2019-20"].state == RoundState.CLOSED
+    assert rounds["Q2 2020-21"].state == RoundState.CLOSED
+    q3 = rounds["Q3 2020-21"]
+    assert q3.state == RoundState.OPEN
     # 39 milestones were completed by Q2 2020-21; the other 34 get a return, nothing submitted.
-    assert q3.updates.count() == 34
-    assert set(q3.updates.values_list("state", flat=True)) == {UpdateState.NOT_STARTED}
-    q2 = ProgressUpdate.objects.filter(period=periods["Q2 2020-21"])
+    assert q3.returns.count() == 34
+    assert set(q3.returns.values_list("state", flat=True)) == {ReturnState.NOT_STARTED}
+    q2 = Return.objects.filter(round=rounds["Q2 2020-21"])
     assert q2.filter(rag=RAG.IN_PROGRESS).count() == 22
     assert framework.milestones.completed().count() == 39
 
@@ -35,4 +35,4 @@ def test_demo_loads_the_seeded_framework_once(db):
     assert Framework.objects.count() == 2
     # 70 updates in Q4 2019-20, 42 in Q2 2020-21, 34 returns in Q3 2020-21, and the 33
     # improvement-plan actions' Q3 2019-20 updates: none added again.
-    assert ProgressUpdate.objects.count() == 70 + 42 + 34 + 33
+    assert Return.objects.count() == 70 + 42 + 34 + 33

@@ -22,15 +22,15 @@ from frameworks.models import (
     RAG,
     Framework,
     Milestone,
-    PeriodState,
-    ProgressUpdate,
-    ReportingPeriod,
-    UpdateState,
+    Return,
+    ReturnState,
+    Round,
+    RoundState,
 )
 from frameworks.services.demo import demo_data_load
 from frameworks.services.imports import legacy_import
 from frameworks.services.returns import (
-    UpdateInput,
+    ReturnInput,
     return_approve,
     return_save_draft,
     return_submit,
@@ -39,7 +39,7 @@ from tests.workbooks import tracker
 
 LEGACY = Path(__file__).resolve().parents[2] / "fixtures" / "legacy"
 WARD = "Ward Councillor Support Framework"
-Q2 = {"period_label": "Q2 2020-21", "previous_period_label": "Q4 2019-20"}
+Q2 = {"round_label": "Q2 2020-21", "previous_round_label": "Q4 2019-20"}
 
 
 @pytest.fixture
@@ -55,27 +55,27 @@ def snapshot(framework: Framework) -> dict:
     """Everything an import could change, as plain data."""
     data = selectors.framework_export_data(framework=Framework.objects.get(pk=framework.pk))
     versions = sorted(Milestone.objects.filter(framework=framework).values_list("pk", "version"))
-    updates = sorted(
-        ProgressUpdate.objects.filter(milestone__framework=framework).values_list(
+    returns = sorted(
+        Return.objects.filter(milestone__framework=framework).values_list(
             "pk", "version", "state", "narrative", "new_deadline_text", "rag"
         )
     )
-    return {"data": data, "versions": versions, "updates": updates}
+    return {"data": data, "versions": versions, "returns": returns}
 
 
-def export(framework: str, fmt: str, period: str = "") -> bytes:
+def export(framework: str, fmt: str, round: str = "") -> bytes:
     fw = Framework.objects.get(name=framework)
     data = selectors.framework_export_data(framework=fw)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False).encode()
-    current, previous = selectors.export_periods(framework=fw, period=period)
+    current, previous = selectors.export_rounds(framework=fw, round=round)
     if fmt == "xlsx":
-        return exports.tracker_xlsx(data, period=current, previous=previous)
-    return exports.tracker_csv(data, period=current, previous=previous).encode("utf-8-sig")
+        return exports.tracker_xlsx(data, round=current, previous=previous)
+    return exports.tracker_csv(data, round=current, previous=previous).encode("utf-8-sig")
 
 
-def rounds_of(fmt: str, period: str, previous: str) -> dict:
-    return {} if fmt == "json" else {"period_label": period, "previous_period_label": previous}
+def rounds_of(fmt: str, round: str, previous: str) -> dict:
+    return {} if fmt == "json" else {"round_label": round, "previous_round_label": previous}
 
 
 def test_reimporting_the_councils_tracker_over_the_demo_changes_nothing(demo):
@@ -95,15 +95,15 @@ def test_reimporting_the_councils_tracker_over_the_demo_changes_nothing(demo):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
 @pytest.mark.parametrize(
-    ("period", "previous"), [("Q2 2020-21", "Q4 2019-20"), ("Q3 2020-21", "Q2 2020-21")]
+    ("round", "previous"), [("Q2 2020-21", "Q4 2019-20"), ("Q3 2020-21", "Q2 2020-21")]
 )
-def test_reimporting_every_export_changes_nothing_and_says_so(demo, fmt, period, previous):
+def test_reimporting_every_export_changes_nothing_and_says_so(demo, fmt, round, previous):
     before = snapshot(demo)
     revised = Milestone.objects.filter(framework=demo).exclude(revised_deadline_text="").count()
     assert revised == 24
 
     report = import_bytes(
-        export(WARD, fmt, period), f"export.{fmt}", **rounds_of(fmt, period, previous)
+        export(WARD, fmt, round), f"export.{fmt}", **rounds_of(fmt, round, previous)
     )
 
     assert report.ok, report.errors
@@ -113,10 +113,10 @@ def test_reimporting_every_export_changes_nothing_and_says_so(demo, fmt, period,
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
-def test_an_update_a_spreadsheet_would_run_as_a_formula_round_trips(demo, fmt):
+def test_an_return_a_spreadsheet_would_run_as_a_formula_round_trips(demo, fmt):
     """Exports write such text inert (a leading apostrophe in a CSV); it reads back as written."""
-    update = a_q2_update(demo)
-    ProgressUpdate.objects.filter(pk=update.pk).update(narrative="=SUM(A1:A3) milestones met")
+    return_ = a_q2_return(demo)
+    Return.objects.filter(pk=return_.pk).update(narrative="=SUM(A1:A3) milestones met")
     before = snapshot(demo)
 
     report = import_bytes(
@@ -190,10 +190,10 @@ def milestone_row(milestone: Milestone, *current: str, lead: str = "") -> list[s
     return row + (["", "", "", *current] if current else [])
 
 
-def a_q2_update(demo: Framework) -> ProgressUpdate:
+def a_q2_return(demo: Framework) -> Return:
     """A Q2 2020-21 return as the council recorded it (imported, approved)."""
-    updates = ProgressUpdate.objects.filter(period__label="Q2 2020-21", milestone__framework=demo)
-    return updates.select_related("milestone__theme").first()
+    returns = Return.objects.filter(round__label="Q2 2020-21", milestone__framework=demo)
+    return returns.select_related("milestone__theme").first()
 
 
 def short(title: str) -> str:
@@ -201,9 +201,9 @@ def short(title: str) -> str:
     return Truncator(title).chars(120)
 
 
-def tracker_row(update: ProgressUpdate, **cells) -> list[str]:
+def tracker_row(return_: Return, **cells) -> list[str]:
     """The tracker-layout row for this update's milestone, as the council's tracker has it."""
-    milestone = update.milestone
+    milestone = return_.milestone
     values = {
         "theme": milestone.theme.name,
         "title": milestone.title,
@@ -211,30 +211,32 @@ def tracker_row(update: ProgressUpdate, **cells) -> list[str]:
         "deadline": milestone.deadline_text,
         "previous": "",
         "previous_rag": "",
-        "new_deadline": update.new_deadline_text,
-        "progress": update.narrative,
-        "rag": update.rag_text or RAG(update.rag).label,
+        "new_deadline": return_.new_deadline_text,
+        "progress": return_.narrative,
+        "rag": return_.rag_text or RAG(return_.rag).label,
         **cells,
     }
     return list(values.values())
 
 
-def approve_in_q3(demo, policy_user, **data) -> ProgressUpdate:
+def approve_in_q3(demo, policy_user, **data) -> Return:
     """The officer's Q3 return for one of their milestones, submitted and approved in the app."""
     officer = policy_user.__class__.objects.get(username="officer")
-    update = (
-        ProgressUpdate.objects.filter(period__label="Q3 2020-21", milestone__framework=demo)
+    return_ = (
+        Return.objects.filter(round__label="Q3 2020-21", milestone__framework=demo)
         .filter(milestone__posts__holders=officer)
         .select_related("milestone__theme")
         .first()
     )
     with time_machine.travel(dt.datetime(2020, 12, 15, 12, tzinfo=dt.UTC), tick=False):
-        return_submit(update=update, user=officer, data=UpdateInput(**data), expected_version=None)
-        return return_approve(update=update, user=policy_user, expected_version=None)
+        return_submit(
+            return_=return_, user=officer, data=ReturnInput(**data), expected_version=None
+        )
+        return return_approve(return_=return_, user=policy_user, expected_version=None)
 
 
 def close(demo, label: str) -> None:
-    ReportingPeriod.objects.filter(framework=demo, label=label).update(state=PeriodState.CLOSED)
+    Round.objects.filter(framework=demo, label=label).update(state=RoundState.CLOSED)
 
 
 def test_an_older_rounds_tracker_keeps_what_a_later_approved_return_set(demo, policy_user):
@@ -244,7 +246,7 @@ def test_an_older_rounds_tracker_keeps_what_a_later_approved_return_set(demo, po
     milestone = Milestone.objects.get(pk=approved.milestone_id)
     assert milestone.revised_deadline_text == "Jun-21"
     close(demo, "Q3 2020-21")
-    q2 = milestone.updates.select_related("milestone__theme").get(period__label="Q2 2020-21")
+    q2 = milestone.returns.select_related("milestone__theme").get(round__label="Q2 2020-21")
     leads = list(milestone.leads.values_list("post__title", flat=True))
     row = tracker_row(
         q2, lead="Head of Democratic Services", new_deadline=q2.new_deadline_text or "Dec-20"
@@ -263,30 +265,28 @@ def test_an_older_rounds_tracker_keeps_what_a_later_approved_return_set(demo, po
 
 
 def test_returns_people_worked_on_are_never_changed_by_an_import(demo, policy_user):
-    q3 = ReportingPeriod.objects.get(framework=demo, label="Q3 2020-21")
-    update = q3.updates.select_related("milestone__theme").first()
+    q3 = Round.objects.get(framework=demo, label="Q3 2020-21")
+    return_ = q3.returns.select_related("milestone__theme").first()
     officer = policy_user.__class__.objects.get(username="officer")
-    update.milestone.posts.first().holders.add(officer)
+    return_.milestone.posts.first().holders.add(officer)
     saved = return_save_draft(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative="My draft, not yet submitted."),
+        data=ReturnInput(narrative="My draft, not yet submitted."),
         expected_version=None,
     )
-    milestone = update.milestone
+    milestone = return_.milestone
     row = milestone_row(milestone, "Imported words", "Completed")
 
-    report = import_bytes(
-        tracker(row), period_label="Q3 2020-21", previous_period_label="Q2 2020-21"
-    )
+    report = import_bytes(tracker(row), round_label="Q3 2020-21", previous_round_label="Q2 2020-21")
 
     assert report.ok, report.errors
     assert [c["milestone"] for c in report.conflicts] == [short(milestone.title)]
     assert "draft" in report.conflicts[0]["message"] or "open" in report.conflicts[0]["message"]
-    stored = ProgressUpdate.objects.get(pk=update.pk)
+    stored = Return.objects.get(pk=return_.pk)
     assert (stored.narrative, stored.state, stored.version) == (
         "My draft, not yet submitted.",
-        UpdateState.DRAFT,
+        ReturnState.DRAFT,
         saved.version,
     )
 
@@ -297,18 +297,16 @@ def test_an_approved_return_in_a_closed_round_is_a_conflict_not_a_change(demo, p
     milestone = Milestone.objects.select_related("theme").get(pk=approved.milestone_id)
     row = milestone_row(milestone, "Other words", "Completed")
 
-    report = import_bytes(
-        tracker(row), period_label="Q3 2020-21", previous_period_label="Q2 2020-21"
-    )
+    report = import_bytes(tracker(row), round_label="Q3 2020-21", previous_round_label="Q2 2020-21")
 
     assert len(report.conflicts) == 1 and "reviewed" in report.conflicts[0]["message"]
-    stored = ProgressUpdate.objects.get(pk=approved.pk)
+    stored = Return.objects.get(pk=approved.pk)
     assert (stored.narrative, stored.version) == ("Reviewed words.", approved.version)
 
 
 def test_written_rows_get_a_new_version_and_an_audit_row_that_matches(demo, policy_user):
-    update = a_q2_update(demo)
-    milestone = update.milestone
+    return_ = a_q2_return(demo)
+    milestone = return_.milestone
     row = milestone_row(milestone, "Corrected narrative from the council's tracker.", "Completed")
 
     report = import_bytes(tracker(row), user=policy_user, **Q2)
@@ -317,8 +315,8 @@ def test_written_rows_get_a_new_version_and_an_audit_row_that_matches(demo, poli
     fields = {(c["field"], c["after"]) for c in report.changes if c["round"] == "Q2 2020-21"}
     assert ("Progress update", "Corrected narrative from the council's tracker.") in fields
     assert ("RAG status", "Completed") in fields
-    stored = ProgressUpdate.objects.get(pk=update.pk)
-    assert stored.version == update.version + 1
+    stored = Return.objects.get(pk=return_.pk)
+    assert stored.version == return_.version + 1
     assert stored.rag == RAG.COMPLETED
     record = stored.history.first()
     assert record.history_user == policy_user
@@ -331,22 +329,22 @@ def test_written_rows_get_a_new_version_and_an_audit_row_that_matches(demo, poli
 
 
 def test_a_confirmation_writes_nothing_if_the_tracker_changed_since_the_preview(demo, policy_user):
-    update = a_q2_update(demo)
-    milestone = update.milestone
+    return_ = a_q2_return(demo)
+    milestone = return_.milestone
     row = milestone_row(milestone, "Words from the file.", "Completed")
     data = tracker(row)
     preview = import_bytes(data, dry_run=True, **Q2)
     assert [c["field"] for c in preview.changes] == ["Progress update", "RAG status"]
     # Meanwhile someone corrects the same return through the app's own workflow.
-    ProgressUpdate.objects.filter(pk=update.pk).update(
-        narrative="Corrected in the app.", reviewed_by=policy_user, version=update.version + 1
+    Return.objects.filter(pk=return_.pk).update(
+        narrative="Corrected in the app.", reviewed_by=policy_user, version=return_.version + 1
     )
 
     report = import_bytes(data, expected=preview.comparison(), **Q2)
 
     assert report.stale and report.dry_run
     assert report.changes == [] and len(report.conflicts) == 1
-    stored = ProgressUpdate.objects.get(pk=update.pk)
+    stored = Return.objects.get(pk=return_.pk)
     assert stored.narrative == "Corrected in the app."
 
 
@@ -356,15 +354,15 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
         pytest.skip("two real concurrent sessions need PostgreSQL (.ci/run's first pass)")
     framework = demo_data_load(password="demo-tracker-2020").framework
     officer = policy_user.__class__.objects.get(username="officer")
-    updates = list(
-        ProgressUpdate.objects.filter(
-            period__label="Q3 2020-21", milestone__framework=framework
+    returns = list(
+        Return.objects.filter(
+            round__label="Q3 2020-21", milestone__framework=framework
         ).select_related("milestone__theme")
     )
-    mine = next(u for u in updates if u.milestone.posts.filter(holders=officer).exists())
+    mine = next(u for u in returns if u.milestone.posts.filter(holders=officer).exists())
     rows = [
         milestone_row(u.milestone, f"Imported words {n}", "Completed")
-        for n, u in enumerate(updates)
+        for n, u in enumerate(returns)
     ]
     data = tracker(*rows)
     barrier = threading.Barrier(2)
@@ -374,7 +372,7 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
         try:
             barrier.wait(timeout=10)
             outcome["report"] = import_bytes(
-                data, period_label="Q3 2020-21", previous_period_label="Q2 2020-21"
+                data, round_label="Q3 2020-21", previous_round_label="Q2 2020-21"
             )
         finally:
             connections.close_all()
@@ -383,9 +381,9 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
         try:
             barrier.wait(timeout=10)
             outcome["saved"] = return_save_draft(
-                update=mine,
+                return_=mine,
                 user=officer,
-                data=UpdateInput(narrative="The officer's own draft."),
+                data=ReturnInput(narrative="The officer's own draft."),
                 expected_version=mine.version,
             )
         finally:
@@ -397,8 +395,8 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
     for thread in threads:
         thread.join(timeout=60)
 
-    stored = ProgressUpdate.objects.get(pk=mine.pk)
-    assert (stored.narrative, stored.state) == ("The officer's own draft.", UpdateState.DRAFT)
+    stored = Return.objects.get(pk=mine.pk)
+    assert (stored.narrative, stored.state) == ("The officer's own draft.", ReturnState.DRAFT)
     assert stored.version == mine.version + 1
     record = stored.history.first()
     assert (record.narrative, record.state, record.version) == (
@@ -408,10 +406,8 @@ def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
     )
     report = outcome["report"]
     assert report.ok and report.changes == []  # an open round's returns are the leads' to write
-    assert len(report.conflicts) == len(updates)
-    assert not ProgressUpdate.objects.filter(
-        period__label="Q3 2020-21", state=UpdateState.APPROVED
-    ).exists()
+    assert len(report.conflicts) == len(returns)
+    assert not Return.objects.filter(round__label="Q3 2020-21", state=ReturnState.APPROVED).exists()
 
 
 def test_the_json_export_carries_every_field_of_the_plan(demo, capsysbinary):
@@ -429,26 +425,26 @@ def test_the_json_export_carries_every_field_of_the_plan(demo, capsysbinary):
     revised = [m["revised_deadline"] for m in milestones if m["revised_deadline"]]
     assert len(revised) == 24 and set(revised[0]) >= {"text", "date", "kind"}
     assert [p["label"] for p in data["periods"]] == ["Q4 2019-20", "Q2 2020-21", "Q3 2020-21"]
-    assert {u["state"] for m in milestones for u in m["updates"]} == {UpdateState.APPROVED}
+    assert {u["state"] for m in milestones for u in m["updates"]} == {ReturnState.APPROVED}
 
 
 def test_the_command_lists_every_change_in_json(demo, tmp_path):
     from io import StringIO
 
-    update = a_q2_update(demo)
-    milestone = update.milestone
+    return_ = a_q2_return(demo)
+    milestone = return_.milestone
     row = milestone_row(milestone, "Words from the file.", "Completed")
     path = tmp_path / "t.xlsx"
     path.write_bytes(tracker(row))
     out = StringIO()
     call_command(
-        "import_legacy", str(path), "--framework", WARD, "--period", "Q2 2020-21",
-        "--previous-period", "Q4 2019-20", "--dry-run", "--json", stdout=out,
+        "import_legacy", str(path), "--framework", WARD, "--round", "Q2 2020-21",
+        "--previous-round", "Q4 2019-20", "--dry-run", "--json", stdout=out,
     )  # fmt: skip
     report = json.loads(out.getvalue())
     assert [(c["field"], c["before"], c["after"]) for c in report["changes"]] == [
-        ("Progress update", update.narrative, "Words from the file."),
-        ("RAG status", update.rag_text or RAG(update.rag).label, "Completed"),
+        ("Progress update", return_.narrative, "Words from the file."),
+        ("RAG status", return_.rag_text or RAG(return_.rag).label, "Completed"),
     ]
 
 

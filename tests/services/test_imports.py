@@ -8,14 +8,14 @@ from frameworks.models import (
     Milestone,
     MilestonePost,
     Post,
-    ProgressUpdate,
-    ReportingPeriod,
+    Return,
+    Round,
     Theme,
 )
 from frameworks.services.imports import legacy_import
 from tests.workbooks import CCFA, HUB, TRACKER_HEADER, VAWG, tracker, xlsx
 
-ROUNDS = {"period_label": "Q2 2020-21", "previous_period_label": "Q4 2019-20"}
+ROUNDS = {"round_label": "Q2 2020-21", "previous_round_label": "Q4 2019-20"}
 
 
 def table_counts() -> tuple[int, ...]:
@@ -27,8 +27,8 @@ def table_counts() -> tuple[int, ...]:
             Milestone,
             Post,
             MilestonePost,
-            ProgressUpdate,
-            ReportingPeriod,
+            Return,
+            Round,
         )
     )
 
@@ -43,21 +43,21 @@ def run(data: bytes, **options):
     return legacy_import(data=data, **options)
 
 
-def test_tracker_creates_themes_milestones_posts_rounds_and_updates(db):
+def test_tracker_creates_themes_milestones_posts_rounds_and_returns(db):
     report = run(tracker(CCFA, HUB, VAWG))
     assert report.ok, report.errors
     assert report.layout == "tracker" and report.header_row == 3 and report.sheet == "Tracker"
     assert (report.created.themes, report.created.milestones, report.created.posts) == (3, 3, 3)
-    assert report.created.updates == 5  # VAWG was completed before: no current update
+    assert report.created.returns == 5  # VAWG was completed before: no current update
     ccfa = Milestone.objects.get(title__startswith="Develop and promote")
     assert ccfa.theme.name == "Overview and Scrutiny"  # <b> stripped
     assert ccfa.deadline_text == "Mar-20" and ccfa.deadline_date.isoformat() == "2020-03-31"
     assert ccfa.revised_deadline_text == "Nov-20"
-    q2 = ccfa.updates.get(period__label="Q2 2020-21")
+    q2 = ccfa.returns.get(round__label="Q2 2020-21")
     assert q2.rag == RAG.IN_PROGRESS and q2.rag_text == "In progress"
-    assert q2.previous == ccfa.updates.get(period__label="Q4 2019-20")
+    assert q2.previous == ccfa.returns.get(round__label="Q4 2019-20")
     assert q2.new_deadline_text == "Nov-20"
-    rounds = {p.label: p for p in ReportingPeriod.objects.all()}
+    rounds = {p.label: p for p in Round.objects.all()}
     assert rounds["Q4 2019-20"].start_date.isoformat() == "2020-01-01"
     assert rounds["Q2 2020-21"].end_date.isoformat() == "2020-09-30"
     assert ImportBatch.objects.get().sha256 == report.sha256
@@ -71,11 +71,11 @@ def test_reimporting_the_same_file_changes_nothing_and_says_so(db):
     report = run(data)
     assert report.ok and not report.changed
     assert report.summary.startswith("Nothing changed")
-    assert report.unchanged.milestones == 3 and report.unchanged.updates == 5
+    assert report.unchanged.milestones == 3 and report.unchanged.returns == 5
     assert table_counts() == before
 
 
-def test_next_rounds_tracker_adds_updates_and_reports_differences(db):
+def test_next_rounds_tracker_adds_returns_and_reports_differences(db):
     run(tracker(CCFA, HUB, VAWG))
     renamed_lead = [*HUB[:2], "Head of Democratic Services", *HUB[3:]]
     ccfa_next = [
@@ -99,8 +99,8 @@ def test_next_rounds_tracker_adds_updates_and_reports_differences(db):
     ]
     report = run(
         tracker(ccfa_next, renamed_lead, new_row),
-        period_label="Q3 2020-21",
-        previous_period_label="Q2 2020-21",
+        round_label="Q3 2020-21",
+        previous_round_label="Q2 2020-21",
     )
     assert report.ok, report.errors
     assert report.created.milestones == 1
@@ -109,7 +109,7 @@ def test_next_rounds_tracker_adds_updates_and_reports_differences(db):
     assert len(report.lead_changes) == 1 and "Head of Democratic Services" in report.lead_changes[0]
     ccfa = Milestone.objects.get(title__startswith="Develop and promote")
     assert list(
-        ccfa.updates.order_by("period__start_date").values_list("period__label", flat=True)
+        ccfa.returns.order_by("round__start_date").values_list("round__label", flat=True)
     ) == [
         "Q4 2019-20",
         "Q2 2020-21",
@@ -160,14 +160,14 @@ def test_no_header_anywhere_is_explained(db):
 
 
 def test_tracker_without_round_labels_asks_for_them(db):
-    report = run(tracker(CCFA), period_label="", previous_period_label="")
+    report = run(tracker(CCFA), round_label="", previous_round_label="")
     assert not report.ok
-    assert {e.field for e in report.errors} == {"period", "previous_period"}
+    assert {e.field for e in report.errors} == {"round", "previous_round"}
     assert table_counts() == (0,) * 7
 
 
 def test_unknown_round_label_that_is_not_a_quarter_is_refused(db):
-    report = run(tracker(CCFA), period_label="Autumn 2020")
+    report = run(tracker(CCFA), round_label="Autumn 2020")
     assert not report.ok
     assert "not a financial-year quarter" in report.errors[0].message
 
@@ -210,20 +210,20 @@ def test_a_dry_run_reports_exactly_what_the_import_then_does(db):
     assert {**report.as_dict(), "dry_run": True, "summary": ""} == {**preview, "summary": ""}
     assert report.created.milestones == Milestone.objects.count() == 73
     # Every current update points at the same milestone's update in the round before.
-    for update in ProgressUpdate.objects.filter(period__label="Q2 2020-21"):
-        expected = update.milestone.updates.filter(period__label="Q4 2019-20").first()
-        assert update.previous == expected
+    for return_ in Return.objects.filter(round__label="Q2 2020-21"):
+        expected = return_.milestone.returns.filter(round__label="Q4 2019-20").first()
+        assert return_.previous == expected
 
 
-def test_an_update_without_one_in_the_round_before_points_at_nothing(db):
+def test_an_return_without_one_in_the_round_before_points_at_nothing(db):
     hub_current_only = [*HUB[:4], "", "", *HUB[6:]]
     report = run(tracker(hub_current_only, CCFA))
     assert report.ok, report.errors
     ccfa = Milestone.objects.get(title__startswith="Develop and promote")
-    q2 = ccfa.updates.get(period__label="Q2 2020-21")
-    assert q2.previous == ccfa.updates.get(period__label="Q4 2019-20")
+    q2 = ccfa.returns.get(round__label="Q2 2020-21")
+    assert q2.previous == ccfa.returns.get(round__label="Q4 2019-20")
     hub = Milestone.objects.get(title__startswith="Promote the Members Hub")
-    assert hub.updates.get().previous is None
+    assert hub.returns.get().previous is None
 
 
 def test_a_problem_in_the_last_row_leaves_nothing_written_and_no_counts(db):

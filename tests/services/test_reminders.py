@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, PeriodState, Reminder, UpdateState
+from frameworks.models import RAG, Reminder, ReturnState, RoundState
 from frameworks.services import reminders as service
 from frameworks.services.reminders import (
     add_working_days,
@@ -23,10 +23,10 @@ from frameworks.services.reminders import (
 )
 from tests.factories import (
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
     PostFactory,
-    UpdateFactory,
+    ReturnFactory,
+    RoundFactory,
     UserFactory,
 )
 
@@ -45,11 +45,11 @@ def reminder_settings(settings):
 
 
 @pytest.fixture
-def period(milestone):
+def round(milestone):
     framework = milestone.framework
     framework.name = "Ward Councillor Support Framework"  # without the factory's sequence number
     framework.save()
-    return PeriodFactory(
+    return RoundFactory(
         framework=framework,
         label="Q3 2020-21",
         start_date=dt.date(2020, 10, 1),
@@ -94,25 +94,23 @@ def test_working_days_between_skips_weekends_and_bank_holidays(db):
     assert add_working_days(dt.date(2021, 1, 11), -5) == dt.date(2021, 1, 4)
 
 
-def test_stages_of_a_round_due_on_5_january_2021(period):
-    stages = reminder_stages(period=period)
+def test_stages_of_a_round_due_on_5_january_2021(round):
+    stages = reminder_stages(round=round)
     assert [(s.kind, s.day, s.key) for s in stages] == [
-        (Kind.BEFORE_DUE, dt.date(2020, 12, 24), f"period:{period.pk}:before:2021-01-05"),
-        (Kind.ON_DUE, DUE, f"period:{period.pk}:on:2021-01-05"),
-        (Kind.AFTER_DUE, dt.date(2021, 1, 6), f"period:{period.pk}:after:1:2021-01-05"),
-        (Kind.AFTER_DUE, dt.date(2021, 1, 12), f"period:{period.pk}:after:5:2021-01-05"),
+        (Kind.BEFORE_DUE, dt.date(2020, 12, 24), f"period:{round.pk}:before:2021-01-05"),
+        (Kind.ON_DUE, DUE, f"period:{round.pk}:on:2021-01-05"),
+        (Kind.AFTER_DUE, dt.date(2021, 1, 6), f"period:{round.pk}:after:1:2021-01-05"),
+        (Kind.AFTER_DUE, dt.date(2021, 1, 12), f"period:{round.pk}:after:5:2021-01-05"),
     ]
-    assert reminder_stage(period=period, today=dt.date(2020, 12, 23)) is None
-    assert reminder_stage(period=period, today=dt.date(2021, 1, 4)).kind == Kind.BEFORE_DUE
-    assert reminder_stage(period=period, today=dt.date(2021, 2, 1)).key.endswith(
-        "after:5:2021-01-05"
-    )
+    assert reminder_stage(round=round, today=dt.date(2020, 12, 23)) is None
+    assert reminder_stage(round=round, today=dt.date(2021, 1, 4)).kind == Kind.BEFORE_DUE
+    assert reminder_stage(round=round, today=dt.date(2021, 2, 1)).key.endswith("after:5:2021-01-05")
 
 
-def test_stages_follow_the_settings(period, settings):
+def test_stages_follow_the_settings(round, settings):
     settings.TRACKER_REMINDER_DAYS_BEFORE = 0
     settings.TRACKER_REMINDER_DAYS_AFTER = [10, 2, 2, 0]
-    assert [(s.kind, s.after, s.day) for s in reminder_stages(period=period)] == [
+    assert [(s.kind, s.after, s.day) for s in reminder_stages(round=round)] == [
         (Kind.ON_DUE, 0, DUE),
         (Kind.AFTER_DUE, 2, dt.date(2021, 1, 7)),
         (Kind.AFTER_DUE, 10, dt.date(2021, 1, 19)),
@@ -120,7 +118,7 @@ def test_stages_follow_the_settings(period, settings):
 
 
 # Which day each reminder goes ---------------------------------------------------------------
-def test_each_reminder_goes_once_on_its_day_across_christmas(officer, update, mailoutbox):
+def test_each_reminder_goes_once_on_its_day_across_christmas(officer, return_, mailoutbox):
     """Every day from 21 December to 20 January, twice a day, the officer gets exactly four
     emails: 5 working days before (Thursday 24 December: 25 and 28 December and 1 January are
     bank holidays), on the due date, and 1 and 5 working days after it."""
@@ -164,8 +162,8 @@ def test_each_reminder_goes_once_on_its_day_across_christmas(officer, update, ma
 def test_weekends_do_not_count(officer, milestone, mailoutbox):
     """Due Monday 11 January 2021: five working days before is Monday 4 January (a calendar
     count would say Wednesday 6 January), and one working day after is Tuesday 12 January."""
-    period = PeriodFactory(framework=milestone.framework, due_date=dt.date(2021, 1, 11))
-    UpdateFactory(milestone=milestone, period=period)
+    round = RoundFactory(framework=milestone.framework, due_date=dt.date(2021, 1, 11))
+    ReturnFactory(milestone=milestone, round=round)
     assert sent(run_on(dt.date(2021, 1, 3))) == []  # Sunday
     assert sent(run_on(dt.date(2021, 1, 4))) == [("sam@example.org", Kind.BEFORE_DUE)]
     assert sent(run_on(dt.date(2021, 1, 6))) == []
@@ -173,14 +171,14 @@ def test_weekends_do_not_count(officer, milestone, mailoutbox):
     assert sent(run_on(dt.date(2021, 1, 12))) == [("sam@example.org", Kind.AFTER_DUE)]
 
 
-def test_runs_on_weekends_and_bank_holidays_send_nothing(officer, update, mailoutbox):
+def test_runs_on_weekends_and_bank_holidays_send_nothing(officer, return_, mailoutbox):
     for day in (dt.date(2020, 12, 25), dt.date(2020, 12, 26), dt.date(2020, 12, 28)):
         run = run_on(day)
         assert not run.working_day and sent(run) == []
     assert mailoutbox == []
 
 
-def test_rerunning_the_same_day_and_the_next_sends_nothing_new(officer, update, mailoutbox):
+def test_rerunning_the_same_day_and_the_next_sends_nothing_new(officer, return_, mailoutbox):
     first = run_on(dt.date(2020, 12, 24))
     assert sent(first) == [("sam@example.org", Kind.BEFORE_DUE)]
     again = run_on(dt.date(2020, 12, 24))
@@ -191,50 +189,50 @@ def test_rerunning_the_same_day_and_the_next_sends_nothing_new(officer, update, 
     assert Reminder.objects.count() == 1
 
 
-def test_after_an_outage_only_the_current_stage_is_sent(officer, update, mailoutbox):
+def test_after_an_outage_only_the_current_stage_is_sent(officer, return_, mailoutbox):
     """Cron down from 23 December to 7 January: on Friday 8 January the officer gets the
     1-working-day-late reminder only, not the before and on-the-day ones as well."""
     run = run_on(dt.date(2021, 1, 8))
     assert sent(run) == [("sam@example.org", Kind.AFTER_DUE)]
-    assert Reminder.objects.get().key == f"period:{update.period_id}:after:1:2021-01-05"
+    assert Reminder.objects.get().key == f"period:{return_.round_id}:after:1:2021-01-05"
     assert "They are now 3 working days late." in mailoutbox[0].body
     assert sent(run_on(dt.date(2021, 1, 11))) == []
     assert sent(run_on(dt.date(2021, 1, 13))) == [("sam@example.org", Kind.AFTER_DUE)]
     assert sent(run_on(dt.date(2021, 2, 1))) == []
 
 
-def test_first_run_long_after_the_due_date_sends_the_last_reminder_once(officer, update):
+def test_first_run_long_after_the_due_date_sends_the_last_reminder_once(officer, return_):
     assert sent(run_on(dt.date(2021, 2, 1))) == [("sam@example.org", Kind.AFTER_DUE)]
     assert Reminder.objects.get().key.endswith(":after:5:2021-01-05")
     assert sent(run_on(dt.date(2021, 2, 2))) == []
 
 
-def test_moving_the_due_date_starts_the_reminders_again(officer, update):
+def test_moving_the_due_date_starts_the_reminders_again(officer, return_):
     assert sent(run_on(dt.date(2020, 12, 24))) == [("sam@example.org", Kind.BEFORE_DUE)]
-    update.period.due_date = dt.date(2021, 1, 15)
-    update.period.save()
+    return_.round.due_date = dt.date(2021, 1, 15)
+    return_.round.save()
     assert sent(run_on(dt.date(2021, 1, 5))) == []
     assert sent(run_on(dt.date(2021, 1, 8))) == [("sam@example.org", Kind.BEFORE_DUE)]
 
 
 # Who gets them ------------------------------------------------------------------------------
 def test_officers_whose_returns_are_all_submitted_get_nothing(
-    officer, other_officer, update, period, mailoutbox
+    officer, other_officer, return_, round, mailoutbox
 ):
     ruths_post = other_officer.posts.get()
-    ruths_milestone = MilestoneFactory(theme__framework=period.framework, lead=ruths_post)
-    ruths = UpdateFactory(milestone=ruths_milestone, period=period)
-    update.state, update.rag = UpdateState.SUBMITTED, RAG.IN_PROGRESS
-    update.save()
+    ruths_milestone = MilestoneFactory(theme__framework=round.framework, lead=ruths_post)
+    ruths = ReturnFactory(milestone=ruths_milestone, round=round)
+    return_.state, return_.rag = ReturnState.SUBMITTED, RAG.IN_PROGRESS
+    return_.save()
     assert sent(run_on(dt.date(2020, 12, 24))) == [("ruth@example.org", Kind.BEFORE_DUE)]
-    ruths.state, ruths.rag = UpdateState.APPROVED, RAG.COMPLETED
+    ruths.state, ruths.rag = ReturnState.APPROVED, RAG.COMPLETED
     ruths.save()
     assert sent(run_on(dt.date(2021, 1, 5))) == []
     assert [m.to for m in mailoutbox] == [["ruth@example.org"]]
 
 
 def test_only_holders_of_posts_with_open_returns_in_open_rounds_are_emailed(
-    officer, other_officer, policy_user, update, period, mailoutbox
+    officer, other_officer, policy_user, return_, round, mailoutbox
 ):
     """Sam's post has an open return; Ruth's post has none; the policy team holds no post;
     a closed and a draft round's returns are ignored; inactive holders and holders with no
@@ -244,11 +242,11 @@ def test_only_holders_of_posts_with_open_returns_in_open_rounds_are_emailed(
     post.holders.add(UserFactory(username="noemail", email=""))
     supporting = PostFactory(title="Divisional Director Communications and Marketing")
     supporting.holders.add(UserFactory(username="alex"))
-    update.milestone.leads.create(post=supporting, role="SUPPORTING")
-    for state in (PeriodState.CLOSED, PeriodState.DRAFT):
-        other_round = PeriodFactory(due_date=DUE, state=state)
-        UpdateFactory(
-            period=other_round,
+    return_.milestone.leads.create(post=supporting, role="SUPPORTING")
+    for state in (RoundState.CLOSED, RoundState.DRAFT):
+        other_round = RoundFactory(due_date=DUE, state=state)
+        ReturnFactory(
+            round=other_round,
             milestone=MilestoneFactory(
                 theme__framework=other_round.framework, lead=other_officer.posts.get()
             ),
@@ -263,12 +261,12 @@ def test_only_holders_of_posts_with_open_returns_in_open_rounds_are_emailed(
 
 
 def test_one_email_per_person_and_round_listing_every_post_they_hold(
-    officer, post, update, period, mailoutbox
+    officer, post, return_, round, mailoutbox
 ):
     mayor = PostFactory(title="Head of Mayor's Office")
     mayor.holders.add(officer)
-    UpdateFactory(
-        milestone=MilestoneFactory(theme=update.milestone.theme, lead=mayor), period=period
+    ReturnFactory(
+        milestone=MilestoneFactory(theme=return_.milestone.theme, lead=mayor), round=round
     )
     run_on(dt.date(2020, 12, 24))
     assert len(mailoutbox) == 1
@@ -282,16 +280,16 @@ def test_one_email_per_person_and_round_listing_every_post_they_hold(
 
 # What they say ------------------------------------------------------------------------------
 def test_email_lists_the_milestones_with_working_links(
-    client, officer, policy_user, post, milestone, update, period, mailoutbox
+    client, officer, policy_user, post, milestone, return_, round, mailoutbox
 ):
     milestone.code = "R6.19"
     milestone.save()
-    returned = UpdateFactory(
+    returned = ReturnFactory(
         milestone=MilestoneFactory(
             theme=milestone.theme, lead=post, code="R6.20", title="Promote the Members Hub"
         ),
-        period=period,
-        state=UpdateState.RETURNED,
+        round=round,
+        state=ReturnState.RETURNED,
         review_comment="Please add the impact.",
         reviewed_by=policy_user,
         reviewed_at=dt.datetime(2020, 12, 22, 10, tzinfo=LONDON),
@@ -313,25 +311,25 @@ def test_email_lists_the_milestones_with_working_links(
     assert (
         "1. R6.19 Develop and promote the Councillor Call for Action\nStatus: Not started\n" in body
     )
-    assert f"{BASE}/returns/{update.pk}/\n" in body
+    assert f"{BASE}/returns/{return_.pk}/\n" in body
     assert "2. R6.20 Promote the Members Hub\nStatus: Returned (read the reviewer's" in body
     assert f"{BASE}/returns/{returned.pk}/\n" in body
     assert f"{BASE}/returns/\n" in body
     assert "&#x27;" not in body and "&amp;" not in body
     client.force_login(officer)
-    for pk in (update.pk, returned.pk):
+    for pk in (return_.pk, returned.pk):
         path = f"/returns/{pk}/"
         assert f"{BASE}{path}" in body
         match = resolve(path)
         assert match.view_name == "frameworks:return-edit" and match.kwargs == {"pk": pk}
         assert client.get(path).status_code == 200
     record = Reminder.objects.get()
-    assert (record.recipient, record.period, record.kind) == (officer, period, Kind.BEFORE_DUE)
+    assert (record.recipient, record.round, record.kind) == (officer, round, Kind.BEFORE_DUE)
     assert (record.subject, record.body, record.returns) == (email.subject, body, 2)
     assert record.sent_at == sent_at
 
 
-def test_on_the_day_and_late_emails_say_so(officer, update, mailoutbox):
+def test_on_the_day_and_late_emails_say_so(officer, return_, mailoutbox):
     run_on(DUE)
     run_on(dt.date(2021, 1, 6))
     on_day, late = (m.body for m in mailoutbox)
@@ -341,21 +339,21 @@ def test_on_the_day_and_late_emails_say_so(officer, update, mailoutbox):
 
 # Weekly digest ------------------------------------------------------------------------------
 @pytest.fixture
-def late_returns(officer, post, update, period):
+def late_returns(officer, post, return_, round):
     """Two late returns for Sam's post and one for a post nobody holds."""
-    theme = update.milestone.theme
+    theme = return_.milestone.theme
     hub = MilestoneFactory(theme=theme, lead=post, title="Promote the Members Hub internally")
-    UpdateFactory(milestone=hub, period=period, state=UpdateState.DRAFT)
+    ReturnFactory(milestone=hub, round=round, state=ReturnState.DRAFT)
     vacant = PostFactory(title="Head of Mayor's Office")
     visit = MilestoneFactory(
         theme=theme, lead=vacant, title="Councillors to visit Holiday Childcare Scheme"
     )
-    UpdateFactory(milestone=visit, period=period)
+    ReturnFactory(milestone=visit, round=round)
     training = MilestoneFactory(
         theme=theme, lead=post, title="Provide social media training sessions for all Councillors"
     )
-    UpdateFactory(milestone=training, period=period, state=UpdateState.SUBMITTED, rag=RAG.ONGOING)
-    return period
+    ReturnFactory(milestone=training, round=round, state=ReturnState.SUBMITTED, rag=RAG.ONGOING)
+    return round
 
 
 def digests(run):
@@ -396,22 +394,22 @@ def test_digest_goes_to_the_policy_team_once_a_week_listing_late_returns_per_pos
     assert "social media" not in body  # submitted
     assert resolve(f"/rounds/{late_returns.pk}/").view_name == "frameworks:round-detail"
     record = Reminder.objects.get(recipient=policy_user, key="digest:2021-W02")
-    assert (record.kind, record.period, record.returns) == (Kind.DIGEST, None, 3)
+    assert (record.kind, record.round, record.returns) == (Kind.DIGEST, None, 3)
     assert not Reminder.objects.filter(kind=Kind.DIGEST).exclude(recipient=policy_user).exists()
 
 
 def test_digest_waits_for_the_first_working_day_after_a_bank_holiday_monday(
-    policy_user, officer, update, period
+    policy_user, officer, return_, round
 ):
-    period.due_date = dt.date(2021, 3, 31)
-    period.save()
+    round.due_date = dt.date(2021, 3, 31)
+    round.save()
     assert digests(run_on(dt.date(2021, 4, 5))) == []  # Easter Monday
     assert digests(run_on(dt.date(2021, 4, 6))) == [("priya@example.org", "digest:2021-W14")]
     assert digests(run_on(dt.date(2021, 4, 7))) == []
 
 
 # Dry run, failures, races --------------------------------------------------------------------
-def test_dry_run_sends_and_records_nothing(officer, policy_user, update, mailoutbox):
+def test_dry_run_sends_and_records_nothing(officer, policy_user, return_, mailoutbox):
     run = run_on(dt.date(2021, 1, 11), dry_run=True)
     assert sent(run) == [
         ("sam@example.org", Kind.AFTER_DUE),
@@ -422,7 +420,7 @@ def test_dry_run_sends_and_records_nothing(officer, policy_user, update, mailout
     assert run_on(dt.date(2021, 1, 11)).summary == "Sent 1 reminder and 1 digest."
 
 
-def test_a_failed_send_is_not_recorded_and_is_retried(officer, update, monkeypatch, mailoutbox):
+def test_a_failed_send_is_not_recorded_and_is_retried(officer, return_, monkeypatch, mailoutbox):
     def refuse(self, fail_silently=False):
         raise ConnectionRefusedError("SMTP server down")
 
@@ -435,7 +433,7 @@ def test_a_failed_send_is_not_recorded_and_is_retried(officer, update, monkeypat
     assert len(mailoutbox) == 1
 
 
-def test_a_reminder_recorded_by_a_concurrent_run_is_not_sent_again(officer, update, mailoutbox):
+def test_a_reminder_recorded_by_a_concurrent_run_is_not_sent_again(officer, return_, mailoutbox):
     """The unique (recipient, kind, key) decides: a row inserted by another run between our
     check and our insert makes our insert fail, and we skip the email."""
     with at(dt.date(2020, 12, 24)):
@@ -454,7 +452,7 @@ def test_a_reminder_recorded_by_a_concurrent_run_is_not_sent_again(officer, upda
 
 
 # What officers see ---------------------------------------------------------------------------
-def test_reminders_for_lists_the_users_own_newest_first(officer, other_officer, update):
+def test_reminders_for_lists_the_users_own_newest_first(officer, other_officer, return_):
     run_on(dt.date(2020, 12, 24))
     run_on(DUE)
     run_on(dt.date(2021, 1, 6))
@@ -468,7 +466,7 @@ def test_reminders_for_lists_the_users_own_newest_first(officer, other_officer, 
     assert reminders_for(user=other_officer) == []
 
 
-def test_the_task_list_shows_the_reminders_sent(client, officer, update):
+def test_the_task_list_shows_the_reminders_sent(client, officer, return_):
     run_on(dt.date(2020, 12, 24))
     client.force_login(officer)
     page = client.get(reverse("frameworks:return-list")).content.decode()

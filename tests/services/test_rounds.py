@@ -3,18 +3,18 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from frameworks.models import RAG, PeriodState, ReportingPeriod, UpdateState
+from frameworks.models import RAG, ReturnState, Round, RoundState
 from frameworks.services.rounds import (
-    PeriodConflict,
+    RoundConflict,
     round_close,
     round_create,
     round_open,
 )
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
+    RoundFactory,
 )
 
 
@@ -22,17 +22,17 @@ from tests.factories import (
 def history(milestone):
     """Q2 2020-21 closed: one milestone in progress, one completed, one with no update."""
     framework = milestone.framework
-    q2 = PeriodFactory(
+    q2 = RoundFactory(
         framework=framework,
         label="Q2 2020-21",
         start_date=dt.date(2020, 7, 1),
         end_date=dt.date(2020, 9, 30),
         due_date=dt.date(2020, 9, 25),
-        state=PeriodState.CLOSED,
+        state=RoundState.CLOSED,
     )
-    in_progress = ApprovedUpdateFactory(milestone=milestone, period=q2, rag=RAG.IN_PROGRESS)
+    in_progress = ApprovedReturnFactory(milestone=milestone, round=q2, rag=RAG.IN_PROGRESS)
     done = MilestoneFactory(theme=milestone.theme, title="Promote the Members Hub internally")
-    ApprovedUpdateFactory(milestone=done, period=q2, rag=RAG.COMPLETED)
+    ApprovedReturnFactory(milestone=done, round=q2, rag=RAG.COMPLETED)
     fresh = MilestoneFactory(
         theme=milestone.theme, title="Councillors to visit Holiday Childcare Scheme"
     )
@@ -47,40 +47,40 @@ def history(milestone):
 
 
 def test_opening_creates_returns_for_open_milestones_and_carries_rag(history, policy_user):
-    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
-    assert q3.state == PeriodState.OPEN
-    returns = {u.milestone_id: u for u in q3.updates.all()}
+    q3 = round_open(round=history["q3"], user=policy_user, expected_version=None)
+    assert q3.state == RoundState.OPEN
+    returns = {u.milestone_id: u for u in q3.returns.all()}
     assert history["done"].pk not in returns, "completed milestones drop out of later rounds"
     carried = returns[history["in_progress"].milestone_id]
     assert carried.previous == history["in_progress"]
     assert carried.rag == RAG.IN_PROGRESS
-    assert carried.state == UpdateState.NOT_STARTED
+    assert carried.state == ReturnState.NOT_STARTED
     assert returns[history["fresh"].pk].previous is None
     # The completed milestone keeps its history.
-    assert history["done"].updates.count() == 1
+    assert history["done"].returns.count() == 1
 
 
 def test_only_one_round_open_per_framework(history, policy_user):
-    PeriodFactory(framework=history["q3"].framework, label="Q1 2021-22", state=PeriodState.OPEN)
+    RoundFactory(framework=history["q3"].framework, label="Q1 2021-22", state=RoundState.OPEN)
     with pytest.raises(ValidationError, match="already open"):
-        round_open(period=history["q3"], user=policy_user, expected_version=None)
+        round_open(round=history["q3"], user=policy_user, expected_version=None)
     history["q3"].refresh_from_db()
-    assert history["q3"].state == PeriodState.DRAFT
-    assert history["q3"].updates.count() == 0
+    assert history["q3"].state == RoundState.DRAFT
+    assert history["q3"].returns.count() == 0
 
 
 def test_open_twice_is_refused(history, policy_user):
-    round_open(period=history["q3"], user=policy_user, expected_version=None)
+    round_open(round=history["q3"], user=policy_user, expected_version=None)
     with pytest.raises(ValidationError, match="not draft"):
-        round_open(period=history["q3"], user=policy_user, expected_version=None)
+        round_open(round=history["q3"], user=policy_user, expected_version=None)
 
 
 def test_close_then_returns_are_read_only(history, policy_user):
-    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
-    closed = round_close(period=q3, user=policy_user, expected_version=None)
-    assert closed.state == PeriodState.CLOSED
+    q3 = round_open(round=history["q3"], user=policy_user, expected_version=None)
+    closed = round_close(round=q3, user=policy_user, expected_version=None)
+    assert closed.state == RoundState.CLOSED
     assert closed.closed_by == policy_user
-    assert not any(u.is_editable for u in closed.updates.select_related("period"))
+    assert not any(u.is_editable for u in closed.returns.select_related("round"))
 
 
 def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
@@ -117,15 +117,15 @@ def test_create_refuses_duplicate_label_and_reversed_dates(milestone):
 # Opening and closing from a page that is out of date -----------------------------------------
 def test_opening_and_closing_bump_the_version_and_record_who_in_the_history(history, policy_user):
     q3 = history["q3"]
-    opened = round_open(period=q3, user=policy_user, expected_version=q3.version)
+    opened = round_open(round=q3, user=policy_user, expected_version=q3.version)
     assert opened.version == q3.version + 1
-    closed = round_close(period=opened, user=policy_user, expected_version=opened.version)
+    closed = round_close(round=opened, user=policy_user, expected_version=opened.version)
     closed.refresh_from_db()
     assert closed.version == q3.version + 2
     records = list(closed.history.order_by("history_date"))
     assert [(r.state, r.version) for r in records[-2:]] == [
-        (PeriodState.OPEN, q3.version + 1),
-        (PeriodState.CLOSED, q3.version + 2),
+        (RoundState.OPEN, q3.version + 1),
+        (RoundState.CLOSED, q3.version + 2),
     ]
     assert {r.history_user for r in records[-2:]} == {policy_user}
 
@@ -134,23 +134,23 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_is_refused(his
     q3 = history["q3"]
     seen = q3.version
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    round_open(period=q3, user=jane, expected_version=seen)
-    with pytest.raises(PeriodConflict) as exc:
-        round_open(period=q3, user=policy_user, expected_version=seen)
+    round_open(round=q3, user=jane, expected_version=seen)
+    with pytest.raises(RoundConflict) as exc:
+        round_open(round=q3, user=policy_user, expected_version=seen)
     assert exc.value.message.startswith("Q3 2020-21 was opened by Jane Smith at ")
     assert exc.value.message.endswith("after you loaded this page; nothing was changed.")
     q3.refresh_from_db()
     assert q3.opened_by == jane
-    assert q3.updates.count() == 2  # the returns were created once
+    assert q3.returns.count() == 2  # the returns were created once
 
 
 def test_closing_from_a_page_loaded_before_someone_else_closed_it_is_refused(history, policy_user):
-    q3 = round_open(period=history["q3"], user=policy_user, expected_version=None)
+    q3 = round_open(round=history["q3"], user=policy_user, expected_version=None)
     seen = q3.version
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    round_close(period=q3, user=jane, expected_version=seen)
-    with pytest.raises(PeriodConflict, match="Q3 2020-21 was closed by Jane Smith at"):
-        round_close(period=q3, user=policy_user, expected_version=seen)
+    round_close(round=q3, user=jane, expected_version=seen)
+    with pytest.raises(RoundConflict, match="Q3 2020-21 was closed by Jane Smith at"):
+        round_close(round=q3, user=policy_user, expected_version=seen)
     q3.refresh_from_db()
     assert q3.closed_by == jane
 
@@ -159,15 +159,15 @@ def test_opening_a_round_changed_since_the_page_was_loaded_is_refused(history, p
     q3 = history["q3"]
     seen = q3.version
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    changed = ReportingPeriod.objects.get(pk=q3.pk)  # as the admin saves a change
+    changed = Round.objects.get(pk=q3.pk)  # as the admin saves a change
     changed.due_date = dt.date(2021, 1, 8)
     changed.version += 1
     changed._history_user = jane
     changed.save()
-    with pytest.raises(PeriodConflict, match="Q3 2020-21 was changed by Jane Smith at"):
-        round_open(period=q3, user=policy_user, expected_version=seen)
+    with pytest.raises(RoundConflict, match="Q3 2020-21 was changed by Jane Smith at"):
+        round_open(round=q3, user=policy_user, expected_version=seen)
     q3.refresh_from_db()
-    assert q3.state == PeriodState.DRAFT and q3.updates.count() == 0
+    assert q3.state == RoundState.DRAFT and q3.returns.count() == 0
 
 
 # Creating a round twice -----------------------------------------------------------------------
@@ -187,20 +187,20 @@ def test_a_round_with_the_same_name_is_a_label_error(milestone, again):
     assert exc.value.message_dict == {
         "label": ["This framework already has a round called Q4 2020-21."]
     }
-    assert framework.periods.count() == 1
+    assert framework.rounds.count() == 1
 
 
 def test_a_create_that_loses_a_race_is_a_label_error_not_a_crash(milestone, monkeypatch):
     """Another tab's create lands between our checks and our insert: the database refuses ours
     (IntegrityError); the person is told, as for any duplicate."""
     framework = milestone.framework
-    full_clean = ReportingPeriod.full_clean
+    full_clean = Round.full_clean
 
     def other_tab_creates_it_first(self, *args, **kwargs):
         full_clean(self, *args, **kwargs)
-        ReportingPeriod.objects.create(framework=framework, label="Q4 2020-21", **Q4)
+        Round.objects.create(framework=framework, label="Q4 2020-21", **Q4)
 
-    monkeypatch.setattr(ReportingPeriod, "full_clean", other_tab_creates_it_first)
+    monkeypatch.setattr(Round, "full_clean", other_tab_creates_it_first)
     with pytest.raises(ValidationError) as exc:
         round_create(framework=framework, label="Q4 2020-21", **Q4)
     assert exc.value.message_dict == {

@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from frameworks import exports
-from frameworks.models import Milestone, ProgressUpdate
+from frameworks.models import Milestone, Return
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_pdf
 from frameworks.services import reports
@@ -46,12 +46,12 @@ def test_payloads_in_an_imported_workbook_are_stripped(client, policy_user):
         data=tracker(*rows),
         file_name="hostile.xlsx",
         framework_name="Ward Councillor Support Framework",
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
     )
     assert report.ok, report.errors
     for text in [*Milestone.objects.values_list("title", flat=True),
-                 *ProgressUpdate.objects.values_list("narrative", flat=True)]:  # fmt: skip
+                 *Return.objects.values_list("narrative", flat=True)]:  # fmt: skip
         assert "<" not in text.replace("&lt;", "") or '"' in text, text
         assert "javascript:" not in text
     client.force_login(policy_user)
@@ -65,33 +65,33 @@ def test_payloads_in_an_imported_workbook_are_stripped(client, policy_user):
         )
 
 
-def test_payloads_typed_into_the_update_form_are_escaped_on_pages_and_in_the_pdf(
-    client, officer, update, policy_user, django_capture_on_commit_callbacks
+def test_payloads_typed_into_the_return_form_are_escaped_on_pages_and_in_the_pdf(
+    client, officer, return_, policy_user, django_capture_on_commit_callbacks
 ):
     client.force_login(officer)
     payload = "\n".join(PAYLOADS)
     response = client.post(
-        reverse("frameworks:return-edit", args=[update.pk]),
-        {"narrative": payload, "rag": "OVERDUE", "version": update.version, "action": "submit"},
+        reverse("frameworks:return-edit", args=[return_.pk]),
+        {"narrative": payload, "rag": "OVERDUE", "version": return_.version, "action": "submit"},
     )
     assert response.status_code == 302
-    update.refresh_from_db()
-    assert update.narrative == payload.strip()  # the officer's words are kept exactly
-    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
+    return_.refresh_from_db()
+    assert return_.narrative == payload.strip()  # the officer's words are kept exactly
+    page = client.get(reverse("frameworks:return-edit", args=[return_.pk])).content.decode()
     assert_inert(page)
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in page
     client.force_login(policy_user)
-    review = client.get(reverse("frameworks:return-review", args=[update.pk])).content.decode()
+    review = client.get(reverse("frameworks:return-review", args=[return_.pk])).content.decode()
     assert_inert(review)
     client.post(
-        reverse("frameworks:return-review", args=[update.pk]),
-        {"decision": "approve", "version": update.version},
+        reverse("frameworks:return-review", args=[return_.pk]),
+        {"decision": "approve", "version": return_.version},
     )
-    update.refresh_from_db()
-    assert update.state == "APPROVED"  # so the report below prints the payloads too
+    return_.refresh_from_db()
+    assert return_.state == "APPROVED"  # so the report below prints the payloads too
     meeting = board_meeting(date=dt.date(2021, 1, 20))
     report = reports.board_report_create(
-        framework=update.milestone.framework, period=update.period, meeting=meeting
+        framework=return_.milestone.framework, round=return_.round, meeting=meeting
     )
     preview = client.get(reverse("frameworks:report-preview", args=[report.pk])).content.decode()
     assert_inert(preview)
@@ -112,7 +112,7 @@ def test_exports_neutralise_formula_injection(start):
         {"framework": "F", "themes": [{"name": "T", "code": "", "milestones": [
             {"code": "", "title": value, "leads": [], "deadline": {"text": ""}, "updates": []}
         ]}]},
-        period="", previous="",
+        round="", previous="",
     )  # fmt: skip
     cell = list(csv.reader(io.StringIO(text)))[1][2]
     assert cell == "'" + value

@@ -15,10 +15,10 @@ from frameworks.services import reports
 from tests.factories import (
     BOARD,
     SEED_004_TEXT,
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     DemocraticServicesUserFactory,
-    PeriodFactory,
     PolicyUserFactory,
+    RoundFactory,
     board_meeting,
 )
 
@@ -57,16 +57,16 @@ def in_parallel(n: int, work) -> list:
 
 
 @pytest.fixture
-def period(milestone):
-    period = PeriodFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
-    ApprovedUpdateFactory(milestone=milestone, period=period, rag="OVERDUE")
-    return period
+def round(milestone):
+    round = RoundFactory(framework=milestone.framework, label="Q2 2020-21", state="CLOSED")
+    ApprovedReturnFactory(milestone=milestone, round=round, rag="OVERDUE")
+    return round
 
 
-def test_three_create_report_posts_make_one_report_and_two_form_errors(period):
+def test_three_create_report_posts_make_one_report_and_two_form_errors(round):
     board = reports.board_create(name=BOARD, user=None)
     users = [DemocraticServicesUserFactory() for _ in range(3)]
-    data = {"period": period.pk, "board": board.pk, "meeting_date": "09/12/2020"}
+    data = {"round": round.pk, "board": board.pk, "meeting_date": "09/12/2020"}
 
     def post(i):
         client = Client()
@@ -96,10 +96,10 @@ def test_three_boards_typed_at_once_make_one_board(db):
     assert Board.objects.count() == 1
 
 
-def test_three_publish_clicks_make_one_version(period):
+def test_three_publish_clicks_make_one_version(round):
     report = reports.board_report_create(
-        framework=period.framework,
-        period=period,
+        framework=round.framework,
+        round=round,
         meeting=board_meeting(date=dt.date(2020, 12, 9)),
         **SEED_004_TEXT,
     )
@@ -116,11 +116,11 @@ def test_three_publish_clicks_make_one_version(period):
     assert PublishedReport.objects.count() == 1
 
 
-def test_three_build_clicks_queue_one_build(period, settings):
+def test_three_build_clicks_queue_one_build(round, settings):
     settings.TRACKER_INLINE_REPORT_MILESTONES = 0
     report = reports.board_report_create(
-        framework=period.framework,
-        period=period,
+        framework=round.framework,
+        round=round,
         meeting=board_meeting(date=dt.date(2020, 12, 9)),
     )
     users = [DemocraticServicesUserFactory() for _ in range(3)]

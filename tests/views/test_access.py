@@ -92,14 +92,14 @@ def test_the_allow_list_covers_every_url():
 
 
 @pytest.fixture
-def urls(update):
+def urls(return_):
     batch = ImportBatch.objects.create(
         file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
     )
     board = Board.objects.create(name="Transformation and Improvement Board", slug="tib")
     meeting = Meeting.objects.create(board=board, date=timezone.localdate())
     report = BoardReport.objects.create(
-        framework=update.milestone.framework, period=update.period, meeting=meeting, title="Q3"
+        framework=return_.milestone.framework, round=return_.round, meeting=meeting, title="Q3"
     )
     build = ReportBuild.objects.create(report=report, state="DONE", pdf=b"%PDF-")
     PublishedReport.objects.create(
@@ -121,17 +121,17 @@ def urls(update):
         "import-progress": {"pk": batch.pk},
         "import-confirm": {"pk": batch.pk},
         "import-template": {"layout": "tracker"},
-        "return-edit": {"pk": update.pk},
-        "return-autosave": {"pk": update.pk},
-        "return-review": {"pk": update.pk},
-        "round-detail": {"pk": update.period_id},
-        "round-open": {"pk": update.period_id},
-        "round-close": {"pk": update.period_id},
-        "framework-detail": {"slug": update.milestone.framework.slug},
-        "round-create": {"slug": update.milestone.framework.slug},
-        "milestone-detail": {"pk": update.milestone_id},
-        "milestone-history": {"pk": update.milestone_id},
-        "milestone-list": {"slug": update.milestone.framework.slug},
+        "return-edit": {"pk": return_.pk},
+        "return-autosave": {"pk": return_.pk},
+        "return-review": {"pk": return_.pk},
+        "round-detail": {"pk": return_.round_id},
+        "round-open": {"pk": return_.round_id},
+        "round-close": {"pk": return_.round_id},
+        "framework-detail": {"slug": return_.milestone.framework.slug},
+        "round-create": {"slug": return_.milestone.framework.slug},
+        "milestone-detail": {"pk": return_.milestone_id},
+        "milestone-history": {"pk": return_.milestone_id},
+        "milestone-list": {"slug": return_.milestone.framework.slug},
     }
     return {name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name)) for name in ALLOWED}
 
@@ -158,7 +158,7 @@ def test_every_url_sends_anonymous_users_to_sign_in(client, urls):
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))
 def test_each_role_reaches_its_allow_list_and_is_refused_the_rest(
-    client, urls, people, role, update
+    client, urls, people, role, return_
 ):
     client.force_login(people[role])
     for name, url in urls.items():
@@ -169,15 +169,15 @@ def test_each_role_reaches_its_allow_list_and_is_refused_the_rest(
         else:
             assert get.status_code in (403, 404, 405), (role, name, get.status_code)
         if role not in POST_ALLOWED.get(name, set()):
-            post = client.post(url, {"narrative": "Not mine", "version": update.version,
+            post = client.post(url, {"narrative": "Not mine", "version": return_.version,
                                      "decision": "approve", "comment": "x"})  # fmt: skip
             assert post.status_code in (403, 404, 405), (role, name, post.status_code)
-    update.refresh_from_db()
-    assert update.narrative == "" and update.state == "NOT_STARTED"
+    return_.refresh_from_db()
+    assert return_.narrative == "" and return_.state == "NOT_STARTED"
 
 
-def test_access_follows_the_post_not_the_person(client, update, officer, other_officer, post):
-    url = reverse("frameworks:return-edit", args=[update.pk])
+def test_access_follows_the_post_not_the_person(client, return_, officer, other_officer, post):
+    url = reverse("frameworks:return-edit", args=[return_.pk])
     client.force_login(other_officer)
     assert client.get(url).status_code == 404
     post.holders.remove(officer)
@@ -188,9 +188,9 @@ def test_access_follows_the_post_not_the_person(client, update, officer, other_o
 
 
 def test_a_framework_closed_to_officers_shows_only_their_milestones(
-    client, update, officer, other_officer
+    client, return_, officer, other_officer
 ):
-    framework = update.milestone.framework
+    framework = return_.milestone.framework
     framework.officers_read_all = False
     framework.save()
     client.force_login(other_officer)
@@ -198,7 +198,7 @@ def test_a_framework_closed_to_officers_shows_only_their_milestones(
         client.get(reverse("frameworks:framework-detail", args=[framework.slug])).status_code == 404
     )
     assert (
-        client.get(reverse("frameworks:milestone-detail", args=[update.milestone_id])).status_code
+        client.get(reverse("frameworks:milestone-detail", args=[return_.milestone_id])).status_code
         == 404
     )
     assert framework.name not in client.get(reverse("frameworks:framework-list")).content.decode()
@@ -206,4 +206,4 @@ def test_a_framework_closed_to_officers_shows_only_their_milestones(
     page = client.get(
         reverse("frameworks:framework-detail", args=[framework.slug])
     ).content.decode()
-    assert update.milestone.title in page
+    assert return_.milestone.title in page

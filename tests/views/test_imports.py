@@ -17,14 +17,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from frameworks.importers.extract import Problem
-from frameworks.models import Framework, ImportBatch, Milestone, ProgressUpdate, ReportingPeriod
+from frameworks.models import Framework, ImportBatch, Milestone, Return, Round
 from frameworks.services import import_batches
 from frameworks.services.imports import legacy_import
-from tests.factories import FrameworkFactory, PeriodFactory, PolicyUserFactory
+from tests.factories import FrameworkFactory, PolicyUserFactory, RoundFactory
 from tests.workbooks import CCFA, HUB, TRACKER_HEADER, VAWG, tracker
 
 WARD = "Ward Councillor Support Framework"
-ROUNDS = {"period": "Q2 2020-21", "previous_period": "Q4 2019-20"}
+ROUNDS = {"round": "Q2 2020-21", "previous_round": "Q4 2019-20"}
 LEGACY = Path(settings.BASE_DIR) / "fixtures" / "legacy"
 State = ImportBatch.State
 
@@ -148,8 +148,8 @@ def imported_ward(user=None) -> Framework:
         data=tracker(CCFA, HUB, VAWG),
         file_name="tracker.xlsx",
         framework_name=WARD,
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
         user=user,
     )
     assert report.ok, report.errors
@@ -170,7 +170,7 @@ AGREED = "The Councillor Call for Action was agreed by Cabinet in November 2020.
 
 
 def history_rows() -> int:
-    return Milestone.history.count() + ProgressUpdate.history.count()
+    return Milestone.history.count() + Return.history.count()
 
 
 @pytest.fixture
@@ -218,15 +218,15 @@ def test_an_existing_framework_is_chosen_from_the_list_and_every_change_is_liste
     framework = imported_ward()
     FrameworkFactory(name="Tower Hamlets Improvement Plan", slug="improvement-plan")
     # An officer has started the Members Hub return: the import must not change it.
-    hub_update = ProgressUpdate.objects.get(
-        milestone__title__startswith="Promote the Members Hub", period__label="Q2 2020-21"
+    hub_return = Return.objects.get(
+        milestone__title__startswith="Promote the Members Hub", round__label="Q2 2020-21"
     )
-    hub_update.state, hub_update.saved_by = "DRAFT", officer
-    hub_update.save()
+    hub_return.state, hub_return.saved_by = "DRAFT", officer
+    hub_return.save()
     # A later round's approved update makes the tracker's VAWG deadline newer than the file's.
-    q3 = PeriodFactory(framework=framework, label="Q3 2020-21", state="CLOSED")
+    q3 = RoundFactory(framework=framework, label="Q3 2020-21", state="CLOSED")
     vawg = Milestone.objects.get(title__startswith="Training Programme")
-    ProgressUpdate.objects.create(milestone=vawg, period=q3, state="APPROVED", rag="COMPLETED")
+    Return.objects.create(milestone=vawg, round=q3, state="APPROVED", rag="COMPLETED")
 
     form = page(client.get(reverse("frameworks:import-create")))
     radios = {r["value"]: r for r in form.inputs["framework"]}
@@ -264,12 +264,10 @@ def test_an_existing_framework_is_chosen_from_the_list_and_every_change_is_liste
     confirm(client, batch)
     batch.refresh_from_db()
     assert batch.state == State.APPLIED and batch.framework == framework
-    ccfa = ProgressUpdate.objects.get(
-        milestone__title__startswith="Develop", period__label="Q2 2020-21"
-    )
+    ccfa = Return.objects.get(milestone__title__startswith="Develop", round__label="Q2 2020-21")
     assert ccfa.narrative == AGREED
-    hub_update.refresh_from_db()
-    assert hub_update.narrative == HUB[PROGRESS]  # people's work is kept
+    hub_return.refresh_from_db()
+    assert hub_return.narrative == HUB[PROGRESS]  # people's work is kept
     vawg.refresh_from_db()
     assert vawg.deadline_text == "May"  # newer in the tracker, kept
 
@@ -307,28 +305,28 @@ def test_choosing_neither_a_framework_nor_a_new_one_is_an_error_on_the_choice(cl
 def test_a_missing_round_is_an_error_on_its_field_and_the_correction_needs_no_new_upload(
     client, policy
 ):
-    response = upload(client, tracker(CCFA, HUB, VAWG), period="")
+    response = upload(client, tracker(CCFA, HUB, VAWG), round="")
     shown = page(response)
     assert response.status_code == 200
-    assert shown.error("period") == (
+    assert shown.error("round") == (
         "This file holds updates for the current round: give its label, for example Q2 2020-21."
     )
-    assert ("#id_period", shown.error("period")) in shown.summary()
+    assert ("#id_round", shown.error("round")) in shown.summary()
     assert "--period" not in response.content.decode(), "no command-line flags"
     batch = ImportBatch.objects.latest("pk")
     assert shown.value("batch") == str(batch.pk)
     assert shown.text_by_id["stored-file"].startswith("Using tracker.xlsx (")
     assert shown.text_by_id["stored-file"].endswith("— choose another file to replace it.")
-    assert shown.value("period") is None or shown.value("period") == ""
-    assert shown.value("previous_period") == "Q4 2019-20"  # what was typed stays
+    assert shown.value("round") is None or shown.value("round") == ""
+    assert shown.value("previous_round") == "Q4 2019-20"  # what was typed stays
 
     # The correction: the round typed, no file chosen.
-    response = upload(client, None, batch=str(batch.pk), period="Q2 2020-21")
+    response = upload(client, None, batch=str(batch.pk), round="Q2 2020-21")
     assert response.status_code == 302 and response.url == batch.get_absolute_url()
     assert ImportBatch.objects.count() == 1
     batch.refresh_from_db()
-    assert batch.state == State.PREVIEWED and batch.period_label == "Q2 2020-21"
-    assert batch.report["periods"] == {"previous": "Q4 2019-20", "current": "Q2 2020-21"}
+    assert batch.state == State.PREVIEWED and batch.round_label == "Q2 2020-21"
+    assert batch.report["rounds"] == {"previous": "Q4 2019-20", "current": "Q2 2020-21"}
 
 
 def test_a_round_that_is_not_a_quarter_of_an_existing_plan_is_an_error_on_that_field(
@@ -340,17 +338,17 @@ def test_a_round_that_is_not_a_quarter_of_an_existing_plan_is_an_error_on_that_f
         tracker(CCFA),
         framework=str(framework.pk),
         framework_name="",
-        previous_period="Autumn review",
+        previous_round="Autumn review",
     )
     assert (
         page(response)
-        .error("previous_period")
+        .error("previous_round")
         .startswith(f"There is no round “Autumn review” in {WARD}")
     )
 
 
 def test_another_file_replaces_the_stored_one_in_the_same_batch(client, policy):
-    upload(client, tracker(CCFA), period="")
+    upload(client, tracker(CCFA), round="")
     batch = ImportBatch.objects.latest("pk")
     response = upload(client, tracker(CCFA, HUB, VAWG), name="tracker-v2.xlsx", batch=str(batch.pk))
     assert response.status_code == 302
@@ -362,11 +360,11 @@ def test_another_file_replaces_the_stored_one_in_the_same_batch(client, policy):
 def test_a_correction_of_a_batch_another_importer_uploaded_works(client, policy):
     colleague = PolicyUserFactory(username="jo")
     client.force_login(colleague)
-    upload(client, tracker(CCFA), period="")
+    upload(client, tracker(CCFA), round="")
     batch = ImportBatch.objects.latest("pk")
     client.force_login(policy)
     form = page(client.get(reverse("frameworks:import-create") + f"?batch={batch.pk}"))
-    assert form.error("period").startswith("This file holds updates for the current round")
+    assert form.error("round").startswith("This file holds updates for the current round")
     assert form.text_by_id["stored-file"].startswith("Using tracker.xlsx")
     response = upload(client, None, batch=str(batch.pk))
     assert response.status_code == 302
@@ -481,7 +479,7 @@ def test_a_large_file_with_a_missing_round_sends_the_person_to_correct_it(
     client, policy, in_background, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(client, tracker(CCFA, HUB), period="")
+        response = upload(client, tracker(CCFA, HUB), round="")
     batch = ImportBatch.objects.latest("pk")
     assert response.url == batch.get_absolute_url() and batch.refresh_from_db() is None
     assert batch.state == State.REFUSED
@@ -494,9 +492,9 @@ def test_a_large_file_with_a_missing_round_sends_the_person_to_correct_it(
     correct = reverse("frameworks:import-create") + f"?batch={batch.pk}"
     assert (correct, "Correct the options") in shown.links
     form = page(client.get(correct))
-    assert form.error("period").startswith("This file holds updates for the current round")
+    assert form.error("round").startswith("This file holds updates for the current round")
     with django_capture_on_commit_callbacks(execute=True):
-        upload(client, None, batch=str(batch.pk), period="Q2 2020-21")
+        upload(client, None, batch=str(batch.pk), round="Q2 2020-21")
     batch.refresh_from_db()
     assert batch.state == State.PREVIEWED
 
@@ -541,8 +539,7 @@ def test_a_stale_confirmation_shows_the_new_preview_and_writes_nothing(client, p
     assert batch.state == State.PREVIEWED and batch.report["stale"]
     assert history_rows() == before, "nothing was written"
     assert (
-        ProgressUpdate.objects.get(milestone=ccfa, period__label="Q2 2020-21").narrative
-        == (CCFA[PROGRESS])
+        Return.objects.get(milestone=ccfa, round__label="Q2 2020-21").narrative == (CCFA[PROGRESS])
     )
     shown = page(client.get(response.url))
     assert shown.summary()[0] == (
@@ -653,9 +650,9 @@ def test_two_import_clicks_at_the_same_moment_import_once():
 # Rounds ---------------------------------------------------------------------------------------
 def test_the_rounds_fragment_offers_the_chosen_frameworks_rounds(client, policy):
     ward = imported_ward()
-    PeriodFactory(framework=ward, label="Q3 2020-21", state="OPEN")
+    RoundFactory(framework=ward, label="Q3 2020-21", state="OPEN")
     plan = FrameworkFactory(name="Tower Hamlets Improvement Plan", slug="improvement-plan")
-    PeriodFactory(framework=plan, label="Q1 2021-22", state="DRAFT")
+    RoundFactory(framework=plan, label="Q1 2021-22", state="DRAFT")
     url = reverse("frameworks:import-rounds")
 
     fragment = client.get(url, {"framework": ward.pk}, headers={"HX-Request": "true"})
@@ -711,14 +708,14 @@ def test_a_long_preview_shows_500_rows_of_each_list_in_a_fixed_number_of_queries
     assert "The first 500 changes are shown; there are 734 more." in response.content.decode()
 
 
-def test_a_sentence_added_to_a_long_update_is_what_the_preview_shows(client, policy):
+def test_a_sentence_added_to_a_long_return_is_what_the_preview_shows(client, policy):
     fixture = (LEGACY / "tracker-ward-councillor-support.xlsx").read_bytes()
     legacy_import(
         data=fixture,
         file_name="tracker.xlsx",
         framework_name=WARD,
-        period_label="Q2 2020-21",
-        previous_period_label="Q4 2019-20",
+        round_label="Q2 2020-21",
+        previous_round_label="Q4 2019-20",
     )
     workbook = load_workbook(io.BytesIO(fixture))
     sheet = workbook.active
@@ -759,7 +756,7 @@ def test_blank_templates_download_with_the_layout_headings(client, policy):
 
 def test_officers_cannot_import_or_use_an_upload(client, officer, policy_user):
     client.force_login(policy_user)
-    upload(client, tracker(CCFA), period="")
+    upload(client, tracker(CCFA), round="")
     batch = ImportBatch.objects.latest("pk")
     client.force_login(officer)
     assert client.get(reverse("frameworks:import-create")).status_code == 403
@@ -775,7 +772,7 @@ def test_a_csv_export_of_the_tracker_is_previewed_like_the_workbook(client, poli
     response = upload(client, buffer.getvalue().encode("utf-8"), name="tracker.csv")
     batch = ImportBatch.objects.latest("pk")
     assert response.status_code == 302 and batch.state == State.PREVIEWED
-    assert batch.report["created"]["milestones"] == 3 and not ReportingPeriod.objects.exists()
+    assert batch.report["created"]["milestones"] == 3 and not Round.objects.exists()
 
 
 def test_a_small_file_that_unpacks_large_is_read_by_the_worker(monkeypatch, db):

@@ -11,16 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, DatePrecision, Milestone, PeriodState, UpdateState
+from frameworks.models import RAG, DatePrecision, Milestone, ReturnState, RoundState
 from frameworks.selectors import milestone_is_overdue
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     FrameworkFactory,
     MilestoneFactory,
-    PeriodFactory,
     PostFactory,
+    ReturnFactory,
+    RoundFactory,
     ThemeFactory,
-    UpdateFactory,
 )
 
 HUB = "Promote the Members Hub internally"
@@ -68,23 +68,23 @@ def plan(post) -> Plan:
     members = ThemeFactory(framework=framework, name="Members' Support", order=1)
     planning = ThemeFactory(framework=framework, name="Planning", order=2)
     planning_post = PostFactory(title="Divisional Director, Planning and Building Control")
-    q1 = PeriodFactory(
+    q1 = RoundFactory(
         framework=framework,
         label="Q1 2020-21",
         start_date=dt.date(2020, 4, 1),
         end_date=dt.date(2020, 6, 30),
         due_date=dt.date(2020, 7, 15),
-        state=PeriodState.CLOSED,
+        state=RoundState.CLOSED,
     )
-    q2 = PeriodFactory(
+    q2 = RoundFactory(
         framework=framework,
         label="Q2 2020-21",
         start_date=dt.date(2020, 7, 1),
         end_date=dt.date(2020, 9, 30),
         due_date=dt.date(2020, 10, 15),
-        state=PeriodState.CLOSED,
+        state=RoundState.CLOSED,
     )
-    q3 = PeriodFactory(framework=framework, label="Q3 2020-21", state=PeriodState.OPEN)
+    q3 = RoundFactory(framework=framework, label="Q3 2020-21", state=RoundState.OPEN)
     hub = MilestoneFactory(theme=members, title=HUB, code="R6.19", lead=post, order=1)
     ccfa = MilestoneFactory(theme=members, title=CCFA, code="R6.20", lead=post, order=2)
     planning_ms = MilestoneFactory(
@@ -104,26 +104,26 @@ def plan(post) -> Plan:
     contingencies = MilestoneFactory(
         theme=members, title=CONTINGENCIES, lead=post, order=3, deadline_date=in_days(30)
     )
-    ApprovedUpdateFactory(milestone=hub, period=q1, rag=RAG.IN_PROGRESS, reviewed_at=ago(100))
-    ApprovedUpdateFactory(milestone=hub, period=q2, rag=RAG.COMPLETED, reviewed_at=ago(10))
-    ApprovedUpdateFactory(milestone=ccfa, period=q1, rag=RAG.IN_PROGRESS, reviewed_at=ago(300))
-    ApprovedUpdateFactory(
+    ApprovedReturnFactory(milestone=hub, round=q1, rag=RAG.IN_PROGRESS, reviewed_at=ago(100))
+    ApprovedReturnFactory(milestone=hub, round=q2, rag=RAG.COMPLETED, reviewed_at=ago(10))
+    ApprovedReturnFactory(milestone=ccfa, round=q1, rag=RAG.IN_PROGRESS, reviewed_at=ago(300))
+    ApprovedReturnFactory(
         milestone=ccfa,
-        period=q2,
+        round=q2,
         rag=RAG.IN_PROGRESS,
         reviewed_at=ago(200),
         narrative="Guidance on the CCfA protocol was agreed with group leaders.",
     )
-    ApprovedUpdateFactory(
-        milestone=planning_ms, period=q2, rag=RAG.ONGOING, submitted_at=ago(30), reviewed_at=None
+    ApprovedReturnFactory(
+        milestone=planning_ms, round=q2, rag=RAG.ONGOING, submitted_at=ago(30), reviewed_at=None
     )
-    UpdateFactory(
+    ReturnFactory(
         milestone=planning_ms,
-        period=q3,
-        state=UpdateState.DRAFT,
+        round=q3,
+        state=ReturnState.DRAFT,
         narrative="Planning committee papers are being redesigned for ward members.",
     )
-    ApprovedUpdateFactory(milestone=contingencies, period=q2, rag=RAG.OVERDUE, reviewed_at=ago(5))
+    ApprovedReturnFactory(milestone=contingencies, round=q2, rag=RAG.OVERDUE, reviewed_at=ago(5))
     return Plan(
         framework=framework,
         members=members,
@@ -240,7 +240,7 @@ def test_a_revised_deadline_equal_to_the_original_has_not_slipped(client, policy
         ("nothing like this", set()),
     ],
 )
-def test_search_finds_titles_codes_and_update_narratives(client, policy_user, plan, q, expected):
+def test_search_finds_titles_codes_and_return_narratives(client, policy_user, plan, q, expected):
     client.force_login(policy_user)
     response = client.get(plan.url, {"q": q})
     assert shown(response) == [title for title in IN_PLAN_ORDER if title in expected]
@@ -500,13 +500,13 @@ def test_officers_of_an_open_framework_see_everything(client, other_officer, pla
 def add_milestones(plan: Plan, count: int, *, lead=None) -> None:
     """`count` more milestones, each with its own lead post (unless given) and two approved
     returns, In progress and last reviewed over 200 days ago."""
-    periods = list(plan.framework.periods.filter(state=PeriodState.CLOSED))
+    rounds = list(plan.framework.rounds.filter(state=RoundState.CLOSED))
     start = Milestone.objects.filter(title__startswith="Ward profile").count()
     for i in range(start, start + count):
         post = lead or PostFactory(title=f"Head of Locality Based Data ({i})")
         milestone = MilestoneFactory(theme=plan.members, title=f"Ward profile {i}", lead=post)
-        for period in periods:
-            ApprovedUpdateFactory(milestone=milestone, period=period, reviewed_at=ago(200 + i))
+        for round in rounds:
+            ApprovedReturnFactory(milestone=milestone, round=round, reviewed_at=ago(200 + i))
 
 
 EVERY_FILTER = {

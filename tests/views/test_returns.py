@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, UpdateState
-from frameworks.services.returns import UpdateInput, return_approve, return_submit
+from frameworks.models import RAG, ReturnState
+from frameworks.services.returns import ReturnInput, return_approve, return_submit
 from tests.factories import (
-    ApprovedUpdateFactory,
+    ApprovedReturnFactory,
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
-    UpdateFactory,
+    ReturnFactory,
+    RoundFactory,
     UserFactory,
 )
 from tests.html import attrs, buttons, error_summary, text, texts
@@ -21,52 +21,52 @@ def future() -> str:
     return (timezone.localdate() + dt.timedelta(days=400)).strftime("%d/%m/%Y")
 
 
-def form_data(update, **overrides):
+def form_data(return_, **overrides):
     data = {
         "narrative": "The CCfA has been drafted and will go to CLT in October.",
         "rag": RAG.ONGOING,
         "new_deadline": "",
         "percent_complete": "",
-        "version": update.version,
+        "version": return_.version,
         "action": "save",
     }
     data.update(overrides)
     return data
 
 
-def test_task_list_shows_only_returns_for_posts_held(client, officer, update, other_officer):
-    not_mine = UpdateFactory(
-        period=update.period,
+def test_task_list_shows_only_returns_for_posts_held(client, officer, return_, other_officer):
+    not_mine = ReturnFactory(
+        round=return_.round,
         milestone=MilestoneFactory(
-            theme=update.milestone.theme, title="Promote the Members Hub internally"
+            theme=return_.milestone.theme, title="Promote the Members Hub internally"
         ),
     )
     client.force_login(officer)
     page = client.get(reverse("frameworks:return-list")).content.decode()
-    assert update.milestone.title in page
+    assert return_.milestone.title in page
     assert not_mine.milestone.title not in page
     assert "Not started" in page
     assert "Q3 2020-21" in page
 
 
-def test_update_page_shows_previous_round_beside_the_form(client, officer, update):
-    previous_period = PeriodFactory(
-        framework=update.period.framework,
+def test_return_page_shows_previous_round_beside_the_form(client, officer, return_):
+    previous_round = RoundFactory(
+        framework=return_.round.framework,
         label="Q2 2020-21",
         start_date=dt.date(2020, 7, 1),
         end_date=dt.date(2020, 9, 30),
         state="CLOSED",
     )
-    previous = ApprovedUpdateFactory(
-        milestone=update.milestone,
-        period=previous_period,
+    previous = ApprovedReturnFactory(
+        milestone=return_.milestone,
+        round=previous_round,
         narrative="Completion of the CCfA was delayed by the pandemic response.",
         rag=RAG.IN_PROGRESS,
     )
-    update.previous = previous
-    update.save()
+    return_.previous = previous
+    return_.save()
     client.force_login(officer)
-    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
+    page = client.get(reverse("frameworks:return-edit", args=[return_.pk])).content.decode()
     assert "Last round&#x27;s update" in page or "Last round's update" in page
     assert "delayed by the pandemic response" in page
     assert "Q2 2020-21" in page
@@ -74,21 +74,21 @@ def test_update_page_shows_previous_round_beside_the_form(client, officer, updat
     assert "Overdue" in page  # deadline passed, not complete
 
 
-def test_save_draft_without_javascript_redirects_back(client, officer, update):
+def test_save_draft_without_javascript_redirects_back(client, officer, return_):
     client.force_login(officer)
-    url = reverse("frameworks:return-edit", args=[update.pk])
-    response = client.post(url, form_data(update))
+    url = reverse("frameworks:return-edit", args=[return_.pk])
+    response = client.post(url, form_data(return_))
     assert response.status_code == 302 and response.url == url
-    update.refresh_from_db()
-    assert update.state == UpdateState.DRAFT
-    assert "CLT in October" in update.narrative
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.DRAFT
+    assert "CLT in October" in return_.narrative
 
 
-def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, update):
+def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, return_):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:return-edit", args=[update.pk]),
-        form_data(update, rag=RAG.IN_PROGRESS, action="submit"),
+        reverse("frameworks:return-edit", args=[return_.pk]),
+        form_data(return_, rag=RAG.IN_PROGRESS, action="submit"),
     )
     assert response.status_code == 200
     links = attrs(response, ".govuk-error-summary a")
@@ -96,27 +96,27 @@ def test_submit_with_errors_shows_error_summary_and_keeps_text(client, officer, 
     assert "has passed" in error_summary(response)
     assert "has passed" in text(response, "#id_new_deadline-error")  # and beside the field
     assert "CLT in October" in text(response, "textarea[name=narrative]")  # the words are kept
-    update.refresh_from_db()
-    assert update.state == UpdateState.NOT_STARTED
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.NOT_STARTED
 
 
-def test_submit_goes_back_to_task_list(client, officer, update):
+def test_submit_goes_back_to_task_list(client, officer, return_):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:return-edit", args=[update.pk]),
-        form_data(update, rag=RAG.IN_PROGRESS, new_deadline=future(), action="submit"),
+        reverse("frameworks:return-edit", args=[return_.pk]),
+        form_data(return_, rag=RAG.IN_PROGRESS, new_deadline=future(), action="submit"),
     )
     assert response.status_code == 302
     assert response.url == reverse("frameworks:return-list")
-    update.refresh_from_db()
-    assert update.state == UpdateState.SUBMITTED
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.SUBMITTED
 
 
-def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update):
+def test_autosave_with_htmx_returns_the_status_fragment(client, officer, return_):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:return-autosave", args=[update.pk]),
-        form_data(update),
+        reverse("frameworks:return-autosave", args=[return_.pk]),
+        form_data(return_),
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -125,62 +125,62 @@ def test_autosave_with_htmx_returns_the_status_fragment(client, officer, update)
     assert 'id="autosave-status"' in body
     assert "Draft saved automatically" in body
     assert 'name="version" value="2"' in body and 'hx-swap-oob="true"' in body
-    update.refresh_from_db()
-    assert update.state == UpdateState.DRAFT
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.DRAFT
 
 
-def test_autosave_without_htmx_falls_back_to_the_page(client, officer, update):
+def test_autosave_without_htmx_falls_back_to_the_page(client, officer, return_):
     client.force_login(officer)
     response = client.post(
-        reverse("frameworks:return-autosave", args=[update.pk]), form_data(update)
+        reverse("frameworks:return-autosave", args=[return_.pk]), form_data(return_)
     )
     assert response.status_code == 302
-    assert response.url == reverse("frameworks:return-edit", args=[update.pk])
-    update.refresh_from_db()
-    assert update.state == UpdateState.NOT_STARTED
+    assert response.url == reverse("frameworks:return-edit", args=[return_.pk])
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.NOT_STARTED
 
 
-def test_autosave_never_overwrites_newer_work(client, officer, update):
+def test_autosave_never_overwrites_newer_work(client, officer, return_):
     client.force_login(officer)
-    url = reverse("frameworks:return-autosave", args=[update.pk])
-    client.post(url, form_data(update, narrative="Newer words"), HTTP_HX_REQUEST="true")
-    stale = client.post(url, form_data(update, narrative="Older tab"), HTTP_HX_REQUEST="true")
+    url = reverse("frameworks:return-autosave", args=[return_.pk])
+    client.post(url, form_data(return_, narrative="Newer words"), HTTP_HX_REQUEST="true")
+    stale = client.post(url, form_data(return_, narrative="Older tab"), HTTP_HX_REQUEST="true")
     assert "Not saved" in stale.content.decode()
-    update.refresh_from_db()
-    assert update.narrative == "Newer words"
+    return_.refresh_from_db()
+    assert return_.narrative == "Newer words"
 
 
-def test_conflicting_save_shows_both_texts(client, officer, update):
+def test_conflicting_save_shows_both_texts(client, officer, return_):
     client.force_login(officer)
-    url = reverse("frameworks:return-edit", args=[update.pk])
-    client.post(url, form_data(update, narrative="Saved first in another tab"))
-    response = client.post(url, form_data(update, narrative="My own words"))
+    url = reverse("frameworks:return-edit", args=[return_.pk])
+    client.post(url, form_data(return_, narrative="Saved first in another tab"))
+    response = client.post(url, form_data(return_, narrative="My own words"))
     page = response.content.decode()
     assert response.status_code == 200
     assert "Someone else saved this return" in page
     assert "Saved first in another tab" in page and "My own words" in page
 
 
-def test_approved_return_is_read_only(client, officer, update):
-    update.state = UpdateState.APPROVED
-    update.rag = RAG.COMPLETED
-    update.save()
+def test_approved_return_is_read_only(client, officer, return_):
+    return_.state = ReturnState.APPROVED
+    return_.rag = RAG.COMPLETED
+    return_.save()
     client.force_login(officer)
-    url = reverse("frameworks:return-edit", args=[update.pk])
+    url = reverse("frameworks:return-edit", args=[return_.pk])
     page = client.get(url)
     assert "can no longer be changed" in page.content.decode()
     assert "Submit for review" not in buttons(page) and not attrs(page, "textarea")
-    assert client.post(url, form_data(update)).status_code == 403
+    assert client.post(url, form_data(return_)).status_code == 403
 
 
-def test_review_return_then_officer_sees_comment(client, officer, policy_user, update):
-    update.state = UpdateState.SUBMITTED
-    update.rag = RAG.ONGOING
-    update.narrative = "Training planned."
-    update.save()
+def test_review_return_then_officer_sees_comment(client, officer, policy_user, return_):
+    return_.state = ReturnState.SUBMITTED
+    return_.rag = RAG.ONGOING
+    return_.narrative = "Training planned."
+    return_.save()
     client.force_login(policy_user)
-    review = reverse("frameworks:return-review", args=[update.pk])
-    version = update.version
+    review = reverse("frameworks:return-review", args=[return_.pk])
+    version = return_.version
     assert attrs(client.get(review), "input[name=version]")[0]["value"] == str(version)
     response = client.post(review, {"decision": "return", "comment": "", "version": version})
     assert "Enter a comment" in error_summary(response)
@@ -189,17 +189,17 @@ def test_review_return_then_officer_sees_comment(client, officer, policy_user, u
     )
     assert response.status_code == 302
     client.force_login(officer)
-    page = client.get(reverse("frameworks:return-edit", args=[update.pk])).content.decode()
+    page = client.get(reverse("frameworks:return-edit", args=[return_.pk])).content.decode()
     assert "Returned by the policy team" in page and "Please add the impact." in page
 
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_task_list_query_count_does_not_grow(
-    client, officer, post, period, size, django_assert_max_num_queries
+    client, officer, post, round, size, django_assert_max_num_queries
 ):
     for _ in range(size):
-        UpdateFactory(
-            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        ReturnFactory(
+            round=round, milestone=MilestoneFactory(theme__framework=round.framework, lead=post)
         )
     client.force_login(officer)
     with django_assert_max_num_queries(8):
@@ -208,41 +208,41 @@ def test_task_list_query_count_does_not_grow(
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_update_page_query_count_does_not_grow(
-    client, officer, update, post, size, django_assert_max_num_queries
+def test_return_page_query_count_does_not_grow(
+    client, officer, return_, post, size, django_assert_max_num_queries
 ):
     for _ in range(size):
-        MilestoneFactory(theme=update.milestone.theme, lead=post)
+        MilestoneFactory(theme=return_.milestone.theme, lead=post)
     client.force_login(officer)
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("frameworks:return-edit", args=[update.pk])).status_code == 200
+        assert client.get(reverse("frameworks:return-edit", args=[return_.pk])).status_code == 200
 
 
 # The review page: decide on what you read, and never on your own work -----------------------
-def submitted(update, officer, narrative: str):
+def submitted(return_, officer, narrative: str):
     """The officer submits `narrative` through the service; the stored return comes back."""
     return return_submit(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative=narrative, rag=RAG.ONGOING),
+        data=ReturnInput(narrative=narrative, rag=RAG.ONGOING),
         expected_version=None,
     )
 
 
 def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_new_text(
-    client, officer, policy_user, update
+    client, officer, policy_user, return_
 ):
-    submitted(update, officer, "Training planned for March.")
+    submitted(return_, officer, "Training planned for March.")
     client.force_login(policy_user)
-    review = reverse("frameworks:return-review", args=[update.pk])
+    review = reverse("frameworks:return-review", args=[return_.pk])
     page = client.get(review).content.decode()
     assert "Training planned for March." in page
     seen_version = attrs(page, "input[name=version]")[0]["value"]
     # Meanwhile the officer saves and resubmits different words.
     return_submit(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
+        data=ReturnInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
         expected_version=int(seen_version),
     )
     response = client.post(review, {"decision": "approve", "comment": "", "version": seen_version})
@@ -251,82 +251,82 @@ def test_approving_from_a_page_opened_before_the_officer_resubmitted_shows_the_n
     assert "This return changed after you opened it" in summary
     assert f"{officer.get_full_name()} resubmitted it at" in summary
     assert "Training cancelled: no budget." in response.content.decode()  # the current text
-    update.refresh_from_db()
-    assert update.state == UpdateState.SUBMITTED
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.SUBMITTED
     # Deciding again is possible, on the version now shown.
-    assert attrs(response, "input[name=version]")[0]["value"] == str(update.version)
+    assert attrs(response, "input[name=version]")[0]["value"] == str(return_.version)
     assert "Confirm decision" in buttons(response)
     response = client.post(
-        review, {"decision": "approve", "comment": "", "version": update.version}
+        review, {"decision": "approve", "comment": "", "version": return_.version}
     )
     assert response.status_code == 302
-    update.refresh_from_db()
-    assert update.state == UpdateState.APPROVED
-    assert update.narrative == "Training cancelled: no budget."
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.APPROVED
+    assert return_.narrative == "Training cancelled: no budget."
 
 
 def test_returning_from_a_page_opened_before_another_reviewer_approved_changes_nothing(
-    client, officer, policy_user, update
+    client, officer, policy_user, return_
 ):
-    seen = submitted(update, officer, "Training planned for March.")
+    seen = submitted(return_, officer, "Training planned for March.")
     colleague = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    return_approve(update=update, user=colleague, expected_version=seen.version)
+    return_approve(return_=return_, user=colleague, expected_version=seen.version)
     client.force_login(policy_user)
     response = client.post(
-        reverse("frameworks:return-review", args=[update.pk]),
+        reverse("frameworks:return-review", args=[return_.pk]),
         {"decision": "return", "comment": "Add the impact.", "version": seen.version},
     )
     assert response.status_code == 200
     assert "Jane Smith approved it at" in error_summary(response)
     assert "Confirm decision" not in buttons(response)  # nothing left to decide
-    update.refresh_from_db()
-    assert update.state == UpdateState.APPROVED
-    assert update.review_comment == ""
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.APPROVED
+    assert return_.review_comment == ""
 
 
-def test_a_review_without_the_version_read_is_not_applied(client, officer, policy_user, update):
-    submitted(update, officer, "Training planned for March.")
+def test_a_review_without_the_version_read_is_not_applied(client, officer, policy_user, return_):
+    submitted(return_, officer, "Training planned for March.")
     client.force_login(policy_user)
     response = client.post(
-        reverse("frameworks:return-review", args=[update.pk]), {"decision": "approve"}
+        reverse("frameworks:return-review", args=[return_.pk]), {"decision": "approve"}
     )
     assert response.status_code == 200
     assert "Reload the page" in error_summary(response)
-    update.refresh_from_db()
-    assert update.state == UpdateState.SUBMITTED
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.SUBMITTED
 
 
 @pytest.mark.parametrize("who", ["submitter", "post holder", "superuser holding the post"])
-def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, update, who):
+def test_a_reviewer_cannot_decide_on_their_own_work(client, officer, post, return_, who):
     reviewer = PolicyUserFactory(username="pat", first_name="Pat", last_name="Morgan")
     if who == "superuser holding the post":
         reviewer = UserFactory(username="root", is_superuser=True, is_staff=True)
     if who == "submitter":
-        seen = submitted(update, reviewer, "Training planned for March.")
+        seen = submitted(return_, reviewer, "Training planned for March.")
         reason = "You submitted this return, so another member of the policy team must review it."
     else:
         post.holders.add(reviewer)
-        seen = submitted(update, officer, "Training planned for March.")
+        seen = submitted(return_, officer, "Training planned for March.")
         reason = "You hold a post responsible for this milestone"
     client.force_login(reviewer)
-    review = reverse("frameworks:return-review", args=[update.pk])
+    review = reverse("frameworks:return-review", args=[return_.pk])
     page = client.get(review).content.decode()
     assert reason in text(page, ".govuk-warning-text")  # said up front
     assert "Training planned for March." in page  # the return is still shown
     assert "Confirm decision" not in buttons(page) and not attrs(page, "input[name=decision]")
-    edit_page = client.get(reverse("frameworks:return-edit", args=[update.pk]))
+    edit_page = client.get(reverse("frameworks:return-edit", args=[return_.pk]))
     assert "Review this return" not in texts(edit_page, "a, button")
     # Posting anyway is refused by the service, and says why.
     response = client.post(review, {"decision": "approve", "version": seen.version})
     assert response.status_code == 200
     assert "another member of the policy team" in error_summary(response)
-    update.refresh_from_db()
-    assert update.state == UpdateState.SUBMITTED and update.reviewed_by is None
+    return_.refresh_from_db()
+    assert return_.state == ReturnState.SUBMITTED and return_.reviewed_by is None
 
 
-def test_another_policy_team_member_can_review(client, officer, policy_user, update):
-    submitted(update, officer, "Training planned for March.")
+def test_another_policy_team_member_can_review(client, officer, policy_user, return_):
+    submitted(return_, officer, "Training planned for March.")
     client.force_login(policy_user)
-    page = client.get(reverse("frameworks:return-review", args=[update.pk]))
+    page = client.get(reverse("frameworks:return-review", args=[return_.pk]))
     assert "Confirm decision" in buttons(page)
     assert "another member of the policy team" not in page.content.decode()

@@ -3,14 +3,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from frameworks.models import PeriodState, UpdateState
+from frameworks.models import ReturnState, RoundState
 from frameworks.services.rounds import round_close, round_open
 from tests.factories import (
     MilestoneFactory,
-    PeriodFactory,
     PolicyUserFactory,
     PostFactory,
-    UpdateFactory,
+    ReturnFactory,
+    RoundFactory,
     UserFactory,
 )
 from tests.html import attrs, buttons, error_summary
@@ -29,23 +29,23 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
         },
     )
     assert response.status_code == 302
-    period = framework.periods.get(label="Q3 2020-21")
-    assert period.state == PeriodState.DRAFT
-    page = client.get(reverse("frameworks:round-open", args=[period.pk])).content.decode()
-    assert attrs(page, "input[name=version]")[0]["value"] == str(period.version)
+    round = framework.rounds.get(label="Q3 2020-21")
+    assert round.state == RoundState.DRAFT
+    page = client.get(reverse("frameworks:round-open", args=[round.pk])).content.decode()
+    assert attrs(page, "input[name=version]")[0]["value"] == str(round.version)
     response = client.post(
-        reverse("frameworks:round-open", args=[period.pk]),
-        {"version": period.version},
+        reverse("frameworks:round-open", args=[round.pk]),
+        {"version": round.version},
         follow=True,
     )
     assert "1 returns created" in response.content.decode()
-    period.refresh_from_db()
-    assert period.state == PeriodState.OPEN
-    page = client.get(reverse("frameworks:round-close", args=[period.pk])).content.decode()
+    round.refresh_from_db()
+    assert round.state == RoundState.OPEN
+    page = client.get(reverse("frameworks:round-close", args=[round.pk])).content.decode()
     assert "1 return has not been submitted" in page
-    client.post(reverse("frameworks:round-close", args=[period.pk]), {"version": period.version})
-    period.refresh_from_db()
-    assert period.state == PeriodState.CLOSED
+    client.post(reverse("frameworks:round-close", args=[round.pk]), {"version": round.version})
+    round.refresh_from_db()
+    assert round.state == RoundState.CLOSED
 
 
 def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone):
@@ -59,24 +59,24 @@ def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone
     assert "There is a problem" in page
     assert "Enter a name for the round" in page
     assert "Enter the end date as a date" in page
-    assert not milestone.framework.periods.exists()
+    assert not milestone.framework.rounds.exists()
 
 
-def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user, update):
-    UpdateFactory(
-        period=update.period,
+def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user, return_):
+    ReturnFactory(
+        round=return_.round,
         milestone=MilestoneFactory(
-            theme=update.milestone.theme, title="Promote the Members Hub internally"
+            theme=return_.milestone.theme, title="Promote the Members Hub internally"
         ),
-        state=UpdateState.SUBMITTED,
+        state=ReturnState.SUBMITTED,
         rag="ONGOING",
         narrative="Done",
     )
     client.force_login(policy_user)
-    url = reverse("frameworks:round-detail", args=[update.period_id])
+    url = reverse("frameworks:round-detail", args=[return_.round_id])
     full = client.get(url, {"state": "SUBMITTED"}).content.decode()
     assert "<html" in full and "Promote the Members Hub internally" in full
-    assert update.milestone.title not in full.split('id="returns-table"')[1]
+    assert return_.milestone.title not in full.split('id="returns-table"')[1]
     fragment = client.get(
         url, {"state": "SUBMITTED"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="returns-table"
     ).content.decode()
@@ -87,16 +87,16 @@ def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user
 
 @pytest.mark.parametrize("size", [4, 40])
 def test_dashboard_query_count_does_not_grow(
-    client, policy_user, period, size, django_assert_max_num_queries
+    client, policy_user, round, size, django_assert_max_num_queries
 ):
     for i in range(size):
         post = PostFactory(title=f"Divisional Director {i}")
-        UpdateFactory(
-            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        ReturnFactory(
+            round=round, milestone=MilestoneFactory(theme__framework=round.framework, lead=post)
         )
     client.force_login(policy_user)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("frameworks:round-detail", args=[period.pk]))
+        response = client.get(reverse("frameworks:round-detail", args=[round.pk]))
     assert response.content.decode().count("Divisional Director ") >= size
 
 
@@ -106,7 +106,7 @@ def test_framework_page_query_count_does_not_grow(
 ):
     for _ in range(size):
         MilestoneFactory(theme=milestone.theme)
-    PeriodFactory(framework=milestone.framework)
+    RoundFactory(framework=milestone.framework)
     client.force_login(officer)
     with django_assert_max_num_queries(14):
         response = client.get(
@@ -115,7 +115,7 @@ def test_framework_page_query_count_does_not_grow(
     assert response.status_code == 200
 
 
-def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, period):
+def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, round):
     """A post leading many milestones is one row, its holders named once each, by surname
     (someone with no name, by username, comes first)."""
     post = PostFactory(title="Divisional Director Democratic Services")
@@ -125,33 +125,33 @@ def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, period)
         UserFactory(username="nameless", first_name="", last_name=""),
     )
     for _ in range(3):
-        UpdateFactory(
-            period=period, milestone=MilestoneFactory(theme__framework=period.framework, lead=post)
+        ReturnFactory(
+            round=round, milestone=MilestoneFactory(theme__framework=round.framework, lead=post)
         )
     client.force_login(policy_user)
-    page = client.get(reverse("frameworks:round-detail", args=[period.pk])).content.decode()
+    page = client.get(reverse("frameworks:round-detail", args=[round.pk])).content.decode()
     assert page.count("nameless, Ann Bell, Zoe Ward") == 1
     row = page.split("Divisional Director Democratic Services<br>")[1].split("</tr>")[0]
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
 
 
 def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
-    client, policy_user, period, django_assert_max_num_queries
+    client, policy_user, round, django_assert_max_num_queries
 ):
     counts = []
     for size in (3, 30):
         for i in range(size):
-            UpdateFactory(
-                period=period,
+            ReturnFactory(
+                round=round,
                 milestone=MilestoneFactory(
-                    theme__framework=period.framework, lead=PostFactory(title=f"Head {size} {i}")
+                    theme__framework=round.framework, lead=PostFactory(title=f"Head {size} {i}")
                 ),
             )
         client.force_login(policy_user)
         with django_assert_max_num_queries(12) as dashboard:
-            client.get(reverse("frameworks:round-detail", args=[period.pk]))
+            client.get(reverse("frameworks:round-detail", args=[round.pk]))
         with django_assert_max_num_queries(16) as overview:
-            client.get(reverse("frameworks:framework-detail", args=[period.framework.slug]))
+            client.get(reverse("frameworks:framework-detail", args=[round.framework.slug]))
         counts.append((len(dashboard.captured_queries), len(overview.captured_queries)))
     assert counts[0] == counts[1]
 
@@ -164,12 +164,12 @@ def seen_version(page: str) -> str:
 def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
     client, policy_user, milestone
 ):
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    url = reverse("frameworks:round-open", args=[period.pk])
+    url = reverse("frameworks:round-open", args=[round.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    round_open(period=period, user=jane, expected_version=None)
+    round_open(round=round, user=jane, expected_version=None)
     response = client.post(url, {"version": version})
     page = response.content.decode()
     assert response.status_code == 200
@@ -177,58 +177,58 @@ def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
     assert "Q3 2020-21 was opened by Jane Smith at " in summary
     assert "after you loaded this page; nothing was changed." in summary
     assert "Open round" not in buttons(page)  # nothing left to confirm
-    period.refresh_from_db()
-    assert period.opened_by == jane
-    assert period.updates.count() == 1
+    round.refresh_from_db()
+    assert round.opened_by == jane
+    assert round.returns.count() == 1
 
 
 def test_closing_from_a_page_loaded_before_someone_else_closed_it_says_so(
     client, policy_user, milestone
 ):
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
-    period = round_open(period=period, user=policy_user, expected_version=None)
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    round = round_open(round=round, user=policy_user, expected_version=None)
     client.force_login(policy_user)
-    url = reverse("frameworks:round-close", args=[period.pk])
+    url = reverse("frameworks:round-close", args=[round.pk])
     version = seen_version(client.get(url).content.decode())
     jane = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    round_close(period=period, user=jane, expected_version=None)
+    round_close(round=round, user=jane, expected_version=None)
     page = client.post(url, {"version": version}).content.decode()
     assert "Q3 2020-21 was closed by Jane Smith at " in error_summary(page)
     assert "Close round" not in buttons(page)
-    period.refresh_from_db()
-    assert period.closed_by == jane
+    round.refresh_from_db()
+    assert round.closed_by == jane
 
 
 def test_opening_a_round_whose_dates_changed_meanwhile_shows_them_and_asks_again(
     client, policy_user, milestone
 ):
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    url = reverse("frameworks:round-open", args=[period.pk])
+    url = reverse("frameworks:round-open", args=[round.pk])
     version = seen_version(client.get(url).content.decode())
-    period.due_date = period.due_date.replace(day=8)  # as the admin saves it
-    period.version += 1
-    period._history_user = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
-    period.save()
+    round.due_date = round.due_date.replace(day=8)  # as the admin saves it
+    round.version += 1
+    round._history_user = PolicyUserFactory(username="jane", first_name="Jane", last_name="Smith")
+    round.save()
     page = client.post(url, {"version": version}).content.decode()
     assert "Q3 2020-21 was changed by Jane Smith at " in error_summary(page)
     assert "8 January 2021" in page  # the new due date, to read before opening
-    assert attrs(page, "input[name=version]")[0]["value"] == str(period.version)
-    period.refresh_from_db()
-    assert period.state == PeriodState.DRAFT
-    client.post(url, {"version": period.version})
-    period.refresh_from_db()
-    assert period.state == PeriodState.OPEN
+    assert attrs(page, "input[name=version]")[0]["value"] == str(round.version)
+    round.refresh_from_db()
+    assert round.state == RoundState.DRAFT
+    client.post(url, {"version": round.version})
+    round.refresh_from_db()
+    assert round.state == RoundState.OPEN
 
 
 def test_a_confirm_without_the_version_read_changes_nothing(client, policy_user, milestone):
-    period = PeriodFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
+    round = RoundFactory(framework=milestone.framework, label="Q3 2020-21", state="DRAFT")
     client.force_login(policy_user)
-    response = client.post(reverse("frameworks:round-open", args=[period.pk]))
+    response = client.post(reverse("frameworks:round-open", args=[round.pk]))
     assert response.status_code == 200
     assert "Reload the page" in error_summary(response)
-    period.refresh_from_db()
-    assert period.state == PeriodState.DRAFT
+    round.refresh_from_db()
+    assert round.state == RoundState.DRAFT
 
 
 @pytest.mark.parametrize("again", ["Q3 2020-21", "q3 2020-21", "Q3  2020-21"])
@@ -245,4 +245,4 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
     assert "There is a problem" in page
     assert attrs(page, ".govuk-error-summary a") == [{"href": "#id_label"}]
     assert "This framework already has a round called Q3 2020-21." in error_summary(page)
-    assert milestone.framework.periods.count() == 1
+    assert milestone.framework.rounds.count() == 1

@@ -1,4 +1,4 @@
-"""`manage.py board_report --framework NAME --period LABEL --output FILE.pdf [--board NAME]
+"""`manage.py board_report --framework NAME --round LABEL --output FILE.pdf [--board NAME]
 [--meeting-date YYYY-MM-DD] [--meeting-time HH:MM] [--publish [--confirm]]`: print the board
 pack for a round. Publishing is refused, as on the web, until the report's text is written;
 `--confirm` confirms the warnings (meeting passed, round open) that the web page asks about."""
@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--framework", required=True, help="Framework name or slug.")
-        parser.add_argument("--period", required=True, help="Round label, e.g. Q2 2020-21.")
+        parser.add_argument(
+            "--round", "--period", required=True, help="Round label, e.g. Q2 2020-21."
+        )
         parser.add_argument("--output", required=True, help="Where to write the PDF.")
         parser.add_argument("--board", default=DEFAULT_BOARD)
         parser.add_argument(
@@ -44,15 +46,15 @@ class Command(BaseCommand):
         )
         if framework is None:
             raise CommandError(f"There is no framework called “{name}”.")
-        period = framework.periods.filter(label__iexact=options["period"].strip()).first()
-        if period is None:
-            labels = ", ".join(framework.periods.values_list("label", flat=True)) or "none"
-            raise CommandError(f"{framework.name} has no round “{options['period']}”: {labels}.")
+        round = framework.rounds.filter(label__iexact=options["round"].strip()).first()
+        if round is None:
+            labels = ", ".join(framework.rounds.values_list("label", flat=True)) or "none"
+            raise CommandError(f"{framework.name} has no round “{options['round']}”: {labels}.")
         try:
             day = (
                 dt.date.fromisoformat(options["meeting_date"])
                 if options["meeting_date"]
-                else period.due_date
+                else round.due_date
             )
         except ValueError as exc:
             raise CommandError("--meeting-date must look like 2020-12-09.") from exc
@@ -66,9 +68,9 @@ class Command(BaseCommand):
             board = reports.board_get_or_create(name=options["board"], user=None)
             meeting = reports.meeting_get_or_create(board=board, date=day, time=time)
             report = BoardReport.objects.filter(
-                framework=framework, period=period, meeting=meeting
+                framework=framework, round=round, meeting=meeting
             ).first() or reports.board_report_create(
-                framework=framework, period=period, meeting=meeting
+                framework=framework, round=round, meeting=meeting
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc

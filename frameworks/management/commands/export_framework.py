@@ -21,7 +21,10 @@ class Command(BaseCommand):
             "--output", default="", help="File to write (default: standard output)."
         )
         parser.add_argument(
-            "--period", default="", help="Round shown as current in xlsx/csv (default: latest)."
+            "--round",
+            "--period",
+            default="",
+            help="Round shown as current in xlsx/csv (default: latest).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,15 +41,15 @@ class Command(BaseCommand):
             payload: bytes = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
         else:
             try:
-                period, previous = selectors.export_periods(
-                    framework=framework, period=options["period"]
+                round, previous = selectors.export_rounds(
+                    framework=framework, round=options["round"]
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
             if fmt == "xlsx":
-                payload = exports.tracker_xlsx(data, period=period, previous=previous)
+                payload = exports.tracker_xlsx(data, round=round, previous=previous)
             else:
-                payload = exports.tracker_csv(data, period=period, previous=previous).encode(
+                payload = exports.tracker_csv(data, round=round, previous=previous).encode(
                     "utf-8-sig"
                 )
         if options["output"]:

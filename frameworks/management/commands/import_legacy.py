@@ -23,9 +23,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--framework", required=True, help="Framework name (created if new).")
         parser.add_argument("--layout", choices=["auto", *LAYOUT_NAMES, "json"], default="auto")
-        parser.add_argument("--period", default="", help="Label of the current round.")
+        parser.add_argument("--round", "--period", default="", help="Label of the current round.")
         parser.add_argument(
-            "--previous-period", default="", help="Label of the previous round (tracker layout)."
+            "--previous-round",
+            "--previous-period",
+            default="",
+            help="Label of the previous round (tracker layout).",
         )
         parser.add_argument("--sheet", default=None, help="Read this sheet only.")
         parser.add_argument("--dry-run", action="store_true", help="Report only; write nothing.")
@@ -49,8 +52,8 @@ class Command(BaseCommand):
                 file_name=path.name,
                 framework_name=options["framework"],
                 layout=options["layout"],
-                period_label=options["period"],
-                previous_period_label=options["previous_period"],
+                round_label=options["round"],
+                previous_round_label=options["previous_round"],
                 sheet=options["sheet"],
                 dry_run=options["dry_run"],
                 limits=limits,
@@ -88,7 +91,7 @@ class Command(BaseCommand):
             for label, counts in (("Created", report.created), ("Updated", report.updated)):
                 out.write(
                     f"{label}: {counts.themes} themes, {counts.milestones} milestones, "
-                    f"{counts.posts} posts, {counts.updates} updates."
+                    f"{counts.posts} posts, {counts.returns} returns."
                 )
             if report.missing_milestones:
                 out.write(f"In the tracker but not in this file: {len(report.missing_milestones)}")
@@ -103,8 +106,8 @@ class Command(BaseCommand):
 
 
 FLAGS = {
-    "period": "--period",
-    "previous_period": "--previous-period",
+    "round": "--round",
+    "previous_round": "--previous-round",
     "framework": "--framework",
     "sheet": "--sheet",
     "layout": "--layout",

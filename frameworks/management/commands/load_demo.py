@@ -23,7 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{verb}: {framework.name} – {framework.themes.count()} themes, "
-                f"{framework.milestones.count()} milestones, {framework.periods.count()} rounds."
+                f"{framework.milestones.count()} milestones, {framework.rounds.count()} rounds."
             )
         )
         if result.improvement_plan:

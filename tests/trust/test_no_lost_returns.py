@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, Milestone, ProgressUpdate, ReportingPeriod, UpdateState
+from frameworks.models import RAG, Milestone, Return, ReturnState, Round
 from frameworks.services.returns import (
-    UpdateConflict,
-    UpdateInput,
+    ReturnConflict,
+    ReturnInput,
     return_approve,
     return_save_draft,
     return_submit,
@@ -51,11 +51,11 @@ def run_at_once(*jobs) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sessions_one_wins_and_the_other_is_told(
-    update, officer, other_officer, post
+    return_, officer, other_officer, post
 ):
     needs_postgresql()
     post.holders.add(other_officer)  # two holders of the same post, two browser sessions
-    version = ProgressUpdate.objects.get(pk=update.pk).version
+    version = Return.objects.get(pk=return_.pk).version
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 
@@ -63,13 +63,13 @@ def test_two_concurrent_sessions_one_wins_and_the_other_is_told(
         try:
             barrier.wait(timeout=10)
             return_save_draft(
-                update=update,
+                return_=return_,
                 user=user,
-                data=UpdateInput(narrative=f"Words typed by {name}"),
+                data=ReturnInput(narrative=f"Words typed by {name}"),
                 expected_version=version,
             )
             outcomes[name] = "saved"
-        except UpdateConflict as conflict:
+        except ReturnConflict as conflict:
             outcomes[name] = f"conflict with: {conflict.current.narrative}"
         except Exception as exc:  # recorded, so the assertion below shows it
             outcomes[name] = f"error: {exc!r}"
@@ -89,20 +89,20 @@ def test_two_concurrent_sessions_one_wins_and_the_other_is_told(
     )
     winner = next(name for name, o in outcomes.items() if o == "saved")
     loser = next(name for name, o in outcomes.items() if o != "saved")
-    stored = ProgressUpdate.objects.get(pk=update.pk)
+    stored = Return.objects.get(pk=return_.pk)
     assert stored.narrative == f"Words typed by {winner}"
     assert stored.version == version + 1
     assert outcomes[loser] == f"conflict with: Words typed by {winner}"  # shown beside theirs
 
 
 def test_a_failure_half_way_through_approval_leaves_the_return_as_it_was(
-    update, officer, policy_user, monkeypatch
+    return_, officer, policy_user, monkeypatch
 ):
     new = (timezone.localdate() + dt.timedelta(days=200)).strftime("%d/%m/%Y")
     submitted = return_submit(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative="On track.", rag="IN_PROGRESS", new_deadline=new),
+        data=ReturnInput(narrative="On track.", rag="IN_PROGRESS", new_deadline=new),
         expected_version=None,
     )
 
@@ -112,31 +112,31 @@ def test_a_failure_half_way_through_approval_leaves_the_return_as_it_was(
     # Approval writes the return, then the milestone's revised deadline: make the second fail.
     monkeypatch.setattr(Milestone, "save", broken_save)
     with pytest.raises(RuntimeError):
-        return_approve(update=update, user=policy_user, expected_version=None)
-    stored = ProgressUpdate.objects.get(pk=update.pk)
-    assert stored.state == UpdateState.SUBMITTED
+        return_approve(return_=return_, user=policy_user, expected_version=None)
+    stored = Return.objects.get(pk=return_.pk)
+    assert stored.state == ReturnState.SUBMITTED
     assert stored.version == submitted.version
     assert stored.reviewed_by is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_not_read(
-    update, officer, policy_user
+    return_, officer, policy_user
 ):
     needs_postgresql()
     read = return_submit(
-        update=update,
+        return_=return_,
         user=officer,
-        data=UpdateInput(narrative="Training planned for March.", rag=RAG.ONGOING),
+        data=ReturnInput(narrative="Training planned for March.", rag=RAG.ONGOING),
         expected_version=None,
     )  # the reviewer opens the page at this version; the officer's page has it too
     outcomes: dict[str, str] = {}
 
     def approve():
         try:
-            return_approve(update=update, user=policy_user, expected_version=read.version)
+            return_approve(return_=return_, user=policy_user, expected_version=read.version)
             outcomes["reviewer"] = "approved"
-        except UpdateConflict as conflict:
+        except ReturnConflict as conflict:
             outcomes["reviewer"] = f"told: {conflict.current.narrative}"
         except Exception as exc:
             outcomes["reviewer"] = f"error: {exc!r}"
@@ -144,27 +144,27 @@ def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_
     def resubmit():
         try:
             return_submit(
-                update=update,
+                return_=return_,
                 user=officer,
-                data=UpdateInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
+                data=ReturnInput(narrative="Training cancelled: no budget.", rag=RAG.OVERDUE),
                 expected_version=read.version,
             )
             outcomes["officer"] = "resubmitted"
-        except UpdateConflict as conflict:
+        except ReturnConflict as conflict:
             outcomes["officer"] = f"told: {conflict.current.get_state_display()}"
         except Exception as exc:
             outcomes["officer"] = f"error: {exc!r}"
 
     run_at_once(approve, resubmit)
-    stored = ProgressUpdate.objects.get(pk=update.pk)
+    stored = Return.objects.get(pk=return_.pk)
     assert outcomes in (
         {"reviewer": "approved", "officer": "told: Approved"},
         {"reviewer": "told: Training cancelled: no budget.", "officer": "resubmitted"},
     ), outcomes
-    if stored.state == UpdateState.APPROVED:
+    if stored.state == ReturnState.APPROVED:
         assert stored.narrative == "Training planned for March."  # exactly what was read
     else:
-        assert stored.state == UpdateState.SUBMITTED
+        assert stored.state == ReturnState.SUBMITTED
         assert stored.narrative == "Training cancelled: no budget."
         assert stored.reviewed_by is None
     assert stored.version == read.version + 1
@@ -207,9 +207,7 @@ def test_three_people_creating_the_same_round_at_once_get_one_round_and_two_form
             page = response.content.decode()
             assert "There is a problem" in page
             assert "This framework already has a round called Q4 2020-21." in page
-    assert list(ReportingPeriod.objects.filter(framework=framework).values_list("label")) == [
-        ("Q4 2020-21",)
-    ]
+    assert list(Round.objects.filter(framework=framework).values_list("label")) == [("Q4 2020-21",)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -238,4 +236,4 @@ def test_three_concurrent_creates_in_the_service_give_one_round_and_two_label_er
         "This framework already has a round called Q4 2020-21.",
         "created",
     ], outcomes
-    assert ReportingPeriod.objects.filter(framework=milestone.framework).count() == 1
+    assert Round.objects.filter(framework=milestone.framework).count() == 1
