@@ -3,7 +3,8 @@ not tests. Each figure is a ratio or a distribution from one run.
 
 `run.py` orchestrates (`python -m bench --help`); the suites are `pages.py`, `imports.py` (with
 `import_export_baseline.py`), `reports.py` and `load.py`, which drives `locustfile.py` against
-two gunicorns behind nginx. Data builders shared with the tests are in `tests/builders.py`.
+two gunicorns behind nginx. `data.py` removes the data the suites made; the builders they share
+with the tests are in `tests/builders.py`.
 """
 
 import math

@@ -38,10 +38,11 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from bench import import_export_baseline, percentile
+from bench.data import delete_frameworks
 from frameworks.importers.readers import Limits
 from frameworks.models import (
     Framework,
@@ -187,30 +188,8 @@ def written(name: str, history_before: int) -> dict[str, int]:
 
 
 def delete_framework(name: str) -> None:
-    """Delete a framework made here, its rows and their history rows, in a few statements (no
-    per-object signals, so no more history rows). Posts are shared: they stay."""
-    ids = list(Framework.objects.filter(name=name).values_list("pk", flat=True))
-    if not ids:
-        return
-    milestones = Milestone.objects.filter(framework__in=ids).values("pk")
-    with transaction.atomic():
-        for model, lookup, value in (
-            (Return.history.model, "milestone_id__in", milestones),
-            (MilestonePost.history.model, "milestone_id__in", milestones),
-            (Return, "milestone__framework__in", ids),
-            (MilestonePost, "milestone__framework__in", ids),
-            (Milestone.history.model, "framework_id__in", ids),
-            (Milestone, "framework__in", ids),
-            (Theme.history.model, "framework_id__in", ids),
-            (Theme, "framework__in", ids),
-            (Round.history.model, "framework_id__in", ids),
-            (Round, "framework__in", ids),
-            (ImportBatch, "framework__in", ids),
-            (Framework.history.model, "id__in", ids),
-            (Framework, "pk__in", ids),
-        ):
-            queryset = model.objects.filter(**{lookup: value})
-            queryset._raw_delete(queryset.db)
+    """Delete a framework made here, its rows and their history rows (posts stay)."""
+    delete_frameworks(Framework.objects.filter(name=name))
 
 
 def _leftovers() -> None:

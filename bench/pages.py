@@ -26,14 +26,13 @@ from django.test import Client
 from django.urls import reverse
 
 from bench import percentile
+from bench.data import delete_frameworks
 from frameworks.models import (
     Framework,
     Milestone,
-    MilestonePost,
     Post,
     Return,
     Round,
-    Theme,
 )
 from frameworks.rules import POLICY_TEAM
 
@@ -74,23 +73,7 @@ def _matches(scale: dict, prefix: str) -> bool:
 
 def _delete(prefix: str) -> None:
     """Delete a data set in a few statements: no per-object signals, so no history rows."""
-    ids = list(Framework.objects.filter(name__startswith=prefix).values_list("pk", flat=True))
-    if not ids:
-        return
-    rounds = Round.objects.filter(framework__in=ids).values("pk")
-    for model, lookup, value in (
-        (Return.history.model, "round__in", rounds),
-        (Return, "round__framework__in", ids),
-        (MilestonePost, "milestone__framework__in", ids),
-        (Milestone, "framework__in", ids),
-        (Round.history.model, "framework_id__in", ids),
-        (Round, "framework__in", ids),
-        (Theme, "framework__in", ids),
-        (Framework.history.model, "id__in", ids),
-        (Framework, "pk__in", ids),
-    ):
-        queryset = model.objects.filter(**{lookup: value})
-        queryset._raw_delete(queryset.db)
+    delete_frameworks(Framework.objects.filter(name__startswith=prefix))
 
 
 def _maintain() -> None:

@@ -1,0 +1,53 @@
+"""Forms: validate what people type, then hand plain values to a service.
+
+The forms are split by area: `base` (the GOV.UK renderer and what every form shares), `returns`,
+`rounds`, `imports`, `reports`. May import: the models and the services (for the values they
+hand over and the limits they check); imported by the views only. Import them from here:
+`from frameworks.forms import X` (and `FORM_RENDERER` names `frameworks.forms.GovukFormRenderer`).
+"""
+
+from frameworks.forms.base import (
+    DATE_INPUT_FORMATS,
+    OUT_OF_DATE,
+    GovukFormRenderer,
+)
+from frameworks.forms.imports import (
+    NEW_FRAMEWORK,
+    ImportForm,
+    located,
+)
+from frameworks.forms.reports import (
+    BoardForm,
+    PublishForm,
+    ReportCreateForm,
+    ReportTextForm,
+)
+from frameworks.forms.returns import (
+    OBA_HINT,
+    RAG_HINT,
+    ReturnForm,
+    ReviewForm,
+)
+from frameworks.forms.rounds import (
+    ConfirmForm,
+    RoundForm,
+)
+
+__all__ = [
+    "DATE_INPUT_FORMATS",
+    "NEW_FRAMEWORK",
+    "OBA_HINT",
+    "OUT_OF_DATE",
+    "RAG_HINT",
+    "BoardForm",
+    "ConfirmForm",
+    "GovukFormRenderer",
+    "ImportForm",
+    "PublishForm",
+    "ReportCreateForm",
+    "ReportTextForm",
+    "ReturnForm",
+    "ReviewForm",
+    "RoundForm",
+    "located",
+]

@@ -1,0 +1,192 @@
+"""The reminders to officers: what a run sends (`Email`) and records (`ReminderRun`), and each
+officer's email for a round's current stage (`_reminder_emails`), with the helpers the digest
+(`reminder_digest`) shares: the outstanding returns with their posts and holders, links and
+templates.
+
+Builds emails; sends and records nothing. May import: the models and
+`frameworks.services.reminder_schedule`. Imported by `frameworks.services.reminder_digest` and
+`frameworks.services.reminders` (which re-exports `Email` and `ReminderRun`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from frameworks.models import (
+    MilestonePost,
+    Post,
+    Reminder,
+    Return,
+    ReturnQuerySet,
+    Round,
+    person_name,
+)
+from frameworks.services.reminder_schedule import (
+    format_date,
+    reminder_stage,
+    working_days_between,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+# What to send ------------------------------------------------------------------------------
+@dataclass
+class Email:
+    recipient: User
+    kind: Reminder.Kind
+    key: str
+    subject: str
+    body: str
+    returns: int
+    round: Round | None = None
+
+    @property
+    def address(self) -> str:
+        return self.recipient.email
+
+
+@dataclass
+class ReminderRun:
+    today: dt.date
+    dry_run: bool = False
+    working_day: bool = True
+    reminders: list[Email] = field(default_factory=list)  # sent (or, in a dry run, to send)
+    digests: list[Email] = field(default_factory=list)
+    already_sent: int = 0
+    failed: list[Email] = field(default_factory=list)
+    no_email: set[str] = field(default_factory=set)  # holders we could not remind
+
+    @property
+    def summary(self) -> str:
+        def count(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        counts = (
+            f"{count(len(self.reminders), 'reminder')} and {count(len(self.digests), 'digest')}"
+        )
+        return f"Would send {counts}." if self.dry_run else f"Sent {counts}."
+
+
+def _link(name: str, pk: int) -> str:
+    return settings.TRACKER_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+
+
+def _render(template: str, context: dict) -> str:
+    return render_to_string(template, context).strip() + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _name(user) -> str:
+    return person_name(user)
+
+
+def _returns(returns: ReturnQuerySet) -> list[Return]:
+    """Outstanding returns with their milestones, posts and active holders (four queries)."""
+    User = get_user_model()
+    links = MilestonePost.objects.select_related("post").prefetch_related(
+        Prefetch("post__holders", queryset=User.objects.filter(is_active=True).order_by("pk"))
+    )
+    return list(
+        returns.outstanding()
+        .select_related("milestone__theme", "round__framework")
+        .prefetch_related(Prefetch("milestone__leads", queryset=links.order_by("order", "pk")))
+        .order_by(
+            "round__framework__name",
+            "round__due_date",
+            "round_id",
+            "milestone__theme__order",
+            "milestone__order",
+            "milestone__pk",
+        )
+    )
+
+
+@dataclass
+class _Item:
+    return_: Return
+    link: str
+
+    @property
+    def milestone(self):
+        return self.return_.milestone
+
+    @property
+    def status(self) -> str:
+        return self.return_.get_state_display()
+
+
+def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
+    stages = {}
+    for round in Round.objects.open().select_related("framework"):
+        stage = reminder_stage(round=round, today=today)
+        if stage is not None:
+            stages[round.pk] = stage
+    if not stages:
+        return []
+    # (round, user) -> returns, and the posts that bring them to this user.
+    by_person: dict[tuple[int, int], dict[int, Return]] = defaultdict(dict)
+    posts: dict[tuple[int, int], dict[int, Post]] = defaultdict(dict)
+    users = {}
+    for return_ in _returns(Return.objects.filter(round_id__in=stages)):
+        for link in return_.milestone.leads.all():
+            for user in link.post.holders.all():
+                if not user.email:
+                    run.no_email.add(user.username)
+                    continue
+                users[user.pk] = user
+                key = (return_.round_id, user.pk)
+                by_person[key][return_.pk] = return_
+                posts[key][link.post_id] = link.post
+    emails = []
+    for (round_id, user_id), by_pk in by_person.items():
+        returns = list(by_pk.values())
+        round, user, stage = returns[0].round, users[user_id], stages[round_id]
+        due = format_date(round.due_date)
+        subject = {
+            Reminder.Kind.BEFORE_DUE: f"are due on {due}",
+            Reminder.Kind.ON_DUE: "are due today",
+            Reminder.Kind.AFTER_DUE: "are late",
+        }[stage.kind]
+        subject = _one_line(f"Your {round.label} returns for {round.framework.name} {subject}")
+        body = _render(
+            "emails/reminder.txt",
+            {
+                "name": _name(user),
+                "round": round,
+                "framework": round.framework,
+                "due": due,
+                "stage": stage.kind,
+                "days_late": working_days_between(round.due_date, today),
+                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in returns],
+                "posts": sorted(p.title for p in posts[(round_id, user_id)].values()),
+                "service": settings.TRACKER_SERVICE_NAME,
+                "returns_link": settings.TRACKER_BASE_URL.rstrip("/")
+                + reverse("frameworks:return-list"),
+            },
+        )
+        emails.append(
+            Email(
+                recipient=user,
+                kind=stage.kind,
+                key=stage.key,
+                subject=subject,
+                body=body,
+                returns=len(returns),
+                round=round,
+            )
+        )
+    return emails
