@@ -3,10 +3,10 @@
 `MilestoneFilter` works on the queryset `selectors.milestone_search` builds, which carries these
 annotations (each a subquery or expression, so every filter stays one SQL query):
 
-- `latest_rag`: the latest approved RAG status (from `selectors._latest_update`)
+- `latest_rag`: the latest approved RAG status (from `selectors._latest_return`)
 - `previous_rag`: the approved RAG status before it (the milestone's previous approved return)
 - `effective_deadline`: the revised deadline date if a revised deadline is set, else the deadline
-- `last_update_at`: when the latest approved return was reviewed (or else submitted)
+- `last_return_at`: when the latest approved return was reviewed (or else submitted)
 
 The rules behind the filters are the domain's: "Flagged overdue" is
 `Milestone.objects.flagged_overdue` (`frameworks.domain.overdue`, the SQL twin of

@@ -47,12 +47,12 @@ def holds_post_for(user, return_: Return) -> bool:
 
 def can_edit_return(user, return_: Return) -> bool:
     """Officers edit the returns of posts they hold; nobody edits approved or closed returns."""
-    return allowed(user, "frameworks.change_update", return_)
+    return allowed(user, "frameworks.edit_return", return_)
 
 
 def visible_returns(user):
     """Returns this user may open: every return for the policy team, else their posts' returns
-    (the rule is this queryset: `update_get_for_user` reads through it)."""
+    (the rule is this queryset: `return_get_for_user` reads through it)."""
     qs = Return.objects.all()
     if is_policy_team(user):
         return qs

@@ -78,8 +78,10 @@ def milestone_framework_open(user, milestone: Milestone) -> bool:
 
 reads_everything = is_policy_team | is_democratic_services | is_admin
 
-rules.add_perm("frameworks.change_update", holds_post_for_return & return_is_editable)
-rules.add_perm("frameworks.review_update", is_independent_reviewer)
+# Not "change_return": that is Django's own permission for the Return model, which the admin asks
+# about without an object.
+rules.add_perm("frameworks.edit_return", holds_post_for_return & return_is_editable)
+rules.add_perm("frameworks.review_return", is_independent_reviewer)
 rules.add_perm("frameworks.view_rounds", is_policy_team | is_democratic_services)
 rules.add_perm("frameworks.manage_rounds", is_policy_team)
 rules.add_perm("frameworks.prepare_reports", is_policy_team | is_democratic_services)
@@ -104,9 +106,9 @@ def allowed(user, perm: str, obj=None) -> bool:
 
 
 def review_refusal(user, return_: Return) -> str:
-    """Why `user` may not approve or return `update` (`frameworks.review_update`), in words for
+    """Why `user` may not approve or return `return_` (`frameworks.review_return`), in words for
     the review page and the service's error; "" when they may."""
-    if allowed(user, "frameworks.review_update", return_):
+    if allowed(user, "frameworks.review_return", return_):
         return ""
     if not is_policy_team(user):
         return "Only the policy team can review returns."

@@ -4,7 +4,7 @@ A deadline is four values, stored as four columns under one prefix (`deadline_*`
 `revised_deadline_*` on a milestone, `new_deadline_*` on a return): the words as written
 (`text`), and as understood (`date`, `precision`, `kind`). `Deadline` carries the four together;
 the models read and write it by prefix (`milestone.deadline`, `milestone.revised_deadline`,
-`update.new_deadline`), so nothing copies the columns one by one.
+`return_.new_deadline`), so nothing copies the columns one by one.
 
 * `Deadline.from_text` (`parse_deadline`) – the raw text is always kept; a date is stored only
   when the deadline *is* a date (kind DATE). Month-precision dates are the last day of the month

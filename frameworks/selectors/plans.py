@@ -36,7 +36,7 @@ from frameworks.selectors.base import (
 
 def milestones_with_status(*, framework: Framework) -> QuerySet[Milestone]:
     """A framework's milestones in plan order with their leads, `latest_rag` and
-    `latest_period` (the label of the round that status comes from)."""
+    `latest_round` (the label of the round that status comes from)."""
     # django-stubs takes the annotation for a second `latest_rag`: it fills the declared one.
     return (
         Milestone.objects.filter(framework=framework)  # type: ignore[no-redef]
@@ -206,7 +206,7 @@ def milestone_search(*, framework: Framework, user, params) -> tuple[MilestoneFi
     may read the framework; officers who may not read all of it see their posts' milestones.
 
     Queries: the theme and lead choices, the count and the page with its leads, whatever the
-    number of milestones. Each row has `latest_rag`, `latest_period`, `last_update_at`,
+    number of milestones. Each row has `latest_rag`, `latest_round`, `last_return_at`,
     `effective_deadline` and `flagged_overdue` (the overdue rule, in SQL)."""
     milestones = milestones_with_status(framework=framework)
     if not allowed(user, "frameworks.read_all_milestones", framework):

@@ -204,7 +204,7 @@ def return_submit(
 
 def _reviewable(return_: Return, user, expected_version: int | None, action: str) -> Return:
     """Lock the return; refuse it if it changed since the reviewer read it, if the reviewer is
-    not independent of it (`frameworks.review_update`), or if it is not submitted."""
+    not independent of it (`frameworks.review_return`), or if it is not submitted."""
     current = _locked(return_, expected_version)
     refusal = review_refusal(user, current)
     if refusal:

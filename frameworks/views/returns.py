@@ -67,7 +67,7 @@ def _return_context(request, return_, form, conflict=None) -> dict:
         "conflict": conflict,
         "is_overdue": return_.is_flagged_overdue(timezone.localdate()),
         "can_review": return_.state == ReturnState.SUBMITTED
-        and allowed(request.user, "frameworks.review_update", return_),
+        and allowed(request.user, "frameworks.review_return", return_),
     }
 
 
