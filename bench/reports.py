@@ -24,11 +24,11 @@ LARGE, LARGE_RUNS = 1000, 2
 
 
 def _report_for(framework):
-    from frameworks.services import reports
+    from frameworks.services import boards, reports
 
     name = "Transformation and Improvement Board"
-    board = reports.board_get_or_create(name=name, user=None)
-    meeting = reports.meeting_get_or_create(board=board, date=dt.date(2021, 3, 15))
+    board = boards.board_get_or_create(name=name, user=None)
+    meeting = boards.meeting_get_or_create(board=board, date=dt.date(2021, 3, 15))
     return reports.board_report_create(
         framework=framework,
         round=framework.rounds.order_by("-start_date").first(),

@@ -205,7 +205,7 @@ SEED_004_TEXT = {
 
 def board_meeting(name: str = BOARD, *, date, time=None, venue: str = ""):
     """A meeting of the named board, made through the services as the app makes it."""
-    from frameworks.services import reports
+    from frameworks.services import boards
 
-    board = reports.board_get_or_create(name=name, user=None)
-    return reports.meeting_get_or_create(board=board, date=date, time=time, venue=venue)
+    board = boards.board_get_or_create(name=name, user=None)
+    return boards.meeting_get_or_create(board=board, date=date, time=time, venue=venue)

@@ -55,11 +55,8 @@ class DemoResult:
 
 def _load_board_report(framework: Framework) -> None:
     """A draft report of the tracked round to the Transformation and Improvement Board."""
-    from frameworks.services.reports import (
-        board_get_or_create,
-        board_report_create,
-        meeting_get_or_create,
-    )
+    from frameworks.services.boards import board_get_or_create, meeting_get_or_create
+    from frameworks.services.reports import board_report_create
 
     round = framework.rounds.get(label="Q2 2020-21")
     board = board_get_or_create(name="Transformation and Improvement Board", user=None)

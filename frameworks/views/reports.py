@@ -18,6 +18,7 @@ from frameworks.models import Board, BoardReport, Meeting, PublishedReport, Repo
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_xlsx
 from frameworks.rules import allowed
+from frameworks.services import boards
 from frameworks.services import reports as report_services
 from frameworks.views._helpers import (
     TrackerRequest,
@@ -81,7 +82,7 @@ def report_create(request: TrackerRequest) -> HttpResponse:
         round = form.chosen_round
         try:
             with transaction.atomic():
-                meeting = report_services.meeting_get_or_create(
+                meeting = boards.meeting_get_or_create(
                     board=data["board"],
                     date=data["meeting_date"],
                     time=data["meeting_time"],
@@ -369,7 +370,7 @@ def board_create(request: TrackerRequest) -> HttpResponse:
     form = BoardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            board = report_services.board_create(name=form.cleaned_data["name"], user=request.user)
+            board = boards.board_create(name=form.cleaned_data["name"], user=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -385,7 +386,7 @@ def board_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     form = BoardForm(request.POST or None, initial={"name": board.name, "version": board.version})
     if request.method == "POST" and form.is_valid():
         try:
-            board = report_services.board_rename(
+            board = boards.board_rename(
                 board=board,
                 name=form.cleaned_data["name"],
                 user=request.user,

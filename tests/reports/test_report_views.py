@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from frameworks.models import Board, BoardReport, Meeting, PublishedReport, ReportBuild
-from frameworks.services import reports
+from frameworks.services import boards, reports
 from tests.factories import (
     BOARD,
     SEED_004_TEXT,
@@ -30,7 +30,7 @@ def round_with_returns(milestone):
 
 @pytest.fixture
 def board(db):
-    return reports.board_create(name=BOARD, user=None)
+    return boards.board_create(name=BOARD, user=None)
 
 
 @pytest.fixture
@@ -411,7 +411,7 @@ def test_the_policy_team_adds_and_renames_boards_without_making_twins(client, po
 
 
 def test_boards_without_published_reports_show_no_empty_table(client, democratic_user, report):
-    reports.board_create(name="Transformation Advisory Board", user=None)
+    boards.board_create(name="Transformation Advisory Board", user=None)
     client.force_login(democratic_user)
     page = client.get(reverse("frameworks:report-list")).content.decode()
     assert "Transformation Advisory Board" not in page

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from frameworks.models import Board, BoardReport, PublishedReport, ReportBuild
-from frameworks.services import reports
+from frameworks.services import boards, reports
 from tests.factories import (
     BOARD,
     SEED_004_TEXT,
@@ -64,7 +64,7 @@ def round(milestone):
 
 
 def test_three_create_report_posts_make_one_report_and_two_form_errors(round):
-    board = reports.board_create(name=BOARD, user=None)
+    board = boards.board_create(name=BOARD, user=None)
     users = [DemocraticServicesUserFactory() for _ in range(3)]
     data = {"round": round.pk, "board": board.pk, "meeting_date": "09/12/2020"}
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from frameworks.models import BoardReport, Framework
-from frameworks.services import reports
+from frameworks.services import boards, reports
 
 DEFAULT_BOARD = "Transformation and Improvement Board"
 
@@ -65,8 +65,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError("--meeting-time must look like 18:00.") from exc
         try:
-            board = reports.board_get_or_create(name=options["board"], user=None)
-            meeting = reports.meeting_get_or_create(board=board, date=day, time=time)
+            board = boards.board_get_or_create(name=options["board"], user=None)
+            meeting = boards.meeting_get_or_create(board=board, date=day, time=time)
             report = BoardReport.objects.filter(
                 framework=framework, round=round, meeting=meeting
             ).first() or reports.board_report_create(
