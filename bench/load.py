@@ -533,12 +533,12 @@ def _verify(database: str, round_id: int, returns: dict[str, dict], expected: in
     """What the server acknowledged against what PostgreSQL holds, in plain SQL."""
     with pg(database) as conn:
         rows = conn.execute(
-            "SELECT id, narrative, version, state FROM frameworks_return WHERE period_id = %s",
+            "SELECT id, narrative, version, state FROM frameworks_return WHERE round_id = %s",
             [round_id],
         ).fetchall()
         duplicated_rows = conn.execute(
             "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n "
-            "FROM frameworks_return GROUP BY milestone_id, period_id) AS per_return"
+            "FROM frameworks_return GROUP BY milestone_id, round_id) AS per_return"
         ).fetchone()[0]
     stored = {pk: (narrative, version, state) for pk, narrative, version, state in rows}
     # Where each write's token is stored: (return, seq) -> how many rows hold it.
