@@ -3,23 +3,60 @@ from django.urls import reverse
 
 from frameworks.roles import is_democratic_services, is_policy_team
 
+RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, ADMIN = (
+    "Your returns",
+    "Rounds",
+    "Frameworks",
+    "Reports",
+    "Imports",
+    "Admin",
+)
+# The navigation item a page belongs to, by the first word of its URL name.
+SECTION_OF = {
+    "return": RETURNS,
+    "round": ROUNDS,
+    "framework": FRAMEWORKS,
+    "milestone": FRAMEWORKS,
+    "report": REPORTS,
+    "board": REPORTS,
+    "import": IMPORTS,
+}
+
+
+def _section(request, user) -> str:
+    """Where this page sits in the navigation. Reviewing a return is the policy team's round
+    work, and so is reading one of a round's returns when they hold no post for it."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "admin":
+        return ADMIN
+    name = match.url_name or ""
+    if name == "round-create" or name == "return-review":
+        return ROUNDS
+    if name == "return-edit" and is_policy_team(user):
+        return_ = match.kwargs.get("pk")
+        if return_ is not None and not user.posts.filter(milestones__returns=return_).exists():
+            return ROUNDS
+    return SECTION_OF.get(name.split("-")[0], "")
+
 
 def navigation(request) -> dict:
-    """Service name and the navigation items the signed-in user may use."""
+    """Service name and the navigation items the signed-in user may use, the page's own marked."""
     user = getattr(request, "user", None)
     items: list[dict] = []
     if user is not None and user.is_authenticated:
-        path = request.path
-        candidates = [("Your returns", reverse("frameworks:return-list"))]
+        candidates = [(RETURNS, reverse("frameworks:return-list"))]
         if is_policy_team(user) or is_democratic_services(user):
-            candidates.append(("Rounds", reverse("frameworks:round-list")))
-        candidates.append(("Frameworks", reverse("frameworks:framework-list")))
+            candidates.append((ROUNDS, reverse("frameworks:round-list")))
+        candidates.append((FRAMEWORKS, reverse("frameworks:framework-list")))
         if is_policy_team(user) or is_democratic_services(user):
-            candidates.append(("Reports", reverse("frameworks:report-list")))
+            candidates.append((REPORTS, reverse("frameworks:report-list")))
         if user.is_staff or is_policy_team(user):
-            candidates.append(("Imports", reverse("frameworks:import-list")))
+            candidates.append((IMPORTS, reverse("frameworks:import-list")))
         if user.is_staff:
-            candidates.append(("Admin", reverse("admin:index")))
+            candidates.append((ADMIN, reverse("admin:index")))
+        section = _section(request, user)
         for label, url in candidates:
-            items.append({"label": label, "url": url, "active": path.startswith(url)})
+            items.append({"label": label, "url": url, "active": label == section})
     return {"service_name": settings.TRACKER_SERVICE_NAME, "nav_items": items}

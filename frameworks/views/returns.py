@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from frameworks import selectors
 from frameworks.forms import ReturnForm, ReviewForm
 from frameworks.models import ReturnState
-from frameworks.roles import can_edit_return, is_policy_team
+from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, can_edit_return
 from frameworks.rules import allowed, review_refusal
 from frameworks.services.reminders import reminders_for
 from frameworks.services.returns import (
@@ -39,8 +39,18 @@ def _return_for(request: TrackerRequest, pk: int):
 
 @require_safe
 def home(request: TrackerRequest) -> HttpResponse:
-    if is_policy_team(request.user) and not request.user.posts.exists():
+    """Each role lands on its own work: the policy team on the rounds, democratic services on
+    the reports, an admin who is neither on the imports, everyone else on their returns."""
+    user = request.user
+    # By the teams a person is in, not by permissions: a superuser may do everything, but lands
+    # on the admin's work.
+    teams = set(user.groups.values_list("name", flat=True))
+    if POLICY_TEAM in teams:
         return redirect("frameworks:round-list")
+    if DEMOCRATIC_SERVICES in teams:
+        return redirect("frameworks:report-list")
+    if user.is_staff and not user.posts.exists():
+        return redirect("frameworks:import-list")
     return redirect("frameworks:return-list")
 
 
