@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from frameworks.domain.status import NO_RETURN, STATUS_LABELS, is_done
+from frameworks.domain.status import NO_RETURN, NO_STATUS, STATUS_LABELS, is_done
 from frameworks.models import (
     Framework,
     Milestone,
@@ -36,6 +36,17 @@ def _as_of(returns: list[tuple[int, dt.date, str]], round: Round) -> str:
     return status_at(returns, round)[0]
 
 
+def _latest(returns: list[tuple[int, dt.date, str]], round: Round) -> tuple[str, int | None]:
+    """A milestone's latest approved status at or before `round`, whatever it is, and the round
+    it comes from: what the plan's headline shows while a round is open and its returns are
+    still being written."""
+    found: tuple[str, int | None] = (NO_RETURN, None)
+    for round_id, start, rag in returns:  # in round order
+        if start <= round.start_date:
+            found = (rag or NO_STATUS, round_id)
+    return found
+
+
 @dataclass
 class Dashboard:
     framework: Framework
@@ -46,6 +57,10 @@ class Dashboard:
     keys: list[str]
     trend_keys: list[str] = field(default_factory=list)
     returns: dict[str, int] = field(default_factory=dict)
+    # While a round is open: the headline is each milestone's latest approved status, and
+    # `sources` says which rounds those come from as (label, milestones), newest first.
+    latest: bool = False
+    sources: list[tuple[str, int]] = field(default_factory=list)
     theme_chart: str = ""
     trend_chart: str = ""
 
@@ -58,8 +73,9 @@ def framework_dashboard(
     approved: list[tuple[int, int, str]] | None = None,
     milestones: list[tuple[int, int, str, str]] | None = None,
 ) -> Dashboard:
-    """RAG by theme for the open (or latest) round, the trend across rounds and the open round's
-    returns progress. Four queries whatever the size of the plan (three without an open round),
+    """RAG by theme (while a round is open, each milestone's latest approved status; else the
+    latest round's), the trend across the rounds reported and the open round's returns
+    progress. Four queries whatever the size of the plan (three without an open round),
     one when the caller has read them already (`selectors.framework_overview`): `rounds` in
     start-date order, `approved` (every approved update of the plan as (milestone id, round id,
     rag) in round order) and `milestones` ((id, theme id, theme code, theme name) in theme
@@ -91,12 +107,21 @@ def framework_dashboard(
             "counts": Counter(_as_of(by_milestone.get(m[0], []), each) for m in milestones),
         }
         for each in rounds
-        if each.pk in with_returns or each == open_round
+        if each.pk in with_returns and each != open_round
     ]
+    latest = shown is not None and shown == open_round
     themes: dict[int, dict] = {}
     counts: Counter = Counter()
+    sources: Counter = Counter()
     for pk, theme_id, theme_code, theme_name in milestones:
-        status = _as_of(by_milestone.get(pk, []), shown) if shown else NO_RETURN
+        if shown is None:
+            status = NO_RETURN
+        elif latest:
+            status, source = _latest(by_milestone.get(pk, []), shown)
+            if source is not None:
+                sources[source] += 1
+        else:
+            status = _as_of(by_milestone.get(pk, []), shown)
         theme = themes.setdefault(
             theme_id, {"code": theme_code, "name": theme_name, "counts": Counter()}
         )
@@ -114,7 +139,8 @@ def framework_dashboard(
             **totals,
             "percent": round(100 * totals["done"] / totals["total"]) if totals["total"] else 0,
         }
-    label = shown.label if shown else "no round yet"
+    label = "latest approved status" if latest else (shown.label if shown else "no round yet")
+    label_of = {each.pk: each.label for each in rounds}
     return Dashboard(
         framework=framework,
         round=shown,
@@ -124,6 +150,11 @@ def framework_dashboard(
         keys=keys,
         trend_keys=[k for k in RAG_ORDER if any(r["counts"].get(k) for r in trend)],
         returns=returns,
+        latest=latest,
+        sources=[
+            (label_of[pk], sources[pk])
+            for pk in sorted(sources, key=lambda pk: start_of[pk], reverse=True)
+        ],
         theme_chart=mark_safe(
             charts.by_theme(list(themes.values()), title=f"Milestones by theme and status, {label}")
         ),
