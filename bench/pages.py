@@ -175,7 +175,7 @@ def _pages(handles: dict) -> dict[str, tuple[Client, str]]:
     milestones = reverse("frameworks:milestone-list", args=[framework.slug])
     return {
         "officer task list": (officer, reverse("frameworks:return-list")),
-        "update page": (officer, reverse("frameworks:return-edit", args=[return_.pk])),
+        "return page": (officer, reverse("frameworks:return-edit", args=[return_.pk])),
         "returns dashboard": (policy, reverse("frameworks:round-detail", args=[round.pk])),
         "framework overview": (policy, framework.get_absolute_url()),
         "milestone history": (
