@@ -222,8 +222,8 @@ def why_this_rag(*, milestone: Milestone, today: dt.date | None = None) -> list[
             else ""
         )
         facts.append(f"The officer set {said or 'no status'}{raw}.")
-        if latest.new_deadline_text:
-            facts.append(f"That update gave a new deadline: {latest.new_deadline_text}.")
+        if new_deadline := latest.new_deadline_display:
+            facts.append(f"That update gave a new deadline: {new_deadline}.")
     if milestone.is_flagged_overdue(status, today):
         facts.append("It is flagged overdue: the deadline has passed and it is not complete.")
     if not is_done(status):

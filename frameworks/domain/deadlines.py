@@ -158,6 +158,14 @@ class Deadline:
             setattr(obj, name, value)
 
 
+def example_deadline(today: dt.date) -> tuple[str, str]:
+    """A deadline to show as an example, as a month and as a full date: the first 31 December
+    at least three months ahead, so an example copied into a form is never already past."""
+    year = today.year + (1 if today >= dt.date(today.year, 9, 30) else 0)
+    day = dt.date(year, 12, 31)
+    return f"{day:%B %Y}", f"{day:%d/%m/%Y}"
+
+
 def effective_deadline(original: Deadline, revised: Deadline) -> Deadline:
     """The deadline in force: the revised one when one was given (words or a date), else the
     original."""

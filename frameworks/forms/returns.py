@@ -1,17 +1,19 @@
 """The return forms: an officer's progress update (`ReturnForm`, handed to
 `frameworks.services.returns` as a `ReturnInput`) and a reviewer's decision (`ReviewForm`).
 
-May import: the models, `frameworks.services.returns` and `frameworks.forms.base`. Imported by
-`frameworks.forms`, which re-exports them.
+May import: the domain, the models, `frameworks.services.returns` and `frameworks.forms.base`.
+Imported by `frameworks.forms`, which re-exports them.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
+from frameworks.domain.deadlines import example_deadline
 from frameworks.forms.base import OUT_OF_DATE
 from frameworks.models import RAG
-from frameworks.services.returns import ReturnInput
+from frameworks.services.returns import MAX_NARRATIVE_LENGTH, ReturnInput
 
 OBA_HINT = (
     "Follow OBA principles: How much did you do? How well did you do it? "
@@ -29,7 +31,9 @@ class ReturnForm(forms.Form):
         label="Progress update",
         required=False,
         help_text=OBA_HINT,
-        widget=forms.Textarea(attrs={"rows": 10, "data-label-size": "m"}),
+        widget=forms.Textarea(
+            attrs={"rows": 10, "data-label-size": "m", "data-maxlength": MAX_NARRATIVE_LENGTH}
+        ),
     )
     rag = forms.ChoiceField(
         label="RAG status",
@@ -42,7 +46,7 @@ class ReturnForm(forms.Form):
         label="New deadline (optional)",
         required=False,
         max_length=255,
-        help_text="Only if the deadline has changed. For example, March 2021 or 31/03/2021.",
+        help_text="Only if the deadline has changed.",
     )
     percent_complete = forms.IntegerField(
         label="Percent complete (optional)",
@@ -56,6 +60,20 @@ class ReturnForm(forms.Form):
         },
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        month, day = example_deadline(timezone.localdate())
+        self.fields[
+            "new_deadline"
+        ].help_text = f"Only if the deadline has changed. For example, {month} or {day}."
+
+    def add_error(self, field, error) -> None:
+        """A new deadline the service asks for is no longer optional: the label says so."""
+        super().add_error(field, error)
+        if "new_deadline" in self.errors:
+            # The bound field keeps its own copy of the label once the form has been cleaned.
+            self.fields["new_deadline"].label = self["new_deadline"].label = "New deadline"
 
     @classmethod
     def initial_for(cls, return_) -> dict:

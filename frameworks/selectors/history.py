@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from frameworks.domain.deadlines import Deadline
 from frameworks.models import (
     RAG,
     Milestone,
@@ -66,14 +67,36 @@ def _show(value) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
+# A deadline is four fields; the history names it by its text field and shows it as pages do.
+DEADLINE_PREFIX = {
+    "deadline_text": "deadline",
+    "revised_deadline_text": "revised_deadline",
+    "new_deadline_text": "new_deadline",
+}
+
+
+def _deadline_shown(record, prefix: str) -> str:
+    return Deadline.read(record, prefix).display_if_set or "(blank)"
+
+
 def _changes(record, previous, fields: dict[str, str]) -> list[str]:
+    """What changed from `previous` to `record` in `fields`, in words. A deadline counts as
+    changed when any of its four fields did, and reads as on the pages ("November 2020")."""
     if previous is None:
         return []
     delta = record.diff_against(previous, included_fields=list(fields))
-    return [
-        f"{fields[change.field]}: {_show(change.old)} → {_show(change.new)}"
-        for change in delta.changes
-    ]
+    changed = {change.field: change for change in delta.changes}
+    lines = []
+    for name in fields:
+        prefix = DEADLINE_PREFIX.get(name)
+        if prefix is not None:
+            before, after = _deadline_shown(previous, prefix), _deadline_shown(record, prefix)
+            if before != after:
+                lines.append(f"{fields[name]}: {before} → {after}")
+        elif name in changed:
+            change = changed[name]
+            lines.append(f"{fields[name]}: {_show(change.old)} → {_show(change.new)}")
+    return lines
 
 
 def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]] | None:
@@ -130,8 +153,8 @@ def milestone_timeline(*, pk: int, user) -> tuple[Milestone, list[HistoryEvent]]
         details = _changes(record, before, update_fields)
         if before is None and record.state == ReturnState.APPROVED:
             details = [f"RAG status: {_show(record.rag or record.rag_text)}"]
-            if record.new_deadline_text:
-                details.append(f"New deadline: {record.new_deadline_text}")
+            if new_deadline := Deadline.read(record, "new_deadline").display_if_set:
+                details.append(f"New deadline: {new_deadline}")
         events.append(HistoryEvent(record.history_date, _who(record), what, details,
                                    record.history_change_reason or ""))  # fmt: skip
     events.sort(key=lambda event: event.when, reverse=True)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from frameworks.domain.deadlines import Deadline
+from frameworks.domain.deadlines import Deadline, example_deadline
 from frameworks.domain.overdue import in_progress_needs_new_deadline
 from frameworks.domain.vocabulary import DeadlineKind
 from frameworks.models import (
@@ -151,11 +151,10 @@ def _check_ready_to_submit(return_: Return, milestone: Milestone, today: dt.date
         errors["narrative"] = "Enter a progress update: how much, how well, what impact, next step."
     if not return_.rag:
         errors["rag"] = "Select a RAG status."
+    month, day = example_deadline(today)
+    as_date = f"as a month and year or a full date, for example {month} or {day}"
     if return_.new_deadline.date_unread:
-        errors["new_deadline"] = (
-            "Enter the new deadline as a month and year or a full date, "
-            "for example March 2021 or 31/03/2021."
-        )
+        errors["new_deadline"] = f"Enter the new deadline {as_date}."
     in_force = milestone.deadline_in_force
     if in_progress_needs_new_deadline(
         status=return_.rag,
@@ -164,10 +163,23 @@ def _check_ready_to_submit(return_: Return, milestone: Milestone, today: dt.date
         today=today,
     ):
         passed = Deadline(date=in_force.date, precision=in_force.precision, kind=DeadlineKind.DATE)
-        errors["new_deadline"] = (
-            f"The deadline ({passed.display}) has passed. To report In progress, enter a new "
-            "deadline that is today or later, or select Overdue."
-        )
+        written = return_.new_deadline
+        if written.text and written.date is None:  # words such as "end of Q4"
+            errors["new_deadline"] = (
+                f"“{written.text}” is not a date the tracker can check. The deadline "
+                f"({passed.display}) has passed: to report In progress, enter the new deadline "
+                f"{as_date}, or select Overdue."
+            )
+        elif written.date is not None:  # a new deadline that has passed too
+            errors["new_deadline"] = (
+                f"The new deadline ({written.display}) has passed too. To report In progress, "
+                f"enter a new deadline that is today or later, or select Overdue."
+            )
+        else:
+            errors["new_deadline"] = (
+                f"The deadline ({passed.display}) has passed. To report In progress, enter the "
+                f"new deadline {as_date}, or select Overdue."
+            )
     if errors:
         raise ValidationError(errors)
 

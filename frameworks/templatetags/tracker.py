@@ -130,7 +130,7 @@ def select_options(field: BoundField) -> str:
 
 
 # Attributes the GOV.UK templates write themselves, so `govuk_attrs` leaves them out.
-_SET_BY_TEMPLATE = frozenset(["class", "aria-describedby", "data-label-size"])
+_SET_BY_TEMPLATE = frozenset(["class", "aria-describedby", "data-label-size", "data-maxlength"])
 
 
 @register.filter

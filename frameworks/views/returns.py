@@ -108,7 +108,7 @@ def return_edit(request: TrackerRequest, pk: int) -> HttpResponse:
                 form.add_error(
                     None,
                     "Someone else saved this return after you opened it. Their text is shown "
-                    "below yours: copy anything you need, then save again to replace it.",
+                    "above yours: copy anything you need, then save again to replace it.",
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from frameworks.domain.deadlines import Deadline
 from frameworks.models import ImportBatch, Milestone, Return
 from frameworks.services.imports import legacy_import
 from frameworks.services.returns import (
@@ -35,14 +36,15 @@ def test_milestone_history_page_reads_newest_first(client, return_, officer, pol
     return_approve(return_=return_, user=policy_user, expected_version=None)
     milestone = return_.milestone
     milestone._history_user = policy_user
-    milestone.deadline_text = "Nov-20"
+    milestone.deadline = Deadline.from_text("Nov-20")
     milestone.save()
     page = client.get(reverse("frameworks:milestone-history", args=[milestone.pk])).content.decode()
     approved = page.index("Q3 2020-21: Approved")
     submitted = page.index("Q3 2020-21: Submitted for review")
     edited = page.index("Milestone edited")
     assert edited < approved < submitted  # newest first
-    assert "Deadline: Apr-20 → Nov-20" in page
+    # As the pages show deadlines, not as the cells were typed ("Apr-20 → Nov-20").
+    assert "Deadline: April 2020 → November 2020" in page
     assert "RAG status: (blank) → Overdue" in page
     assert policy_user.get_full_name() in page  # the reviewer, by name
 

@@ -179,7 +179,7 @@ def test_return_journey_from_officer_to_approval(new_page, login, journey):
     expect(officer.get_by_role("radio", name="In progress")).to_be_checked()
     audit.check(officer, "the update page with errors")
     error_link.click()
-    new_deadline = officer.get_by_role("textbox", name="New deadline (optional)")
+    new_deadline = officer.get_by_role("textbox", name="New deadline", exact=True)
     expect(new_deadline).to_be_focused()
 
     new_deadline.fill(future_deadline())

@@ -62,6 +62,7 @@ def test_why_this_rag_in_words(return_, officer, policy_user):
     )
     assert "Last update: Q3 2020-21, approved 18 September 2020." in facts
     assert "The officer set In progress." in facts
+    assert "That update gave a new deadline: December 2020." in facts
     assert "It is flagged overdue: the deadline has passed and it is not complete." in facts
     assert "It is flagged stale: no update for more than 120 days." in facts
     fresh = insight.why_this_rag(milestone=milestone, today=dt.date(2020, 10, 1))

@@ -157,8 +157,8 @@ def test_conflicting_save_shows_both_texts(client, officer, return_):
     response = client.post(url, form_data(return_, narrative="My own words"))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Someone else saved this return" in page
-    assert "Saved first in another tab" in page and "My own words" in page
+    assert "Their text is shown above yours" in error_summary(response)  # where it is
+    assert page.index("Saved first in another tab") < page.index("My own words")
 
 
 def test_approved_return_is_read_only(client, officer, return_):
@@ -330,3 +330,57 @@ def test_another_policy_team_member_can_review(client, officer, policy_user, ret
     page = client.get(reverse("frameworks:return-review", args=[return_.pk]))
     assert "Confirm decision" in buttons(page)
     assert "another member of the policy team" not in page.content.decode()
+
+
+def test_the_update_box_counts_characters_and_autosave_says_so_beside_it(client, officer, return_):
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:return-edit", args=[return_.pk]))
+    (group,) = attrs(page, ".govuk-character-count")
+    assert group["data-module"] == "govuk-character-count"
+    assert group["data-maxlength"] == "20000"
+    assert text(page, "#id_narrative-info") == "You can enter up to 20,000 characters"
+    assert "maxlength" not in attrs(page, "textarea#id_narrative")[0], "GOV.UK lets people go over"
+    html = page.content.decode()
+    # The autosave status is under the text box, not below the buttons at the foot of the form.
+    assert html.index('id="id_narrative"') < html.index('id="autosave-status"')
+    assert html.index('id="autosave-status"') < html.index('name="rag"')
+
+
+def test_the_examples_of_a_new_deadline_have_not_passed(client, officer, return_):
+    client.force_login(officer)
+    page = client.get(reverse("frameworks:return-edit", args=[return_.pk]))
+    hint = text(page, "#id_new_deadline-hint")
+    day, month, year = map(int, hint.rsplit(" or ", 1)[1].rstrip(".").split("/"))
+    example = dt.date(year, month, day)
+    assert example > timezone.localdate()
+
+
+@pytest.mark.parametrize(
+    ("new_deadline", "message"),
+    [
+        ("end of Q4", "“end of Q4” is not a date the tracker can check."),
+        ("Nov-20", "The new deadline (November 2020) has passed too."),
+        ("", "The deadline (April 2020) has passed."),
+    ],
+)
+def test_in_progress_after_the_deadline_says_what_is_wrong_with_the_new_one(
+    client, officer, return_, new_deadline, message
+):
+    client.force_login(officer)
+    url = reverse("frameworks:return-edit", args=[return_.pk])
+    page = client.post(
+        url,
+        form_data(return_, rag=RAG.IN_PROGRESS, new_deadline=new_deadline, action="submit"),
+    )
+    assert message in error_summary(page)
+    # Now that it is needed, the question no longer says it is optional.
+    assert text(page, "label[for=id_new_deadline]") == "New deadline"
+
+
+def test_the_review_page_says_when_no_new_deadline_was_given(client, policy_user, return_):
+    return_.state, return_.rag, return_.narrative = ReturnState.SUBMITTED, RAG.ONGOING, "Done."
+    return_.save()
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:return-review", args=[return_.pk]))
+    assert "No new deadline" in texts(page, ".govuk-summary-list__value")
+    assert "None" not in texts(page, ".govuk-summary-list__value")
