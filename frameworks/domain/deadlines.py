@@ -158,6 +158,23 @@ class Deadline:
             setattr(obj, name, value)
 
 
+def next_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last days of the calendar quarter after the one `today` is in (a
+    financial-year quarter too: they share their months)."""
+    month = (today.month - 1) // 3 * 3 + 4
+    year = today.year + (month > 12)
+    month = month - 12 if month > 12 else month
+    start = dt.date(year, month, 1)
+    after = dt.date(year + (month == 10), 1 if month == 10 else month + 3, 1)
+    return start, after - dt.timedelta(days=1)
+
+
+def quarter_label(day: dt.date) -> str:
+    """The financial-year quarter `day` is in, as councils name rounds: "Q4 2026-27"."""
+    year = day.year if day.month >= 4 else day.year - 1
+    return f"Q{(day.month - 4) % 12 // 3 + 1} {year}-{(year + 1) % 100:02d}"
+
+
 def example_deadline(today: dt.date) -> tuple[str, str]:
     """A deadline to show as an example, as a month and as a full date: the first 31 December
     at least three months ahead, so an example copied into a form is never already past."""

@@ -1,15 +1,19 @@
 """The round forms: a round's name and dates (`RoundForm`), and the confirm page's button that
 opens or closes a round (`ConfirmForm`).
 
-May import: the models and `frameworks.forms.base`. Imported by `frameworks.forms`, which
-re-exports them.
+May import: the domain, the models and `frameworks.forms.base`. Imported by
+`frameworks.forms`, which re-exports them.
 """
 
 from __future__ import annotations
 
-from django import forms
+import datetime as dt
 
-from frameworks.forms.base import DATE_INPUT_FORMATS, OUT_OF_DATE
+from django import forms
+from django.utils import timezone
+
+from frameworks.domain.deadlines import next_quarter, quarter_label
+from frameworks.forms.base import OUT_OF_DATE, GovukDateField
 from frameworks.models import Round
 
 
@@ -26,24 +30,23 @@ class ConfirmForm(forms.Form):
 
 
 class RoundForm(forms.ModelForm):
-    start_date = forms.DateField(
-        label="Start date",
-        input_formats=DATE_INPUT_FORMATS,
-        help_text="For example, 01/10/2020.",
-        error_messages={"invalid": "Enter the start date as a date, like 01/10/2020."},
-    )
-    end_date = forms.DateField(
-        label="End date",
-        input_formats=DATE_INPUT_FORMATS,
-        help_text="For example, 31/12/2020.",
-        error_messages={"invalid": "Enter the end date as a date, like 31/12/2020."},
-    )
-    due_date = forms.DateField(
-        label="Returns due",
-        input_formats=DATE_INPUT_FORMATS,
-        help_text="The date officers' returns are due. For example, 15/01/2021.",
-        error_messages={"invalid": "Enter the due date as a date, like 15/01/2021."},
-    )
+    start_date = GovukDateField(label="Start date")
+    end_date = GovukDateField(label="End date")
+    due_date = GovukDateField(label="Date returns are due")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The examples are the next quarter's dates, so they are never in the past.
+        start, end = next_quarter(timezone.localdate())
+        due = end + dt.timedelta(days=15)
+        for name, day in (("start_date", start), ("end_date", end), ("due_date", due)):
+            self.fields[name].help_text = f"For example, {day.day} {day.month} {day.year}"
+        self.fields["label"].help_text = (
+            f"Usually the financial-year quarter, for example {quarter_label(start)}."
+        )
+        self.fields["due_date"].help_text = (
+            "When officers' returns are due. " + self.fields["due_date"].help_text
+        )
 
     class Meta:
         model = Round

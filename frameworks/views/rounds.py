@@ -93,7 +93,12 @@ def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpR
             if action == "open":
                 messages.success(
                     request,
-                    f"Round {round.label} is open: {round.returns.count()} returns created.",
+                    f"Round {round.label} is open: "
+                    + (
+                        f"{count} return created."
+                        if (count := round.returns.count()) == 1
+                        else f"{count} returns created."
+                    ),
                 )
             else:
                 messages.success(request, f"Round {round.label} is closed.")

@@ -12,10 +12,13 @@ from frameworks.domain.deadlines import (
     date_passed,
     effective_deadline,
     format_deadline,
+    next_quarter,
     parse_deadline,
+    quarter_label,
 )
 from frameworks.domain.text import one_line
 from frameworks.domain.vocabulary import DatePrecision, DeadlineKind
+from frameworks.importers.parsing import quarter_dates
 
 DATE, ONGOING, TBC = DeadlineKind.DATE, DeadlineKind.ONGOING, DeadlineKind.TBC
 IMMEDIATE, CONDITIONAL, NOT_SET = (
@@ -250,3 +253,13 @@ def test_milestone_and_return_read_and_write_deadlines_by_prefix(db) -> None:
         "March 2021",
         "TBC",
     )
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_a_days_quarter_label_names_the_quarter_it_is_in_and_the_next_follows(month):
+    day = dt.date(2026, month, 15)
+    start, end = quarter_dates(quarter_label(day))
+    assert start <= day <= end
+    after = next_quarter(day)
+    assert after == quarter_dates(quarter_label(after[0]))
+    assert after[0] == end + dt.timedelta(days=1)

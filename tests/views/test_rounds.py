@@ -1,7 +1,9 @@
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from frameworks.models import ReturnState, RoundState
 from frameworks.services.rounds import round_close, round_open
@@ -13,7 +15,16 @@ from tests.factories import (
     RoundFactory,
     UserFactory,
 )
-from tests.html import attrs, buttons, error_summary
+from tests.html import attrs, buttons, error_summary, texts
+
+
+def as_parts(**dates: str) -> dict[str, str]:
+    """Dates written d/m/yyyy, as posted by GOV.UK's date input: `<name>_day`, `_month`, `_year`."""
+    data = {}
+    for name, written in dates.items():
+        day, month, year = written.split("/")
+        data |= {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+    return data
 
 
 def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone):
@@ -23,9 +34,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
         reverse("frameworks:round-create", args=[framework.slug]),
         {
             "label": "Q3 2020-21",
-            "start_date": "01/10/2020",
-            "end_date": "31/12/2020",
-            "due_date": "15/01/2021",
+            **as_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021"),
         },
     )
     assert response.status_code == 302
@@ -38,7 +47,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
         {"version": round.version},
         follow=True,
     )
-    assert "1 returns created" in response.content.decode()
+    assert "1 return created." in response.content.decode()
     round.refresh_from_db()
     assert round.state == RoundState.OPEN
     page = client.get(reverse("frameworks:round-close", args=[round.pk])).content.decode()
@@ -52,14 +61,63 @@ def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone
     client.force_login(policy_user)
     response = client.post(
         reverse("frameworks:round-create", args=[milestone.framework.slug]),
-        {"label": "", "start_date": "31/12/2020", "end_date": "not a date", "due_date": ""},
+        {"label": "", **as_parts(start_date="31/12/2020", end_date="31/2/2021", due_date="//")},
     )
-    page = response.content.decode()
     assert response.status_code == 200
-    assert "There is a problem" in page
-    assert "Enter a name for the round" in page
-    assert "Enter the end date as a date" in page
+    # One message per question, each naming it, each linking to its first box.
+    assert texts(response, ".govuk-error-summary__list li") == [
+        "Enter a name for the round.",
+        "End date must be a real date",
+        "Enter the date returns are due",
+    ]
+    assert [a["href"] for a in attrs(response, ".govuk-error-summary a")] == [
+        "#id_label",
+        "#id_end_date_0",
+        "#id_due_date_0",
+    ]
     assert not milestone.framework.rounds.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("/10/2026", "Start date must include a day"),
+        ("1//", "Start date must include a month and a year"),
+        ("1/13/2026", "Start date must be a real date"),
+        ("1/10/26", "Year must include 4 numbers"),
+        ("one/ten/2026", "Start date must be a real date, in numbers"),
+    ],
+)
+def test_each_date_says_what_is_missing_or_wrong(client, policy_user, milestone, start, message):
+    client.force_login(policy_user)
+    response = client.post(
+        reverse("frameworks:round-create", args=[milestone.framework.slug]),
+        {
+            "label": "Q3 2026-27",
+            **as_parts(start_date=start, end_date="31/12/2026", due_date="15/1/2027"),
+        },
+    )
+    assert texts(response, ".govuk-error-summary__list li") == [message]
+    # What was typed stays in the boxes.
+    day, month, year = start.split("/")
+    assert [
+        a.get("value", "")
+        for a in attrs(response, "#id_start_date_0, #id_start_date_1, #id_start_date_2")
+    ] == [day, month, year]
+
+
+def test_the_round_dates_are_three_boxes_with_examples_still_ahead(client, policy_user, milestone):
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:round-create", args=[milestone.framework.slug]))
+    assert texts(page, "legend") == ["Start date", "End date", "Date returns are due"]
+    assert texts(page, "#id_start_date_0 ~ label, .govuk-date-input__label")[:3] == [
+        "Day",
+        "Month",
+        "Year",
+    ]
+    hint = texts(page, "#id_start_date-hint")[0]
+    day, month, year = map(int, hint.removeprefix("For example, ").split())
+    assert dt.date(year, month, day) > timezone.localdate()
 
 
 def test_dashboard_filters_returns_with_htmx_and_plain_links(client, policy_user, return_):
@@ -237,7 +295,7 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
 ):
     client.force_login(policy_user)
     url = reverse("frameworks:round-create", args=[milestone.framework.slug])
-    data = {"start_date": "01/10/2020", "end_date": "31/12/2020", "due_date": "15/01/2021"}
+    data = as_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021")
     assert client.post(url, {**data, "label": "Q3 2020-21"}).status_code == 302
     response = client.post(url, {**data, "label": again})
     page = response.content.decode()
