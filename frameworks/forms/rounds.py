@@ -41,9 +41,9 @@ class RoundForm(forms.ModelForm):
         due = end + dt.timedelta(days=15)
         for name, day in (("start_date", start), ("end_date", end), ("due_date", due)):
             self.fields[name].help_text = f"For example, {day.day} {day.month} {day.year}"
-        self.fields["label"].help_text = (
-            f"Usually the financial-year quarter, for example {quarter_label(start)}."
-        )
+        self.fields[
+            "label"
+        ].help_text = f"Usually the financial-year quarter, for example {quarter_label(start)}."
         self.fields["due_date"].help_text = (
             "When officers' returns are due. " + self.fields["due_date"].help_text
         )

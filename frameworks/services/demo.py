@@ -10,8 +10,10 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from frameworks.domain.deadlines import Deadline
+from frameworks.domain.deadlines import Deadline, quarter_label
+from frameworks.importers.parsing import quarter_dates
 from frameworks.models import (
     DeadlineKind,
     Framework,
@@ -137,12 +139,33 @@ def _load_users(data: dict, password: str) -> list[DemoLogin]:
 
 
 @transaction.atomic
-def demo_data_load(*, path: Path = DEMO_FILE, password: str) -> DemoResult:
-    """Create the demo framework, its rounds and updates, and the demo users.
+def _current_round(data: dict, today: dt.date) -> None:
+    """The demo's open round is the quarter `today` is in, due 15 days after it ends, so a
+    newcomer can write, submit and approve a whole round now. The council's rounds, the ones
+    its papers report on, keep their own dates."""
+    dates = quarter_dates(quarter_label(today))
+    assert dates is not None  # a label quarter_label made always reads back
+    start, end = dates
+    for round in data["periods"]:
+        if round["state"] == RoundState.OPEN:
+            round |= {
+                "label": quarter_label(today),
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "due_date": (end + dt.timedelta(days=15)).isoformat(),
+            }
+
+
+def demo_data_load(
+    *, path: Path = DEMO_FILE, password: str, today: dt.date | None = None
+) -> DemoResult:
+    """Create the demo framework, its rounds and updates, and the demo users. Its open round is
+    the quarter `today` is in (default: today), due ahead (`_current_round`).
 
     Idempotent: if the framework already exists nothing is changed but the users' passwords.
     """
     data = json.loads(path.read_text(encoding="utf-8"))
+    _current_round(data, today or timezone.localdate())
     spec = data["framework"]
     existing = Framework.objects.filter(slug=spec["slug"]).first()
     if existing:

@@ -9,12 +9,12 @@ from frameworks import insight
 from frameworks.models import Milestone
 from frameworks.services.demo import demo_data_load
 from frameworks.services.returns import ReturnInput, return_approve, return_submit
-from tests.builders import make_framework
+from tests.builders import DEMO_DAY, make_framework
 
 
 @pytest.fixture
 def demo(db):
-    return demo_data_load(password="demo-tracker-2020").framework
+    return demo_data_load(password="demo-tracker-2020", today=DEMO_DAY).framework
 
 
 def test_dashboard_counts_by_theme_and_trend_across_rounds(demo):

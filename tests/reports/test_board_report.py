@@ -15,12 +15,13 @@ from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_html, render_pdf
 from frameworks.services import reports
 from frameworks.services.demo import demo_data_load
+from tests.builders import DEMO_DAY
 from tests.factories import BOARD, SEED_004_TEXT, board_meeting
 
 
 @pytest.fixture
 def demo(db):
-    return demo_data_load(password="demo-tracker-2020").framework
+    return demo_data_load(password="demo-tracker-2020", today=DEMO_DAY).framework
 
 
 @pytest.fixture

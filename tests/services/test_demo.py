@@ -1,11 +1,17 @@
+import datetime as dt
+
+import time_machine
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from frameworks.models import RAG, Framework, Return, ReturnState, RoundState
 from frameworks.services.demo import demo_data_load
+from tests.builders import DEMO_DAY
+from tests.html import error_summary, text
 
 
 def test_demo_loads_the_seeded_framework_once(db):
-    result = demo_data_load(password="demo-tracker-2020")
+    result = demo_data_load(password="demo-tracker-2020", today=DEMO_DAY)
     framework = result.framework
     assert result.created
     assert framework.themes.count() == 14
@@ -30,9 +36,46 @@ def test_demo_loads_the_seeded_framework_once(db):
     assert plan.name == "Tower Hamlets Improvement Plan"
     assert plan.milestones.count() == 33 and plan.themes.count() == 9
 
-    again = demo_data_load(password="demo-tracker-2020")
+    again = demo_data_load(password="demo-tracker-2020", today=DEMO_DAY)
     assert not again.created
     assert Framework.objects.count() == 2
     # 70 updates in Q4 2019-20, 42 in Q2 2020-21, 34 returns in Q3 2020-21, and the 33
     # improvement-plan actions' Q3 2019-20 updates: none added again.
     assert Return.objects.count() == 70 + 42 + 34 + 33
+
+
+def test_the_demo_can_be_worked_today_its_open_round_is_this_quarter(db, client):
+    """A newcomer on 4 December 2026 finds Q3 2026-27 open, due ahead, nothing late, and can
+    submit In progress with the form's own example of a new deadline."""
+    today = dt.date(2026, 12, 4)
+    with time_machine.travel(dt.datetime(2026, 12, 4, 10, tzinfo=dt.UTC), tick=False):
+        framework = demo_data_load(password="demo-tracker-2020", today=today).framework
+        current = framework.rounds.get(state=RoundState.OPEN)
+        assert current.label == "Q3 2026-27"
+        dates = (current.start_date, current.end_date, current.due_date)
+        assert dates == (dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 15))
+        assert not current.is_late(today=today)
+        # The council's own rounds keep their dates.
+        closed = framework.rounds.filter(state=RoundState.CLOSED).order_by("start_date")
+        assert [r.label for r in closed] == ["Q4 2019-20", "Q2 2020-21"]
+        assert current.returns.count() == 34
+
+        client.force_login(get_user_model().objects.get(username="officer"))
+        mine = current.returns.filter(milestone__leads__post__holders__username="officer")
+        return_ = mine.first()
+        url = reverse("frameworks:return-edit", args=[return_.pk])
+        hint = text(client.get(url), "#id_new_deadline-hint")
+        example = hint.rsplit(" or ", 1)[1].rstrip(".")
+        response = client.post(
+            url,
+            {
+                "narrative": "How much: the Members Hub pages are drafted.",
+                "rag": RAG.IN_PROGRESS,
+                "new_deadline": example,
+                "version": return_.version,
+                "action": "submit",
+            },
+        )
+        assert response.status_code == 302, error_summary(response)
+        return_.refresh_from_db()
+        assert return_.state == ReturnState.SUBMITTED

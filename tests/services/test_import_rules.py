@@ -35,6 +35,7 @@ from frameworks.services.returns import (
     return_save_draft,
     return_submit,
 )
+from tests.builders import DEMO_DAY
 from tests.workbooks import tracker
 
 LEGACY = Path(__file__).resolve().parents[2] / "fixtures" / "legacy"
@@ -44,7 +45,7 @@ Q2 = {"round_label": "Q2 2020-21", "previous_round_label": "Q4 2019-20"}
 
 @pytest.fixture
 def demo(db):
-    return demo_data_load(password="demo-tracker-2020").framework
+    return demo_data_load(password="demo-tracker-2020", today=DEMO_DAY).framework
 
 
 def import_bytes(data: bytes, name: str = "tracker.xlsx", framework: str = WARD, **options):
@@ -352,7 +353,7 @@ def test_a_confirmation_writes_nothing_if_the_tracker_changed_since_the_preview(
 def test_an_import_and_an_officer_saving_a_draft_at_once(policy_user):
     if connection.vendor != "postgresql":
         pytest.skip("two real concurrent sessions need PostgreSQL (.ci/run's first pass)")
-    framework = demo_data_load(password="demo-tracker-2020").framework
+    framework = demo_data_load(password="demo-tracker-2020", today=DEMO_DAY).framework
     officer = policy_user.__class__.objects.get(username="officer")
     returns = list(
         Return.objects.filter(
