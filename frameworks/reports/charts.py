@@ -26,7 +26,7 @@ INK = {"IN_PROGRESS": "#0b0c0c", "CANCELLED": "#0b0c0c", NO_STATUS: "#0b0c0c", N
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
 
-def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start",
+def _text(x: float, y: float, text: str, *, size: int = 14, anchor: str = "start",
           fill: str = "#0b0c0c", weight: str = "normal") -> str:  # fmt: skip
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
@@ -66,11 +66,11 @@ def _legend(keys: list[str]) -> list[str]:
     body, x = [], 0.0
     for key in keys:  # swatch, then the word
         body.append(
-            f'<rect x="{x:.1f}" y="4" width="12" height="12" fill="{FILL[key]}" '
+            f'<rect x="{x:.1f}" y="5" width="14" height="14" fill="{FILL[key]}" '
             'stroke="#0b0c0c" stroke-width="1"/>'
         )
-        body.append(_text(x + 16, 14, RAG_LABEL[key], size=11))
-        x += 16 + 7 * len(RAG_LABEL[key]) + 14
+        body.append(_text(x + 19, 17, RAG_LABEL[key], size=13))
+        x += 19 + 8 * len(RAG_LABEL[key]) + 16
     return body
 
 
@@ -79,12 +79,12 @@ def _stacked(rows: list[tuple[str, dict]], *, title: str, label_width: int, bar_
     """Horizontal stacked bars, one per (label, counts), each part labelled with its number."""
     keys = [k for k in RAG_ORDER if any(counts.get(k) for _, counts in rows)] or [NO_RETURN]
     largest = max((sum(counts.values()) for _, counts in rows), default=1) or 1
-    row, legend_height = 26, 26
+    row, legend_height = 30, 30
     body = _legend(keys)
     for index, (label, counts) in enumerate(rows):
         y = legend_height + index * row
         short = label if len(label) <= 36 else label[:35] + "…"
-        body.append(_text(label_width - 8, y + 16, short, size=11, anchor="end"))
+        body.append(_text(label_width - 8, y + 19, short, size=13, anchor="end"))
         left = float(label_width)
         for key in keys:
             value = counts.get(key, 0)
@@ -95,13 +95,13 @@ def _stacked(rows: list[tuple[str, dict]], *, title: str, label_width: int, bar_
                 f'<rect x="{left:.1f}" y="{y + 2}" width="{width:.1f}" height="{row - 6}" '
                 f'fill="{FILL[key]}" stroke="#0b0c0c" stroke-width="1"/>'
             )
-            if width >= 14:
+            if width >= 18:
                 body.append(
                     _text(
                         left + width / 2,
-                        y + 16,
+                        y + 19,
                         str(value),
-                        size=11,
+                        size=13,
                         anchor="middle",
                         fill=INK.get(key, "#ffffff"),
                         weight="bold",
@@ -109,7 +109,7 @@ def _stacked(rows: list[tuple[str, dict]], *, title: str, label_width: int, bar_
                 )
             left += width
         if totals:
-            body.append(_text(left + 6, y + 16, str(sum(counts.values())), size=11))
+            body.append(_text(left + 6, y + 19, str(sum(counts.values())), size=13))
     height = legend_height + row * len(rows) + 10
     return _svg(label_width + bar_width + 40, height, title, body)
 
@@ -120,10 +120,10 @@ def by_theme(themes: list[dict], *, title: str) -> str:
         (f"{t['code']} {t['name']}".strip() if t.get("code") else t["name"], t["counts"])
         for t in themes
     ]
-    return _stacked(rows, title=title, label_width=230, bar_width=380, totals=True)
+    return _stacked(rows, title=title, label_width=270, bar_width=380, totals=True)
 
 
 def trend(rounds: list[dict], *, title: str) -> str:
     """Stacked bars per round (oldest first), each part labelled with its number."""
     rows = [(r["label"], r["counts"]) for r in rounds]
-    return _stacked(rows, title=title, label_width=110, bar_width=420, totals=False)
+    return _stacked(rows, title=title, label_width=120, bar_width=420, totals=False)

@@ -29,3 +29,9 @@ document.addEventListener('htmx:afterSwap', (event) => {
   if (!(swapped instanceof Element) || !swapped.isConnected) return
   initAll({ scope: swapped.parentElement || swapped, onError })
 })
+
+// The milestone list's filters fold away on a phone, so the results are not below a screenful
+// of questions. Without JavaScript they stay open (the page works either way).
+if (window.matchMedia('(max-width: 40.0525em)').matches) {
+  for (const filters of document.querySelectorAll('details.app-filters')) filters.open = false
+}

@@ -190,7 +190,8 @@ def test_dashboard_names_each_holder_of_a_post_once(client, policy_user, round):
     page = client.get(reverse("frameworks:round-detail", args=[round.pk])).content.decode()
     assert page.count("nameless, Ann Bell, Zoe Ward") == 1
     row = page.split("Divisional Director Democratic Services<br>")[1].split("</tr>")[0]
-    assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in row
+    # Each number says its column (read out, and shown when the table stacks on a phone).
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric" data-label="Due">3</td>' in row
 
 
 def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
