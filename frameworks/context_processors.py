@@ -3,12 +3,13 @@ from django.urls import reverse
 
 from frameworks.roles import is_democratic_services, is_policy_team
 
-RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, ADMIN = (
+RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, POSTS, ADMIN = (
     "Your returns",
     "Rounds",
     "Frameworks",
     "Reports",
     "Imports",
+    "Posts",
     "Admin",
 )
 # The navigation item a page belongs to, by the first word of its URL name.
@@ -20,6 +21,7 @@ SECTION_OF = {
     "report": REPORTS,
     "board": REPORTS,
     "import": IMPORTS,
+    "post": POSTS,
 }
 
 
@@ -54,6 +56,7 @@ def navigation(request) -> dict:
             candidates.append((REPORTS, reverse("frameworks:report-list")))
         if user.is_staff or is_policy_team(user):
             candidates.append((IMPORTS, reverse("frameworks:import-list")))
+            candidates.append((POSTS, reverse("frameworks:post-list")))
         if user.is_staff:
             candidates.append((ADMIN, reverse("admin:index")))
         section = _section(request, user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frameworks.views import browse, imports, milestones, reports, returns, rounds
+from frameworks.views import browse, imports, milestones, posts, reports, returns, rounds
 
 app_name = "frameworks"
 
@@ -43,6 +43,8 @@ urlpatterns = [
     path("reports/boards/", reports.board_list, name="board-list"),
     path("reports/boards/new/", reports.board_create, name="board-create"),
     path("reports/boards/<int:pk>/edit/", reports.board_edit, name="board-edit"),
+    path("posts/", posts.post_list, name="post-list"),
+    path("posts/merge/", posts.post_merge, name="post-merge"),
     path("imports/", imports.import_list, name="import-list"),
     path("imports/new/", imports.import_create, name="import-create"),
     path("imports/new/rounds/", imports.import_rounds, name="import-rounds"),

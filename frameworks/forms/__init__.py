@@ -16,6 +16,7 @@ from frameworks.forms.imports import (
     ImportForm,
     located,
 )
+from frameworks.forms.posts import PostMergeForm
 from frameworks.forms.reports import (
     BoardForm,
     PublishForm,
@@ -43,6 +44,7 @@ __all__ = [
     "ConfirmForm",
     "GovukFormRenderer",
     "ImportForm",
+    "PostMergeForm",
     "PublishForm",
     "ReportCreateForm",
     "ReportTextForm",

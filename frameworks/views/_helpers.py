@@ -77,3 +77,8 @@ def download(content: bytes | str, content_type: str, name: str) -> HttpResponse
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+posts_required = require_perm(
+    "frameworks.manage_posts", "Only the policy team and administrators keep the list of posts."
+)

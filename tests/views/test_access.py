@@ -59,6 +59,8 @@ ALLOWED = {
     "import-progress": POLICY,  # htmx fragment; a plain request is sent to the detail page
     "import-confirm": set(),  # POST only
     "import-template": POLICY,
+    "post-list": POLICY,
+    "post-merge": POLICY,
 }
 # Roles allowed to POST (write); every other role's POST must be refused.
 POST_ALLOWED = {
@@ -76,6 +78,7 @@ POST_ALLOWED = {
     "board-edit": POLICY,
     "import-create": POLICY,
     "import-confirm": POLICY,
+    "post-merge": POLICY,
 }
 
 

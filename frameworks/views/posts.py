@@ -1,0 +1,71 @@
+"""Posts: the list the policy team and admins keep, and merging a post spelled two ways."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from frameworks.forms import PostMergeForm
+from frameworks.models import Post
+from frameworks.services import posts as post_services
+from frameworks.views._helpers import TrackerRequest, add_service_errors, posts_required
+
+
+def _posts():
+    return (
+        Post.objects.annotate(milestone_count=Count("milestone_links", distinct=True))
+        .prefetch_related("holders")
+        .order_by("title")
+    )
+
+
+@posts_required
+@require_safe
+def post_list(request: TrackerRequest) -> HttpResponse:
+    return render(request, "frameworks/post_list.html", {"posts": _posts()})
+
+
+@posts_required
+@require_http_methods(["GET", "POST"])
+def post_merge(request: TrackerRequest) -> HttpResponse:
+    """Choose two posts (GET), see what will move, then merge (POST, with the versions seen)."""
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = PostMergeForm(data)
+    chosen = form.is_valid()
+    if chosen and request.method == "POST":
+        survivor, duplicate = form.cleaned_data["survivor"], form.cleaned_data["duplicate"]
+        try:
+            kept = post_services.post_merge(
+                survivor=survivor,
+                duplicate=duplicate,
+                user=request.user,
+                survivor_version=form.cleaned_data["survivor_version"],
+                duplicate_version=form.cleaned_data["duplicate_version"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            chosen = False
+        else:
+            messages.success(request, f"“{duplicate.title}” is merged into “{kept.title}”.")
+            return redirect("frameworks:post-list")
+    posts = {}
+    if chosen:
+        posts = {
+            p.pk: p
+            for p in _posts().filter(
+                pk__in=[form.cleaned_data["survivor"].pk, form.cleaned_data["duplicate"].pk]
+            )
+        }
+    return render(
+        request,
+        "frameworks/post_merge.html",
+        {
+            "form": form,
+            "survivor": posts.get(form.cleaned_data["survivor"].pk) if chosen else None,
+            "duplicate": posts.get(form.cleaned_data["duplicate"].pk) if chosen else None,
+        },
+    )
