@@ -14,6 +14,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", rounds.round_detail, name="round-detail"),
     path("rounds/<int:pk>/open/", rounds.round_open, name="round-open"),
     path("rounds/<int:pk>/close/", rounds.round_close, name="round-close"),
+    path("rounds/<int:pk>/chase/<int:post>/", rounds.round_chase, name="round-chase"),
     path("frameworks/", browse.framework_list, name="framework-list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", rounds.round_create, name="round-create"),

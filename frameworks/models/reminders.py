@@ -17,6 +17,7 @@ class Reminder(models.Model):
         ON_DUE = "ON_DUE", "On the due date"
         AFTER_DUE = "AFTER_DUE", "After the due date"
         DIGEST = "DIGEST", "Weekly digest of late returns"
+        CHASE = "CHASE", "Chased by the policy team"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
@@ -32,6 +33,14 @@ class Reminder(models.Model):
     body = models.TextField()
     returns = models.PositiveIntegerField(default=0, help_text="Returns listed in the email.")
     sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who chased, for a chase sent from the round's page; blank when scheduled.",
+    )
 
     class Meta:
         ordering = ["-sent_at"]

@@ -31,6 +31,7 @@ from frameworks.models import (
     person_name,
 )
 from frameworks.services.reminder_schedule import (
+    Stage,
     format_date,
     reminder_stage,
     working_days_between,
@@ -130,6 +131,7 @@ class _Item:
 
 
 def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
+    """The scheduled reminders due today: one per person and open round whose stage is today."""
     stages = {}
     for round in Round.objects.open().select_related("framework"):
         stage = reminder_stage(round=round, today=today)
@@ -137,12 +139,35 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
             stages[round.pk] = stage
     if not stages:
         return []
+    return _officer_emails(Return.objects.filter(round_id__in=stages), stages, today, run)
+
+
+def chase_emails(*, round: Round, post: Post, today: dt.date, run: ReminderRun) -> list[Email]:
+    """A chase the policy team sends now: to each holder of `post`, the post's outstanding
+    returns in `round`. Keyed by round, post and day, so chasing twice in a day sends once."""
+    stage = Stage(kind=Reminder.Kind.CHASE, day=today, key=f"chase:{round.pk}:{post.pk}:{today}")
+    returns = Return.objects.filter(round=round, milestone__leads__post=post).distinct()
+    return _officer_emails(returns, {round.pk: stage}, today, run, only_post=post)
+
+
+def _officer_emails(
+    returns: ReturnQuerySet,
+    stages: dict[int, Stage],
+    today: dt.date,
+    run: ReminderRun,
+    *,
+    only_post: Post | None = None,
+) -> list[Email]:
+    """One email per person and round listing their outstanding `returns` (all the posts they
+    hold that lead them, or only `only_post`'s), worded for the round's stage."""
     # (round, user) -> returns, and the posts that bring them to this user.
     by_person: dict[tuple[int, int], dict[int, Return]] = defaultdict(dict)
     posts: dict[tuple[int, int], dict[int, Post]] = defaultdict(dict)
     users = {}
-    for return_ in _returns(Return.objects.filter(round_id__in=stages)):
+    for return_ in _returns(returns):
         for link in return_.milestone.leads.all():
+            if only_post is not None and link.post_id != only_post.pk:
+                continue
             for user in link.post.holders.all():
                 if not user.email:
                     run.no_email.add(user.username)
@@ -153,13 +178,15 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
                 posts[key][link.post_id] = link.post
     emails = []
     for (round_id, user_id), by_pk in by_person.items():
-        returns = list(by_pk.values())
-        round, user, stage = returns[0].round, users[user_id], stages[round_id]
+        returns_listed = list(by_pk.values())
+        round, user, stage = returns_listed[0].round, users[user_id], stages[round_id]
         due = format_date(round.due_date)
+        days_late = working_days_between(round.due_date, today) if round.due_date < today else 0
         subject = {
             Reminder.Kind.BEFORE_DUE: f"are due on {due}",
             Reminder.Kind.ON_DUE: "are due today",
             Reminder.Kind.AFTER_DUE: "are late",
+            Reminder.Kind.CHASE: "are late" if days_late else f"are due on {due}",
         }[stage.kind]
         subject = _one_line(f"Your {round.label} returns for {round.framework.name} {subject}")
         body = _render(
@@ -170,8 +197,8 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
                 "framework": round.framework,
                 "due": due,
                 "stage": stage.kind,
-                "days_late": working_days_between(round.due_date, today),
-                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in returns],
+                "days_late": days_late,
+                "items": [_Item(u, _link("frameworks:return-edit", u.pk)) for u in returns_listed],
                 "posts": sorted(p.title for p in posts[(round_id, user_id)].values()),
                 "service": settings.TRACKER_SERVICE_NAME,
                 "returns_link": settings.TRACKER_BASE_URL.rstrip("/")
@@ -185,7 +212,7 @@ def _reminder_emails(today: dt.date, run: ReminderRun) -> list[Email]:
                 key=stage.key,
                 subject=subject,
                 body=body,
-                returns=len(returns),
+                returns=len(returns_listed),
                 round=round,
             )
         )

@@ -33,8 +33,9 @@ Sending: the `Reminder` row is inserted (and committed) first; if the key alread
 email is skipped. The email is sent after the commit; if sending fails the row is deleted so the
 next run tries again. Call `reminders_send` outside a transaction so each row commits on its own.
 
-Here: `reminders_send` (the entry point), sending and recording each email (`_send`), and
-`reminders_for` (what a person was sent). The schedule is `reminder_schedule`, the officers'
+Here: `reminders_send` (the entry point), `post_chase` (the policy team chasing one post now,
+once a day), sending and recording each email (`_send`), and `reminders_for` (what a person
+was sent). The schedule is `reminder_schedule`, the officers'
 emails `reminder_emails` and the digest `reminder_digest`; their public names are re-exported
 from here. May import: Django, the models, `frameworks.rules` and those modules; never selectors
 or views.
@@ -46,13 +47,14 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from frameworks.models import Reminder
+from frameworks.models import Post, Reminder, Round
 from frameworks.services.reminder_digest import _digest_emails
-from frameworks.services.reminder_emails import Email, ReminderRun, _reminder_emails
+from frameworks.services.reminder_emails import Email, ReminderRun, _reminder_emails, chase_emails
 from frameworks.services.reminder_schedule import (
     DIVISION,
     Stage,
@@ -74,6 +76,7 @@ __all__ = [
     "digest_key",
     "format_date",
     "is_working_day",
+    "post_chase",
     "reminder_stage",
     "reminder_stages",
     "reminders_for",
@@ -85,7 +88,7 @@ logger = logging.getLogger(__name__)
 
 
 # Sending -----------------------------------------------------------------------------------
-def _send(email: Email, *, connection, now: dt.datetime) -> bool | None:
+def _send(email: Email, *, connection, now: dt.datetime, sent_by=None) -> bool | None:
     """Record, then send. True if sent, None if already sent (now or by a concurrent run),
     False if sending failed (the record is removed so that the next run tries again)."""
     try:
@@ -99,6 +102,7 @@ def _send(email: Email, *, connection, now: dt.datetime) -> bool | None:
                 body=email.body,
                 returns=email.returns,
                 sent_at=now,
+                sent_by=sent_by,
             )
     except IntegrityError:
         return None
@@ -152,6 +156,30 @@ def reminders_send(*, today: dt.date, dry_run: bool = False) -> ReminderRun:
                 run.failed.append(email)
             elif email.kind == Reminder.Kind.DIGEST:
                 run.digests.append(email)
+            else:
+                run.reminders.append(email)
+    return run
+
+
+def post_chase(*, round: Round, post: Post, user, today: dt.date | None = None) -> ReminderRun:
+    """Chase one post now, from the round's page: each holder of `post` gets the reminder email
+    listing the post's outstanding returns in `round`, recorded with who chased. Once a day per
+    person, round and post: chasing again the same day sends nothing more. Call it outside a
+    transaction, like `reminders_send`."""
+    today = today or timezone.localdate()
+    current = Round.objects.get(pk=round.pk)  # as it is now, not as the page showed it
+    if not current.is_open:
+        raise ValidationError(f"{current.label} is not open, so there are no returns to chase.")
+    run = ReminderRun(today=today, dry_run=False, working_day=is_working_day(today))
+    emails = chase_emails(round=current, post=post, today=today, run=run)
+    now = timezone.now()
+    with get_connection() as connection:
+        for email in emails:
+            outcome = _send(email, connection=connection, now=now, sent_by=user)
+            if outcome is None:
+                run.already_sent += 1
+            elif outcome is False:
+                run.failed.append(email)
             else:
                 run.reminders.append(email)
     return run

@@ -1,4 +1,4 @@
-"""The policy team's rounds: list, create, open, the returns dashboard, close."""
+"""The policy team's rounds: list, create, open, the returns dashboard, chase a post, close."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from frameworks import selectors
 from frameworks.forms import ConfirmForm, RoundForm
-from frameworks.models import Framework, ReturnState, Round, RoundState
+from frameworks.models import Framework, Post, ReturnState, Round, RoundState, person_name
 from frameworks.roles import is_policy_team
+from frameworks.services import reminders as reminder_services
 from frameworks.services import rounds as round_services
 from frameworks.services.rounds import RoundConflict
 from frameworks.views._helpers import (
@@ -128,3 +129,38 @@ def round_open(request: TrackerRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_close(request: TrackerRequest, pk: int) -> HttpResponse:
     return _round_transition(request, pk, action="close")
+
+
+@policy_team_required
+@require_POST
+def round_chase(request: TrackerRequest, pk: int, post: int) -> HttpResponse:
+    """Send one post's holders the reminder for their outstanding returns in this round, now.
+    A form button on the round's page; once a day per person, so a second click sends nothing."""
+    round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
+    chased = get_object_or_404(Post, pk=post)
+    try:
+        run = reminder_services.post_chase(round=round, post=chased, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(round)
+    people = ", ".join(
+        sorted(person_name(e.recipient, e.recipient.username) for e in run.reminders)
+    )
+    if run.reminders:
+        messages.success(request, f"Reminder sent to {people} ({chased.title}).")
+    elif run.already_sent:
+        messages.info(
+            request, f"{chased.title} has already been chased today: nothing more was sent."
+        )
+    elif run.failed:
+        messages.error(
+            request, f"The reminder to {chased.title} could not be sent. Try again later."
+        )
+    else:
+        nobody = ", ".join(sorted(run.no_email)) or "nobody holds it"
+        messages.info(
+            request,
+            f"Nothing was sent: {chased.title} has no returns left to submit, or no holder "
+            f"with an email address ({nobody}).",
+        )
+    return redirect(round)

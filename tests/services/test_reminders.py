@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -478,3 +479,37 @@ def test_the_task_list_shows_the_reminders_sent(client, officer, return_):
         "Reminders sent to you"
         not in client.get(reverse("frameworks:return-list")).content.decode()
     )
+
+
+# Chasing one post now -------------------------------------------------------------------------
+def test_the_policy_team_chases_one_post_now_and_only_once_a_day(
+    round, return_, post, officer, other_officer, policy_user
+):
+    someone_elses = PostFactory(title="Divisional Director Community Safety")
+    someone_elses.holders.add(other_officer)
+    ReturnFactory(round=round, milestone=MilestoneFactory(lead=someone_elses))
+
+    with at(dt.date(2021, 1, 7), 10):
+        run = service.post_chase(round=round, post=post, user=policy_user)
+        again = service.post_chase(round=round, post=post, user=policy_user)
+
+    assert [email.address for email in run.reminders] == [officer.email]
+    assert again.reminders == [] and again.already_sent == 1
+    (email,) = mail.outbox  # one email, to this post's holder only
+    assert email.subject == "Your Q3 2020-21 returns for Ward Councillor Support Framework are late"
+    assert "The policy team is chasing your returns" in email.body
+    assert "were due on 5 January 2021 and are now 2 working days late." in email.body
+    chase = Reminder.objects.get(kind=Kind.CHASE)
+    assert (chase.recipient, chase.sent_by, chase.returns) == (officer, policy_user, 1)
+
+    with at(dt.date(2021, 1, 8), 10):
+        next_day = service.post_chase(round=round, post=post, user=policy_user)
+    assert len(next_day.reminders) == 1 and len(mail.outbox) == 2
+
+
+def test_a_closed_round_cannot_be_chased(round, return_, post, policy_user):
+    round.state = RoundState.CLOSED
+    round.save()
+    with pytest.raises(ValidationError, match="is not open"):
+        service.post_chase(round=round, post=post, user=policy_user)
+    assert not mail.outbox

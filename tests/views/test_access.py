@@ -32,6 +32,7 @@ ALLOWED = {
     "round-open": POLICY,
     "round-close": POLICY,
     "round-create": POLICY,
+    "round-chase": set(),  # POST only: a GET never sends email
     "framework-list": EVERYONE,
     "framework-detail": EVERYONE,
     "milestone-detail": EVERYONE,
@@ -70,6 +71,7 @@ POST_ALLOWED = {
     "round-open": POLICY,
     "round-close": POLICY,
     "round-create": POLICY,
+    "round-chase": POLICY,
     "report-create": REPORTS,
     "report-edit": REPORTS,
     "report-publish": REPORTS,
@@ -130,6 +132,7 @@ def urls(return_):
         "round-detail": {"pk": return_.round_id},
         "round-open": {"pk": return_.round_id},
         "round-close": {"pk": return_.round_id},
+        "round-chase": {"pk": return_.round_id, "post": return_.milestone.leads.get().post_id},
         "framework-detail": {"slug": return_.milestone.framework.slug},
         "round-create": {"slug": return_.milestone.framework.slug},
         "milestone-detail": {"pk": return_.milestone_id},

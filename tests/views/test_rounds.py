@@ -305,3 +305,21 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
     assert attrs(page, ".govuk-error-summary a") == [{"href": "#id_label"}]
     assert "This framework already has a round called Q3 2020-21." in error_summary(page)
     assert milestone.framework.rounds.count() == 1
+
+
+def test_the_round_page_chases_a_post_now_and_says_who_was_sent_it(
+    client, policy_user, officer, return_, post, mailoutbox
+):
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:round-detail", args=[return_.round_id]))
+    chase = reverse("frameworks:round-chase", args=[return_.round_id, post.pk])
+    assert attrs(page, f'form[action="{chase}"]'), "a Chase button on the post's row"
+    done = client.post(chase, follow=True)
+    assert f"Reminder sent to {officer.get_full_name() or officer.username} ({post.title})." in (
+        texts(done, ".govuk-notification-banner__heading")
+    )
+    again = client.post(chase, follow=True)
+    assert f"{post.title} has already been chased today: nothing more was sent." in texts(
+        again, ".govuk-notification-banner__heading"
+    )
+    assert len(mailoutbox) == 1
