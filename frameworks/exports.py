@@ -242,3 +242,87 @@ def tracker_csv(data: dict[str, Any], *, round: str, previous: str) -> str:
     for row in tracker_rows(data, round=round, previous=previous):
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return buffer.getvalue()
+
+
+def round_dashboard_xlsx(dashboard: Any) -> bytes:
+    """A round's dashboard (`selectors.RoundDashboard`) as a workbook: "Returns by post" (the
+    counts per lead post) and "Returns" (each return: theme, code, milestone, lead, status as
+    written, where it is in the workflow), each with bold headings, frozen below them and an
+    auto-filter. Every text cell is text, never a formula."""
+    round = dashboard.round
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = f"{round.framework.name} – returns for {round.label}"
+    workbook.properties.creator = "Action Tracker"
+    leads: dict[int, list[str]] = {}
+    for milestone_id, title, role in dashboard.lead_links:
+        if role == PostRole.LEAD:
+            leads.setdefault(milestone_id, []).append(title)
+    states = ("NOT_STARTED", "DRAFT", "RETURNED", "SUBMITTED", "APPROVED")
+    by_post = [
+        [post.title, "; ".join(post.holders) or "Nobody", post.total]
+        + [post.counts[state] for state in states]
+        + [post.outstanding if dashboard.is_late else 0]
+        for post in dashboard.posts
+    ]
+    returns = [
+        [
+            getattr(return_, "theme_name", ""),
+            return_.milestone.code,
+            return_.milestone.title,
+            "; ".join(leads.get(return_.milestone_id, [])),
+            status_text(return_.rag, return_.rag_text),
+            return_.get_state_display(),
+        ]
+        for return_ in dashboard.returns
+    ]
+    sheets = (
+        (
+            "Returns by post",
+            [
+                "Lead post",
+                "Held by",
+                "Due",
+                "Not started",
+                "Draft",
+                "Returned",
+                "Submitted",
+                "Approved",
+                "Late",
+            ],  # fmt: skip
+            [40, 30, 8, 12, 8, 10, 11, 10, 8],
+            by_post,
+        ),
+        (
+            "Returns",
+            ["Theme", "Code", "Milestone", "Lead", "RAG status", "Return"],
+            [22, 8, 60, 35, 16, 14],
+            returns,
+        ),
+    )
+    bold = Font(bold=True)
+    fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for name, headings, widths, rows in sheets:
+        sheet = workbook.create_sheet(name)
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(rows) + 1}"
+        header = []
+        for heading in headings:
+            cell = WriteOnlyCell(sheet, value=heading)
+            cell.font, cell.fill, cell.alignment = bold, fill, wrap
+            header.append(cell)
+        sheet.append(header)
+        for row in rows:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+                    cell.alignment = wrap
+                cells.append(cell)
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rounds/<int:pk>/open/", rounds.round_open, name="round-open"),
     path("rounds/<int:pk>/close/", rounds.round_close, name="round-close"),
     path("rounds/<int:pk>/chase/<int:post>/", rounds.round_chase, name="round-chase"),
+    path("rounds/<int:pk>/returns.xlsx", rounds.round_xlsx, name="round-xlsx"),
     path("frameworks/", browse.framework_list, name="framework-list"),
     path("frameworks/<slug:slug>/", browse.framework_detail, name="framework-detail"),
     path("frameworks/<slug:slug>/rounds/new/", rounds.round_create, name="round-create"),

@@ -38,6 +38,7 @@ from frameworks.selectors.returns import (
     return_get_for_user,
     round_dashboard,
     rounds_by_framework,
+    submitted_neighbours,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "milestones_with_status",
     "officer_returns",
     "round_dashboard",
+    "submitted_neighbours",
     "rounds_by_framework",
     "return_as_read",
     "return_get_for_user",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from frameworks.models import (
@@ -159,6 +159,17 @@ class RoundDashboard:
     lead_links: list[tuple[int, str, str]]  # (milestone id, post title, role), in lead order
     is_late: bool
     state_filter: str
+    post_filter: int | None = None
+    directorate_filter: str = ""
+    # What the filters offer: the round's lead posts as (id, title), and their directorates.
+    post_choices: list[tuple[int, str]] = field(default_factory=list)
+    directorates: list[str] = field(default_factory=list)
+
+    @property
+    def filters(self) -> dict[str, str]:
+        """The post and directorate chosen, as query parameters (for links that keep them)."""
+        chosen = {"post": str(self.post_filter or ""), "directorate": self.directorate_filter}
+        return {name: value for name, value in chosen.items() if value}
 
     @property
     def total(self) -> int:
@@ -178,12 +189,31 @@ DASHBOARD_FIELDS = (
 )
 
 
-def round_dashboard(*, round: Round, state: str = "") -> RoundDashboard:
+def round_dashboard(
+    *, round: Round, state: str = "", post: int | None = None, directorate: str = ""
+) -> RoundDashboard:
     """Returns per lead post (not started, draft, submitted, returned, approved, late), and the
-    round's returns (filtered by state) with what the table needs of each milestone."""
+    round's returns (filtered by state) with what the table needs of each milestone. `post` and
+    `directorate` narrow both to the milestones that post, or a post of that directorate, leads."""
+    leads = MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
+    choices = list(
+        leads.order_by().values_list("post_id", "post__title", "post__directorate").distinct()
+    )
+    post_choices = sorted({(pk, title) for pk, title, _ in choices}, key=lambda c: c[1])
+    directorates = sorted({name for _, _, name in choices if name})
+    post = post if post in {pk for pk, _ in post_choices} else None
+    directorate = directorate if directorate in directorates else ""
+    led = MilestonePost.objects.filter(milestone=OuterRef("milestone"), role=PostRole.LEAD)
+    if post:
+        leads, led = leads.filter(post_id=post), led.filter(post_id=post)
+    if directorate:
+        leads = leads.filter(post__directorate=directorate)
+        led = led.filter(post__directorate=directorate)
+    in_scope = Return.objects.filter(round=round)
+    if post or directorate:
+        in_scope = in_scope.filter(Exists(led))
     rows = (
-        MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
-        .values("post_id", "post__title", "milestone__returns__state")
+        leads.values("post_id", "post__title", "milestone__returns__state")
         .annotate(n=Count("milestone__returns"))
         .order_by("post__title")
     )
@@ -205,19 +235,13 @@ def round_dashboard(*, round: Round, state: str = "") -> RoundDashboard:
         if name not in posts[post_id].holders:
             posts[post_id].holders.append(name)
     totals = Counter(
-        dict(
-            Return.objects.filter(round=round)
-            .values_list("state")
-            .annotate(n=Count("pk"))
-            .values_list("state", "n")
-        )
+        dict(in_scope.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     )
     # Every row is of this round: it is set on each, not joined and built again per row. Only
     # what the table shows is read: no theme object per row (its name is enough), the leads as
     # text.
     returns = (
-        Return.objects.filter(round=round)
-        .select_related("milestone")
+        in_scope.select_related("milestone")
         .only("rag", "rag_text", "state", *(f"milestone__{name}" for name in DASHBOARD_FIELDS))
         .annotate(theme_name=F("milestone__theme__name"))
         .order_by("milestone__theme__order", "milestone__order", "milestone__pk")
@@ -240,4 +264,41 @@ def round_dashboard(*, round: Round, state: str = "") -> RoundDashboard:
         lead_links=list(_lead_links(framework_id=round.framework_id)),
         is_late=round.is_late(),
         state_filter=state,
+        post_filter=post,
+        directorate_filter=directorate,
+        post_choices=post_choices,
+        directorates=directorates,
     )
+
+
+def submitted_neighbours(*, return_: Return) -> tuple[int | None, int | None, int]:
+    """For a reviewer going through a round: the submitted returns before and after this one
+    (in the dashboard's order: theme, then milestone) and how many are submitted. One query."""
+    order = ("milestone__theme__order", "milestone__order", "milestone__pk")
+    submitted = list(
+        Return.objects.filter(round_id=return_.round_id, state=ReturnState.SUBMITTED)
+        .order_by(*order)
+        .values_list("pk", flat=True)
+    )
+    if return_.pk in submitted:
+        at = submitted.index(return_.pk)
+        before, after = submitted[:at], submitted[at + 1 :]
+    else:  # just decided: its neighbours are the ones still waiting, in the same order
+        position = (
+            Return.objects.filter(round_id=return_.round_id, state=ReturnState.SUBMITTED)
+            .filter(
+                Q(milestone__theme__order__lt=return_.milestone.theme.order)
+                | Q(
+                    milestone__theme__order=return_.milestone.theme.order,
+                    milestone__order__lt=return_.milestone.order,
+                )
+                | Q(
+                    milestone__theme__order=return_.milestone.theme.order,
+                    milestone__order=return_.milestone.order,
+                    milestone__pk__lt=return_.milestone_id,
+                )
+            )
+            .count()
+        )
+        before, after = submitted[:position], submitted[position:]
+    return (before[-1] if before else None, after[0] if after else None, len(submitted))

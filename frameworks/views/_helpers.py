@@ -70,6 +70,9 @@ def add_service_errors(form: BaseForm, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def download(content: bytes | str, content_type: str, name: str) -> HttpResponse:
     """A file to save (PDF, spreadsheet, CSV, JSON): never kept by a shared cache or by the
     browser's, since it holds what only signed-in people may read."""

@@ -15,9 +15,8 @@ from frameworks.forms import NEW_FRAMEWORK, ImportForm
 from frameworks.importers import templates as blank_templates
 from frameworks.models import Framework, ImportBatch, Round
 from frameworks.services import import_batches as batches
-from frameworks.views._helpers import TrackerRequest, download, importer_required
+from frameworks.views._helpers import XLSX, TrackerRequest, download, importer_required
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 500  # rows of each preview table; the page says how many more there are
 CONTEXT = 12  # unchanged words shown either side of a change in a long text
 FORM = "frameworks/importbatch_form.html"

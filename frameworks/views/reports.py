@@ -21,6 +21,7 @@ from frameworks.rules import allowed
 from frameworks.services import boards
 from frameworks.services import reports as report_services
 from frameworks.views._helpers import (
+    XLSX,
     TrackerRequest,
     add_service_errors,
     boards_required,
@@ -29,7 +30,6 @@ from frameworks.views._helpers import (
 )
 
 PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _name(report: BoardReport, ext: str, version: int | None = None) -> str:

@@ -216,6 +216,10 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
                     request,
                     f"Approved: {title}" if approving else f"Returned to the officer: {title}",
                 )
+                # On to the next return waiting for review, else back to the round.
+                _, after, _ = selectors.submitted_neighbours(return_=return_)
+                if after is not None:
+                    return redirect("frameworks:return-review", pk=after)
                 return redirect("frameworks:round-detail", pk=return_.round_id)
     else:
         form = ReviewForm(initial={"version": return_.version})
@@ -233,5 +237,6 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
             "refusal": refusal,
             "read_before": read_before,
             "is_overdue": return_.is_flagged_overdue(timezone.localdate()),
+            "neighbours": selectors.submitted_neighbours(return_=return_),
         },
     )

@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from frameworks import selectors
+from frameworks import exports, selectors
 from frameworks.forms import ConfirmForm, RoundForm
 from frameworks.models import Framework, Post, ReturnState, Round, RoundState, person_name
 from frameworks.roles import is_policy_team
@@ -17,8 +18,10 @@ from frameworks.services import reminders as reminder_services
 from frameworks.services import rounds as round_services
 from frameworks.services.rounds import RoundConflict
 from frameworks.views._helpers import (
+    XLSX,
     TrackerRequest,
     add_service_errors,
+    download,
     policy_team_required,
     rounds_reader_required,
 )
@@ -59,7 +62,7 @@ def round_create(request: TrackerRequest, slug: str) -> HttpResponse:
 @require_safe
 def round_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
-    dashboard = selectors.round_dashboard(round=round, state=request.GET.get("state", ""))
+    dashboard = _dashboard(request, round)
     context = {
         "dashboard": dashboard,
         "rows": dashboard_rows(dashboard),
@@ -70,6 +73,28 @@ def round_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "returns-table":
         return render(request, "frameworks/round_detail.html#returns-table", context)
     return render(request, "frameworks/round_detail.html", context)
+
+
+def _dashboard(request: TrackerRequest, round: Round) -> selectors.RoundDashboard:
+    """The round's dashboard, filtered as the query string says (state, post, directorate)."""
+    post = request.GET.get("post", "")
+    return selectors.round_dashboard(
+        round=round,
+        state=request.GET.get("state", ""),
+        post=int(post) if post.isdigit() else None,
+        directorate=request.GET.get("directorate", ""),
+    )
+
+
+@rounds_reader_required
+@require_safe
+def round_xlsx(request: TrackerRequest, pk: int) -> HttpResponse:
+    """The dashboard as a spreadsheet, filtered as the page was: returns by post, and the
+    returns themselves, for chasing offline or sending on."""
+    round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
+    dashboard = _dashboard(request, round)
+    name = f"{slugify(round.framework.name)}-{slugify(round.label)}-returns.xlsx"
+    return download(exports.round_dashboard_xlsx(dashboard), XLSX, name)
 
 
 def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpResponse:

@@ -33,6 +33,7 @@ ALLOWED = {
     "round-close": POLICY,
     "round-create": POLICY,
     "round-chase": set(),  # POST only: a GET never sends email
+    "round-xlsx": ROUNDS,
     "framework-list": EVERYONE,
     "framework-detail": EVERYONE,
     "milestone-detail": EVERYONE,
@@ -133,6 +134,7 @@ def urls(return_):
         "round-open": {"pk": return_.round_id},
         "round-close": {"pk": return_.round_id},
         "round-chase": {"pk": return_.round_id, "post": return_.milestone.leads.get().post_id},
+        "round-xlsx": {"pk": return_.round_id},
         "framework-detail": {"slug": return_.milestone.framework.slug},
         "round-create": {"slug": return_.milestone.framework.slug},
         "milestone-detail": {"pk": return_.milestone_id},

@@ -384,3 +384,38 @@ def test_the_review_page_says_when_no_new_deadline_was_given(client, policy_user
     page = client.get(reverse("frameworks:return-review", args=[return_.pk]))
     assert "No new deadline" in texts(page, ".govuk-summary-list__value")
     assert "None" not in texts(page, ".govuk-summary-list__value")
+
+
+def test_a_reviewer_goes_through_the_submitted_returns_in_order(client, policy_user, return_):
+    """Previous and next through the round's submitted returns, and on to the next after a
+    decision, so the policy team does not go back to the dashboard for each one."""
+    theme = return_.milestone.theme
+    second = ReturnFactory(
+        round=return_.round, milestone=MilestoneFactory(theme=theme, title="Members Hub", order=2)
+    )
+    ReturnFactory(  # a draft: not the reviewer's yet
+        round=return_.round, milestone=MilestoneFactory(theme=theme, title="Enquiries", order=3)
+    )
+    for each in (return_, second):
+        each.state, each.rag, each.narrative = ReturnState.SUBMITTED, RAG.ONGOING, "Done."
+        each.save()
+    return_.milestone.order = 1
+    return_.milestone.save()
+    client.force_login(policy_user)
+    first_page = client.get(reverse("frameworks:return-review", args=[return_.pk]))
+    assert [a["href"] for a in attrs(first_page, ".govuk-pagination a")] == [
+        reverse("frameworks:return-review", args=[second.pk])
+    ]
+    assert "2 returns submitted and waiting for review in Q3 2020-21." in texts(first_page, "p")
+    decided = client.post(
+        reverse("frameworks:return-review", args=[return_.pk]),
+        {"decision": "approve", "comment": "", "version": return_.version},
+    )
+    assert decided.url == reverse("frameworks:return-review", args=[second.pk])
+    second_page = client.get(decided.url)
+    assert [a["href"] for a in attrs(second_page, ".govuk-pagination a")] == []
+    last = client.post(
+        reverse("frameworks:return-review", args=[second.pk]),
+        {"decision": "approve", "comment": "", "version": second.version},
+    )
+    assert last.url == reverse("frameworks:round-detail", args=[return_.round_id])

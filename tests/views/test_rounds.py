@@ -1,6 +1,8 @@
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -323,3 +325,45 @@ def test_the_round_page_chases_a_post_now_and_says_who_was_sent_it(
         again, ".govuk-notification-banner__heading"
     )
     assert len(mailoutbox) == 1
+
+
+def test_the_dashboard_filters_by_post_and_directorate_and_downloads_as_shown(
+    client, policy_user, return_, post
+):
+    post.directorate = "Strategy, Policy and Performance"
+    post.save()
+    youth = PostFactory(
+        title="Divisional Director Youth and Commissioning", directorate="Children's"
+    )
+    ReturnFactory(
+        round=return_.round, milestone=MilestoneFactory(lead=youth, title="Youth Council")
+    )
+    client.force_login(policy_user)
+    url = reverse("frameworks:round-detail", args=[return_.round_id])
+
+    everyone = client.get(url)
+    assert texts(everyone, "#filter-directorate option") == [
+        "All directorates", "Children's", "Strategy, Policy and Performance",
+    ]  # fmt: skip
+    page = client.get(url, {"post": youth.pk})
+    assert texts(page, "tbody th") == [
+        "Divisional Director Youth and Commissioning Nobody holds this post"
+    ]
+    assert texts(page, "#filter-all") == ["All (1)"], "the counts are of what is shown"
+    assert [a["href"] for a in attrs(page, "#filter-SUBMITTED")] == [
+        f"?post={youth.pk}&state=SUBMITTED"
+    ]
+    by_directorate = client.get(url, {"directorate": "Children's"})
+    assert texts(by_directorate, "#filter-all") == ["All (1)"]
+
+    (link,) = [a["href"] for a in attrs(page, "a[download]")]
+    sheet = client.get(link)
+    assert sheet["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in sheet["Cache-Control"]
+    workbook = openpyxl.load_workbook(io.BytesIO(sheet.content), read_only=True)
+    assert workbook.sheetnames == ["Returns by post", "Returns"]
+    rows = list(workbook["Returns"].iter_rows(values_only=True))
+    assert rows[0] == ("Theme", "Code", "Milestone", "Lead", "RAG status", "Return")
+    assert [row[2] for row in rows[1:]] == ["Youth Council"]
+    by_post = list(workbook["Returns by post"].iter_rows(values_only=True))
+    assert by_post[1][0] == "Divisional Director Youth and Commissioning" and by_post[1][2] == 1
