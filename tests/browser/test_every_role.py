@@ -78,7 +78,7 @@ def test_officer_day(new_page, demo, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_policy_team_day(new_page, demo, width):
+def test_policy_team_day(new_page, demo, width, mailoutbox):
     audit = AccessibilityAudit(exclude=[REVEALING_RADIOS])
     page = new_page(viewport={"width": width, "height": 900})
     sign_in(page, "policy")
@@ -88,6 +88,17 @@ def test_policy_team_day(new_page, demo, width):
     page.goto(f"/rounds/{current.pk}/")
     assert current_section(page) == "Rounds"
     look(page, audit, "policy", "round", width)
+    # Chase one post now: its holder gets the email, and the page says so.
+    page.get_by_role("button", name="Chase Divisional Director SPP now").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Reminder sent to Sam Ahmed (Divisional Director SPP)."
+    )
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (
+            ["officer@example.org"],
+            f"Your {current.label} returns for {demo.name} are due on {current.due_date:%-d %B %Y}",
+        )  # fmt: skip
+    ]
     page.goto(f"/frameworks/{demo.slug}/rounds/new/")
     assert current_section(page) == "Rounds"
     page.get_by_role("button", name="Create round").click()
@@ -102,9 +113,22 @@ def test_policy_team_day(new_page, demo, width):
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("button", name="Merge posts")).to_be_visible()
     look(page, audit, "policy", "merge-posts", width)
+    page.get_by_role("button", name="Merge posts").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "“Head of Democratic Service” is merged into “Head of Democratic Services”."
+    )
+    merged = page.get_by_role("rowheader", name=re.compile("^Head of Democratic Services"))
+    expect(merged).to_contain_text("Also written as Head of Democratic Service")
     page.goto(f"/frameworks/{demo.slug}/")
     headline = page.get_by_role("heading", name=re.compile("^Where the plan stands"))
     expect(headline).to_have_text("Where the plan stands: latest approved status")
+    # The headline's counts agree with each other and with the plan: every milestone once.
+    totals = page.locator("table").first.locator("tr").last.locator("td").all_inner_texts()
+    assert sum(int(n) for n in totals) == demo.milestones.count()
+    overdue = page.locator("#overdue-and-slipped + p").inner_text()
+    listed = page.get_by_text(re.compile(r"^Overdue milestones \(\d+\)$"))
+    if overdue.split()[0] != "0":
+        expect(listed).to_have_text(f"Overdue milestones ({overdue.split()[0]})")
     look(page, audit, "policy", "framework", width)
     audit.assert_clean()
 
