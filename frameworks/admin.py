@@ -52,8 +52,9 @@ class VersionedAdminForm(forms.ModelForm):
             # The admin saves inside a transaction: the lock holds until this save is written.
             model = type(self.instance)
             current = (
-                model.objects.select_for_update()
+                model.objects.select_for_update(of=("self",))
                 .filter(pk=self.instance.pk)
+                .order_by()
                 .values_list("version", flat=True)
                 .first()
             )

@@ -61,10 +61,12 @@ def post_merge(
 
     links = {
         link.milestone_id: link
-        for link in MilestonePost.objects.select_for_update().filter(post=keep)
+        for link in MilestonePost.objects.select_for_update(of=("self",)).filter(post=keep)
     }
     moved = 0
-    for link in MilestonePost.objects.select_for_update().filter(post=drop).order_by("pk"):
+    for link in (
+        MilestonePost.objects.select_for_update(of=("self",)).filter(post=drop).order_by("pk")
+    ):
         link._history_user = user
         link._change_reason = reason
         existing = links.get(link.milestone_id)

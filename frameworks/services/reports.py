@@ -324,7 +324,7 @@ def published_report_reprint(*, published: PublishedReport) -> bytes:
 def report_build_start(*, report: BoardReport, user) -> tuple[ReportBuild, bool]:
     """Queue a background build of a large report's PDF, unless one is already queued or
     running for it: then that build is the answer (a second click builds nothing more)."""
-    BoardReport.objects.select_for_update().filter(pk=report.pk).first()
+    BoardReport.objects.select_for_update(of=("self",)).filter(pk=report.pk).order_by().first()
     running = (
         report.builds.filter(state__in=[ReportBuild.State.QUEUED, ReportBuild.State.RUNNING])
         .defer("pdf")

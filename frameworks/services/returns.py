@@ -85,8 +85,15 @@ def _locked(return_: Return, expected_version: int | None) -> Return:
     """The return, locked, with its round locked first: every writer locks rounds, then
     returns, then milestones (an import does too), so two writers never wait on each other.
     One statement locking all three took them in whatever order the join gave, and deadlocked
-    with an import about one run in ten on PostgreSQL."""
-    list(Round.objects.select_for_update().filter(pk=return_.round_id).values("pk"))
+    with an import about one run in ten on PostgreSQL. Only the round's own row: its default
+    ordering joins the framework, whose row an import holds, and an unqualified FOR UPDATE would
+    lock that too."""
+    list(
+        Round.objects.select_for_update(of=("self",))
+        .filter(pk=return_.round_id)
+        .order_by()
+        .values("pk")
+    )
     current = (
         Return.objects.select_for_update(of=("self",))
         .select_related("round", "milestone")
