@@ -195,30 +195,31 @@ def round_dashboard(
     """Returns per lead post (not started, draft, submitted, returned, approved, late), and the
     round's returns (filtered by state) with what the table needs of each milestone. `post` and
     `directorate` narrow both to the milestones that post, or a post of that directorate, leads."""
-    leads = MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
-    choices = list(
-        leads.order_by().values_list("post_id", "post__title", "post__directorate").distinct()
+    # Per lead post and state, for every post (the filters' choices come from these rows too).
+    rows = list(
+        MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
+        .values("post_id", "post__title", "post__directorate", "milestone__returns__state")
+        .annotate(n=Count("milestone__returns"))
+        .order_by("post__title")
     )
-    post_choices = sorted({(pk, title) for pk, title, _ in choices}, key=lambda c: c[1])
-    directorates = sorted({name for _, _, name in choices if name})
+    post_choices = sorted({(r["post_id"], r["post__title"]) for r in rows}, key=lambda c: c[1])
+    directorates = sorted({r["post__directorate"] for r in rows if r["post__directorate"]})
     post = post if post in {pk for pk, _ in post_choices} else None
     directorate = directorate if directorate in directorates else ""
     led = MilestonePost.objects.filter(milestone=OuterRef("milestone"), role=PostRole.LEAD)
     if post:
-        leads, led = leads.filter(post_id=post), led.filter(post_id=post)
+        led = led.filter(post_id=post)
     if directorate:
-        leads = leads.filter(post__directorate=directorate)
         led = led.filter(post__directorate=directorate)
     in_scope = Return.objects.filter(round=round)
     if post or directorate:
         in_scope = in_scope.filter(Exists(led))
-    rows = (
-        leads.values("post_id", "post__title", "milestone__returns__state")
-        .annotate(n=Count("milestone__returns"))
-        .order_by("post__title")
-    )
     posts: dict[int, PostReturns] = {}
     for row in rows:
+        if (post and row["post_id"] != post) or (
+            directorate and row["post__directorate"] != directorate
+        ):
+            continue
         entry = posts.setdefault(
             row["post_id"], PostReturns(post_id=row["post_id"], title=row["post__title"])
         )
