@@ -114,8 +114,8 @@ class ReturnQuerySet(models.QuerySet["Return"]):
 class Return(TimeStampedModel, Audited):
     """One milestone's return for one round: the OBA narrative, a RAG status and the workflow."""
 
-    # Neither has an index of its own: the unique (milestone, period) index serves lookups by
-    # milestone, and the (period, state) index lookups by round.
+    # Neither has an index of its own: the unique (milestone, round) index serves lookups by
+    # milestone, and the (round, state) index lookups by round.
     milestone = models.ForeignKey(
         Milestone, on_delete=models.CASCADE, related_name="returns", db_index=False
     )

@@ -64,7 +64,7 @@ def _new_deadline(return_: Return) -> str:
 def status_at(
     returns: list[tuple[int, dt.date, str]], round: Round
 ) -> tuple[str, int | None, bool]:
-    """A milestone's status at a round, from its approved updates as (period id, period start,
+    """A milestone's status at a round, from its approved updates as (round id, round start,
     rag) in round order: its update in that round, else a completion carried forward from an
     earlier round, else no update. Returns (status, index of the update used, carried?)."""
     latest_before = None

@@ -98,6 +98,8 @@ def reminder_stages(*, round: Round) -> list[Stage]:
     due = round.due_date
     stages = []
     before = settings.TRACKER_REMINDER_DAYS_BEFORE
+    # The keys still say "period" (the code's old word for a round): they are stored with every
+    # reminder sent, and a new spelling would send this round's reminders again.
     if before > 0:
         stages.append(
             Stage(
