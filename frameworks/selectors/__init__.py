@@ -29,6 +29,7 @@ from frameworks.selectors.plans import (
     milestone_search,
     milestones_with_status,
 )
+from frameworks.selectors.posts import lookalike_posts, post_list
 from frameworks.selectors.returns import (
     PostReturns,
     ReturnsGroup,
@@ -61,6 +62,8 @@ __all__ = [
     "milestones_with_status",
     "officer_returns",
     "round_dashboard",
+    "lookalike_posts",
+    "post_list",
     "submitted_neighbours",
     "rounds_by_framework",
     "return_as_read",

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from frameworks import selectors
 from frameworks.forms import PostMergeForm
-from frameworks.models import Post
 from frameworks.services import posts as post_services
 from frameworks.views._helpers import TrackerRequest, add_service_errors, posts_required
-
-
-def _posts():
-    return (
-        Post.objects.annotate(milestone_count=Count("milestone_links", distinct=True))
-        .prefetch_related("holders")
-        .order_by("title")
-    )
 
 
 @posts_required
 @require_safe
 def post_list(request: TrackerRequest) -> HttpResponse:
-    return render(request, "frameworks/post_list.html", {"posts": _posts()})
+    posts = list(selectors.post_list())
+    return render(
+        request,
+        "frameworks/post_list.html",
+        {"posts": posts, "lookalikes": selectors.lookalike_posts(posts)},
+    )
 
 
 @posts_required
@@ -56,7 +52,7 @@ def post_merge(request: TrackerRequest) -> HttpResponse:
     if chosen:
         posts = {
             p.pk: p
-            for p in _posts().filter(
+            for p in selectors.post_list().filter(
                 pk__in=[form.cleaned_data["survivor"].pk, form.cleaned_data["duplicate"].pk]
             )
         }
