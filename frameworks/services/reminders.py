@@ -144,12 +144,19 @@ def reminders_send(*, today: dt.date, dry_run: bool = False) -> ReminderRun:
         for email in todo:
             (run.digests if email.kind == Reminder.Kind.DIGEST else run.reminders).append(email)
         return run
-    if not todo:
-        return run
+    _send_all(todo, run)
+    return run
+
+
+def _send_all(emails: list[Email], run: ReminderRun, *, sent_by=None) -> None:
+    """Send each email (`_send`), counting in `run` what went, what had gone already and what
+    failed."""
+    if not emails:
+        return
     now = timezone.now()
     with get_connection() as connection:
-        for email in todo:
-            outcome = _send(email, connection=connection, now=now)
+        for email in emails:
+            outcome = _send(email, connection=connection, now=now, sent_by=sent_by)
             if outcome is None:
                 run.already_sent += 1
             elif outcome is False:
@@ -158,7 +165,6 @@ def reminders_send(*, today: dt.date, dry_run: bool = False) -> ReminderRun:
                 run.digests.append(email)
             else:
                 run.reminders.append(email)
-    return run
 
 
 def post_chase(*, round: Round, post: Post, user, today: dt.date | None = None) -> ReminderRun:
@@ -171,17 +177,7 @@ def post_chase(*, round: Round, post: Post, user, today: dt.date | None = None) 
     if not current.is_open:
         raise ValidationError(f"{current.label} is not open, so there are no returns to chase.")
     run = ReminderRun(today=today, dry_run=False, working_day=is_working_day(today))
-    emails = chase_emails(round=current, post=post, today=today, run=run)
-    now = timezone.now()
-    with get_connection() as connection:
-        for email in emails:
-            outcome = _send(email, connection=connection, now=now, sent_by=user)
-            if outcome is None:
-                run.already_sent += 1
-            elif outcome is False:
-                run.failed.append(email)
-            else:
-                run.reminders.append(email)
+    _send_all(chase_emails(round=current, post=post, today=today, run=run), run, sent_by=user)
     return run
 
 
