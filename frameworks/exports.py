@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -136,6 +136,14 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _cell(sheet, value: Any) -> Cell:
+    """A workbook cell; text is stored as text, never a formula, whatever it starts with."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def tracker_xlsx(data: dict[str, Any], *, round: str, previous: str) -> bytes:
     pairs = _tracker_rows(data, round=round, previous=previous)
     return tracker_xlsx_rows(
@@ -189,8 +197,7 @@ def tracker_xlsx_rows(
     sheet.oddFooter.right.text = "Page &P of &N"
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}"
 
-    heading_cell = WriteOnlyCell(sheet, value=title)
-    heading_cell.data_type = "s"  # a framework named "=…" is text too
+    heading_cell = _cell(sheet, title)  # a framework named "=…" is text too
     heading_cell.font = Font(bold=True, size=14)
     sheet.append([heading_cell])
     sheet.append([])
@@ -220,9 +227,7 @@ def tracker_xlsx_rows(
     for number, row in enumerate(rows):
         cells = []
         for column, value in enumerate(row):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cell = _cell(sheet, value)
             if column < len(aligned):
                 cell.alignment = aligned[column]
             cells.append(cell)
@@ -253,14 +258,11 @@ def round_dashboard_xlsx(dashboard: Any) -> bytes:
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{round.framework.name} – returns for {round.label}"
     workbook.properties.creator = "Action Tracker"
-    leads: dict[int, list[str]] = {}
+    leads: dict[int, list[dict[str, str]]] = {}
     for milestone_id, title, role in dashboard.lead_links:
-        if role == PostRole.LEAD:
-            leads.setdefault(milestone_id, []).append(title)
-    states = ("NOT_STARTED", "DRAFT", "RETURNED", "SUBMITTED", "APPROVED")
+        leads.setdefault(milestone_id, []).append({"post": title, "role": role})
     by_post = [
-        [post.title, "; ".join(post.holders) or "Nobody", post.total]
-        + [post.counts[state] for state in states]
+        [post.title, "; ".join(post.holders) or "Nobody", *post.numbers]
         + [post.outstanding if dashboard.is_late else 0]
         for post in dashboard.posts
     ]
@@ -269,7 +271,7 @@ def round_dashboard_xlsx(dashboard: Any) -> bytes:
             getattr(return_, "theme_name", ""),
             return_.milestone.code,
             return_.milestone.title,
-            "; ".join(leads.get(return_.milestone_id, [])),
+            lead_cell(leads.get(return_.milestone_id, [])),
             status_text(return_.rag, return_.rag_text),
             return_.get_state_display(),
         ]
@@ -317,9 +319,8 @@ def round_dashboard_xlsx(dashboard: Any) -> bytes:
         for row in rows:
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = _cell(sheet, value)
                 if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
                     cell.alignment = wrap
                 cells.append(cell)
             sheet.append(cells)

@@ -131,22 +131,24 @@ class PostReturns:
         )
 
     @property
-    def cells(self) -> list[str]:
-        """The dashboard row's numbers: due, not started, draft, returned, submitted, approved.
-        As text, which renders as the numbers would (no thousands separator): a 125-post table
-        spent longer localising its 750 integers than drawing the rest of the row."""
+    def numbers(self) -> list[int]:
+        """The dashboard row's numbers: due, not started, draft, returned, submitted, approved."""
         counts = self.counts
         return [
-            str(n)
-            for n in (
-                self.total,
-                counts[ReturnState.NOT_STARTED],
-                counts[ReturnState.DRAFT],
-                counts[ReturnState.RETURNED],
-                counts[ReturnState.SUBMITTED],
-                counts[ReturnState.APPROVED],
-            )
+            self.total,
+            counts[ReturnState.NOT_STARTED],
+            counts[ReturnState.DRAFT],
+            counts[ReturnState.RETURNED],
+            counts[ReturnState.SUBMITTED],
+            counts[ReturnState.APPROVED],
         ]
+
+    @property
+    def cells(self) -> list[str]:
+        """`numbers` as text, which renders as the numbers would (no thousands separator): a
+        125-post table spent longer localising its 750 integers than drawing the rest of the
+        row."""
+        return [str(n) for n in self.numbers]
 
 
 @dataclass
