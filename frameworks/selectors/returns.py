@@ -3,6 +3,7 @@ returns dashboard. Data only: the pages' cells are built in `frameworks.views.pr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -276,32 +277,17 @@ def round_dashboard(
 
 def submitted_neighbours(*, return_: Return) -> tuple[int | None, int | None, int]:
     """For a reviewer going through a round: the submitted returns before and after this one
-    (in the dashboard's order: theme, then milestone) and how many are submitted. One query."""
-    order = ("milestone__theme__order", "milestone__order", "milestone__pk")
+    (in the dashboard's order: theme, then milestone) and how many are submitted. One query;
+    a return just decided is placed among those still waiting by the same order."""
+    order = ("milestone__theme__order", "milestone__order", "milestone_id")
     submitted = list(
         Return.objects.filter(round_id=return_.round_id, state=ReturnState.SUBMITTED)
         .order_by(*order)
-        .values_list("pk", flat=True)
+        .values_list(*order, "pk")
     )
-    if return_.pk in submitted:
-        at = submitted.index(return_.pk)
-        before, after = submitted[:at], submitted[at + 1 :]
-    else:  # just decided: its neighbours are the ones still waiting, in the same order
-        position = (
-            Return.objects.filter(round_id=return_.round_id, state=ReturnState.SUBMITTED)
-            .filter(
-                Q(milestone__theme__order__lt=return_.milestone.theme.order)
-                | Q(
-                    milestone__theme__order=return_.milestone.theme.order,
-                    milestone__order__lt=return_.milestone.order,
-                )
-                | Q(
-                    milestone__theme__order=return_.milestone.theme.order,
-                    milestone__order=return_.milestone.order,
-                    milestone__pk__lt=return_.milestone_id,
-                )
-            )
-            .count()
-        )
-        before, after = submitted[:position], submitted[position:]
-    return (before[-1] if before else None, after[0] if after else None, len(submitted))
+    milestone = return_.milestone
+    here = (milestone.theme.order, milestone.order, milestone.pk)
+    keys = [row[:3] for row in submitted]
+    before = submitted[: bisect_left(keys, here)]
+    after = [row for row in submitted[bisect_left(keys, here) :] if row[3] != return_.pk]
+    return (before[-1][3] if before else None, after[0][3] if after else None, len(submitted))
