@@ -158,15 +158,17 @@ class Deadline:
             setattr(obj, name, value)
 
 
+def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last days of the calendar quarter `day` is in (a financial-year quarter
+    too: they share their months)."""
+    month = (day.month - 1) // 3 * 3 + 1
+    after = dt.date(day.year + (month == 10), 1 if month == 10 else month + 3, 1)
+    return dt.date(day.year, month, 1), after - dt.timedelta(days=1)
+
+
 def next_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last days of the calendar quarter after the one `today` is in (a
-    financial-year quarter too: they share their months)."""
-    month = (today.month - 1) // 3 * 3 + 4
-    year = today.year + (month > 12)
-    month = month - 12 if month > 12 else month
-    start = dt.date(year, month, 1)
-    after = dt.date(year + (month == 10), 1 if month == 10 else month + 3, 1)
-    return start, after - dt.timedelta(days=1)
+    """The first and last days of the quarter after the one `today` is in."""
+    return quarter_of(quarter_of(today)[1] + dt.timedelta(days=1))
 
 
 def quarter_label(day: dt.date) -> str:

@@ -12,8 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from frameworks.domain.deadlines import Deadline, quarter_label
-from frameworks.importers.parsing import quarter_dates
+from frameworks.domain.deadlines import Deadline, quarter_label, quarter_of
 from frameworks.models import (
     DeadlineKind,
     Framework,
@@ -143,9 +142,7 @@ def _current_round(data: dict, today: dt.date) -> None:
     """The demo's open round is the quarter `today` is in, due 15 days after it ends, so a
     newcomer can write, submit and approve a whole round now. The council's rounds, the ones
     its papers report on, keep their own dates."""
-    dates = quarter_dates(quarter_label(today))
-    assert dates is not None  # a label quarter_label made always reads back
-    start, end = dates
+    start, end = quarter_of(today)
     for round in data["periods"]:
         if round["state"] == RoundState.OPEN:
             round |= {

@@ -15,6 +15,7 @@ from frameworks.domain.deadlines import (
     next_quarter,
     parse_deadline,
     quarter_label,
+    quarter_of,
 )
 from frameworks.domain.text import one_line
 from frameworks.domain.vocabulary import DatePrecision, DeadlineKind
@@ -260,6 +261,7 @@ def test_a_days_quarter_label_names_the_quarter_it_is_in_and_the_next_follows(mo
     day = dt.date(2026, month, 15)
     start, end = quarter_dates(quarter_label(day))
     assert start <= day <= end
+    assert quarter_of(day) == (start, end)
     after = next_quarter(day)
     assert after == quarter_dates(quarter_label(after[0]))
     assert after[0] == end + dt.timedelta(days=1)
