@@ -56,6 +56,16 @@ def vocabulary() -> dict:
     }
 
 
+def date_parts(**dates: str) -> dict[str, str]:
+    """Dates written d/m/yyyy as GOV.UK's date input posts them: `<name>_day`, `_month`,
+    `_year` (for a form's POST data)."""
+    data = {}
+    for name, written in dates.items():
+        day, month, year = written.split("/")
+        data |= {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
+    return data
+
+
 # A day in the demo's open round as the papers leave it (Q3 2020-21, due 15 January 2021): tests
 # that read the demo's figures load it as of this day (`demo_data_load(today=DEMO_DAY)`).
 DEMO_DAY = dt.date(2020, 11, 16)

@@ -46,18 +46,11 @@ def current_section(page: Page) -> str:
     return page.locator(".govuk-service-navigation__item--active").inner_text().strip()
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.parametrize("width", WIDTHS)
-def test_officer_day(new_page, demo, width):
+def test_officer_day(new_page, login, demo, width):
     audit = AccessibilityAudit(exclude=[REVEALING_RADIOS])
     page = new_page(viewport={"width": width, "height": 900})
-    sign_in(page, "officer")
+    login(page, "officer", PASSWORD)
     expect(page).to_have_url(re.compile(r"/returns/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your returns")
     look(page, audit, "officer", "returns", width)
@@ -78,10 +71,10 @@ def test_officer_day(new_page, demo, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_policy_team_day(new_page, demo, width, mailoutbox):
+def test_policy_team_day(new_page, login, demo, width, mailoutbox):
     audit = AccessibilityAudit(exclude=[REVEALING_RADIOS])
     page = new_page(viewport={"width": width, "height": 900})
-    sign_in(page, "policy")
+    login(page, "policy", PASSWORD)
     expect(page).to_have_url(re.compile(r"/rounds/$"))
     look(page, audit, "policy", "rounds", width)
     current = Round.objects.get(framework=demo, state=RoundState.OPEN)
@@ -134,10 +127,10 @@ def test_policy_team_day(new_page, demo, width, mailoutbox):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_democratic_services_day(new_page, demo, width):
+def test_democratic_services_day(new_page, login, demo, width):
     audit = AccessibilityAudit(exclude=[REVEALING_RADIOS])
     page = new_page(viewport={"width": width, "height": 900})
-    sign_in(page, "democratic")
+    login(page, "democratic", PASSWORD)
     expect(page).to_have_url(re.compile(r"/reports/$"))
     look(page, audit, "democratic", "reports", width)
     report = BoardReport.objects.get(framework=demo)
@@ -150,10 +143,10 @@ def test_democratic_services_day(new_page, demo, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_admin_day(new_page, demo, width):
+def test_admin_day(new_page, login, demo, width):
     audit = AccessibilityAudit(exclude=[REVEALING_RADIOS])
     page = new_page(viewport={"width": width, "height": 900})
-    sign_in(page, "admin")
+    login(page, "admin", PASSWORD)
     expect(page).to_have_url(re.compile(r"/imports/$"))
     look(page, audit, "admin", "imports", width)
     page.goto("/imports/new/")

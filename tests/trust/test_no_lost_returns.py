@@ -20,6 +20,7 @@ from frameworks.services.returns import (
     return_submit,
 )
 from frameworks.services.rounds import round_create
+from tests.builders import date_parts
 from tests.factories import PolicyUserFactory
 
 
@@ -170,9 +171,6 @@ def test_an_approval_racing_a_resubmission_never_approves_text_the_reviewer_did_
     assert stored.version == read.version + 1
 
 
-PARTS = ("day", "month", "year")  # GOV.UK's date input posts a date as three boxes
-
-
 @pytest.mark.django_db(transaction=True)
 def test_three_people_creating_the_same_round_at_once_get_one_round_and_two_form_errors(
     milestone,
@@ -182,9 +180,7 @@ def test_three_people_creating_the_same_round_at_once_get_one_round_and_two_form
     url = reverse("frameworks:round-create", args=[framework.slug])
     form = {
         "label": "Q4 2020-21",
-        **{f"start_date_{part}": n for part, n in zip(PARTS, (1, 1, 2021), strict=True)},
-        **{f"end_date_{part}": n for part, n in zip(PARTS, (31, 3, 2021), strict=True)},
-        **{f"due_date_{part}": n for part, n in zip(PARTS, (15, 4, 2021), strict=True)},
+        **date_parts(start_date="1/1/2021", end_date="31/3/2021", due_date="15/4/2021"),
     }
     clients = []
     for name in ("priya", "jane", "imran"):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from frameworks.models import ReturnState, RoundState
 from frameworks.services.rounds import round_close, round_open
+from tests.builders import date_parts
 from tests.factories import (
     MilestoneFactory,
     PolicyUserFactory,
@@ -20,15 +21,6 @@ from tests.factories import (
 from tests.html import attrs, buttons, error_summary, texts
 
 
-def as_parts(**dates: str) -> dict[str, str]:
-    """Dates written d/m/yyyy, as posted by GOV.UK's date input: `<name>_day`, `_month`, `_year`."""
-    data = {}
-    for name, written in dates.items():
-        day, month, year = written.split("/")
-        data |= {f"{name}_day": day, f"{name}_month": month, f"{name}_year": year}
-    return data
-
-
 def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone):
     client.force_login(policy_user)
     framework = milestone.framework
@@ -36,7 +28,7 @@ def test_policy_creates_opens_and_closes_a_round(client, policy_user, milestone)
         reverse("frameworks:round-create", args=[framework.slug]),
         {
             "label": "Q3 2020-21",
-            **as_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021"),
+            **date_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021"),
         },
     )
     assert response.status_code == 302
@@ -63,7 +55,7 @@ def test_create_round_with_bad_dates_shows_errors(client, policy_user, milestone
     client.force_login(policy_user)
     response = client.post(
         reverse("frameworks:round-create", args=[milestone.framework.slug]),
-        {"label": "", **as_parts(start_date="31/12/2020", end_date="31/2/2021", due_date="//")},
+        {"label": "", **date_parts(start_date="31/12/2020", end_date="31/2/2021", due_date="//")},
     )
     assert response.status_code == 200
     # One message per question, each naming it, each linking to its first box.
@@ -96,7 +88,7 @@ def test_each_date_says_what_is_missing_or_wrong(client, policy_user, milestone,
         reverse("frameworks:round-create", args=[milestone.framework.slug]),
         {
             "label": "Q3 2026-27",
-            **as_parts(start_date=start, end_date="31/12/2026", due_date="15/1/2027"),
+            **date_parts(start_date=start, end_date="31/12/2026", due_date="15/1/2027"),
         },
     )
     assert texts(response, ".govuk-error-summary__list li") == [message]
@@ -298,7 +290,7 @@ def test_creating_a_round_twice_is_a_form_error_not_an_error_page(
 ):
     client.force_login(policy_user)
     url = reverse("frameworks:round-create", args=[milestone.framework.slug])
-    data = as_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021")
+    data = date_parts(start_date="1/10/2020", end_date="31/12/2020", due_date="15/1/2021")
     assert client.post(url, {**data, "label": "Q3 2020-21"}).status_code == 302
     response = client.post(url, {**data, "label": again})
     page = response.content.decode()
