@@ -29,6 +29,7 @@ from frameworks.services.rounds import (
     RoundConflict,
     round_close,
     round_open,
+    round_outcome,
 )
 
 
@@ -261,11 +262,7 @@ class RoundAdmin(VersionedAdmin):
                 problem = " ".join(exc.messages)
                 self.message_user(request, f"{name} was not changed: {problem}", messages.ERROR)
             else:
-                if round.state == RoundState.OPEN:
-                    done = f"is open: {round.returns.count()} returns created."
-                else:
-                    done = "is closed."
-                self.message_user(request, f"{name} {done}", messages.SUCCESS)
+                self.message_user(request, f"{name} {round_outcome(round)}", messages.SUCCESS)
 
 
 RETURN_FIELDS = [

@@ -55,6 +55,15 @@ def _what_happened(round: Round) -> str:
     return f"{verb} by {person_name(who, 'someone else')} at {moment_in_words(when)}"
 
 
+def round_outcome(round: Round) -> str:
+    """What opening or closing a round did, for the message after it: "is open: 34 returns
+    created." or "is closed."."""
+    if round.state != RoundState.OPEN:
+        return "is closed."
+    count = round.returns.count()
+    return f"is open: {count} return{'' if count == 1 else 's'} created."
+
+
 def _locked(round: Round, expected_version: int | None) -> Round:
     current = Round.objects.select_for_update().get(pk=round.pk)
     if expected_version is not None and current.version != expected_version:

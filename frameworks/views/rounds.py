@@ -116,18 +116,7 @@ def _round_transition(request: TrackerRequest, pk: int, *, action: str) -> HttpR
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            if action == "open":
-                messages.success(
-                    request,
-                    f"Round {round.label} is open: "
-                    + (
-                        f"{count} return created."
-                        if (count := round.returns.count()) == 1
-                        else f"{count} returns created."
-                    ),
-                )
-            else:
-                messages.success(request, f"Round {round.label} is closed.")
+            messages.success(request, f"Round {round.label} {round_services.round_outcome(round)}")
             return redirect(round)
     outstanding = round.returns.outstanding().count()
     ready = round.state == (RoundState.DRAFT if action == "open" else RoundState.OPEN)
