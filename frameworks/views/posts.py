@@ -48,20 +48,17 @@ def post_merge(request: TrackerRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{duplicate.title}” is merged into “{kept.title}”.")
             return redirect("frameworks:post-list")
-    posts = {}
-    if chosen:
-        posts = {
-            p.pk: p
-            for p in selectors.post_list().filter(
-                pk__in=[form.cleaned_data["survivor"].pk, form.cleaned_data["duplicate"].pk]
-            )
-        }
+    survivor = duplicate = None
+    if chosen:  # as the page shows them: with their holders and milestone counts
+        ids = [form.cleaned_data["survivor"].pk, form.cleaned_data["duplicate"].pk]
+        found = selectors.post_list().in_bulk(ids)
+        survivor, duplicate = found.get(ids[0]), found.get(ids[1])
     return render(
         request,
         "frameworks/post_merge.html",
         {
             "form": form,
-            "survivor": posts.get(form.cleaned_data["survivor"].pk) if chosen else None,
-            "duplicate": posts.get(form.cleaned_data["duplicate"].pk) if chosen else None,
+            "survivor": survivor,
+            "duplicate": duplicate,
         },
     )
