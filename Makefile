@@ -9,8 +9,10 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Local development only: `make run` serves with DEBUG on and a throwaway key.
-RUN_ENV := DJANGO_DEBUG=1
+# Local development only: `make run` serves with DEBUG on and a throwaway key, and the demo logins
+# sign in with their password alone (production asks the policy team, democratic services and
+# admins to set up MFA: ACCOUNTS_MFA_REQUIRED_FOR).
+RUN_ENV := DJANGO_DEBUG=1 ACCOUNTS_MFA_REQUIRED_FOR=
 
 .PHONY: help install run serve migrate demo test lint format typecheck check-migrations browser nginx bench bench-quick clean lock upgrade
 

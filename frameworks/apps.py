@@ -8,3 +8,6 @@ class FrameworksConfig(AppConfig):
 
     def ready(self) -> None:
         from frameworks import rules  # noqa: F401  (registers the permissions)
+        from frameworks.accounts import receivers
+
+        receivers.connect()

@@ -3,13 +3,14 @@ from django.urls import reverse
 
 from frameworks.roles import is_democratic_services, is_policy_team
 
-RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, POSTS, ADMIN = (
+RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, POSTS, PEOPLE, ADMIN = (
     "Your returns",
     "Rounds",
     "Frameworks",
     "Reports",
     "Imports",
     "Posts",
+    "People",
     "Admin",
 )
 # The navigation item a page belongs to, by the first word of its URL name.
@@ -22,6 +23,8 @@ SECTION_OF = {
     "board": REPORTS,
     "import": IMPORTS,
     "post": POSTS,
+    "invitation": PEOPLE,
+    "accountevent": PEOPLE,
 }
 
 
@@ -58,8 +61,14 @@ def navigation(request) -> dict:
             candidates.append((IMPORTS, reverse("frameworks:import-list")))
             candidates.append((POSTS, reverse("frameworks:post-list")))
         if user.is_staff:
+            candidates.append((PEOPLE, reverse("frameworks:invitation-list")))
             candidates.append((ADMIN, reverse("admin:index")))
         section = _section(request, user)
         for label, url in candidates:
             items.append({"label": label, "url": url, "active": label == section})
     return {"service_name": settings.TRACKER_SERVICE_NAME, "nav_items": items}
+
+
+def accounts(request) -> dict:
+    """Which ways of signing in this deployment offers (the sign-in and reset pages ask)."""
+    return {"SSO_ENABLED": settings.SSO_ENABLED, "LOCAL_SIGN_IN": settings.LOCAL_SIGN_IN}

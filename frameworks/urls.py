@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frameworks.views import browse, imports, milestones, posts, reports, returns, rounds
+from frameworks.views import accounts, browse, imports, milestones, posts, reports, returns, rounds
 
 app_name = "frameworks"
 
@@ -54,4 +54,14 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
     path("imports/templates/<slug:layout>.xlsx", imports.import_template, name="import-template"),
+    path("account/", accounts.account_detail, name="account-detail"),
+    path("people/", accounts.invitation_list, name="invitation-list"),
+    path("people/invite/", accounts.invitation_create, name="invitation-create"),
+    path(
+        "people/invitations/<int:pk>/withdraw/",
+        accounts.invitation_withdraw,
+        name="invitation-withdraw",
+    ),
+    path("people/sign-ins/", accounts.accountevent_list, name="accountevent-list"),
+    path("invitation/<str:token>/", accounts.invitation_accept, name="invitation-accept"),
 ]

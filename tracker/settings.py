@@ -45,6 +45,13 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_filters",
+    # Accounts (django-allauth): local sign-in, password reset and change, TOTP MFA with
+    # recovery codes, and OpenID Connect single sign-on (Microsoft Entra ID and others).
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "frameworks",
 ]
 
@@ -59,6 +66,10 @@ MIDDLEWARE = [
     # Deny by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # The policy team, democratic services and admins who sign in with a password set up MFA
+    # before they reach anything else (ACCOUNTS_MFA_REQUIRED_FOR).
+    "frameworks.accounts.middleware.RequireMfaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -69,7 +80,7 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -86,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frameworks.context_processors.navigation",
+                "frameworks.context_processors.accounts",
             ],
         },
     },
@@ -123,9 +135,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "frameworks:home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -195,6 +207,117 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
+# allauth passes the name typed as "username" or "email": either is the name axes counts.
+AXES_USERNAME_CALLABLE = "frameworks.accounts.adapters.attempted_username"
+
+# Accounts (django-allauth). Local accounts sign in with their username or email address; nobody
+# signs themselves up: admins invite people (frameworks.services.accounts.user_invite) or the
+# council's identity provider creates them at their first single sign-on.
+COUNCIL_NAME = env.str("COUNCIL_NAME", default="")
+ACCOUNT_ADAPTER = "frameworks.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "frameworks.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "frameworks.forms.accounts.LoginForm",
+    "change_password": "frameworks.forms.accounts.ChangePasswordForm",
+    "reset_password": "frameworks.forms.accounts.ResetPasswordForm",
+    "reset_password_from_key": "frameworks.forms.accounts.ResetPasswordKeyForm",
+    "reauthenticate": "frameworks.forms.accounts.ReauthenticateForm",
+}
+MFA_FORMS = {
+    "authenticate": "frameworks.forms.accounts.AuthenticateForm",
+    "reauthenticate": "frameworks.forms.accounts.ReauthenticateMfaForm",
+    "activate_totp": "frameworks.forms.accounts.ActivateTOTPForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # admins and the identity provider vouch for addresses
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_GET = False  # signing out is a POST (a link cannot sign anyone out)
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PREVENT_ENUMERATION = True  # a reset request never says whether the address exists
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Action Tracker: "
+ACCOUNT_SESSION_REMEMBER = False
+# Lockout is django-axes' job (above); allauth's own limits stay for what axes does not cover.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Action Tracker"
+MFA_RECOVERY_CODE_COUNT = 10
+# Roles that must set up MFA when they sign in with a password ("policy", "democratic",
+# "admin", "officer"); empty for none. Single sign-on leaves MFA to the identity provider.
+ACCOUNTS_MFA_REQUIRED_FOR = [
+    role
+    for role in env.list("ACCOUNTS_MFA_REQUIRED_FOR", default=["policy", "democratic", "admin"])
+    if role
+]
+if unknown_roles := set(ACCOUNTS_MFA_REQUIRED_FOR) - {"policy", "democratic", "admin", "officer"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"ACCOUNTS_MFA_REQUIRED_FOR: no role called {', '.join(sorted(unknown_roles))}; "
+        "use policy, democratic, admin or officer."
+    )
+# How long an invitation's link works.
+ACCOUNTS_INVITATION_DAYS = env.int("ACCOUNTS_INVITATION_DAYS", default=7)
+
+# Single sign-on with OpenID Connect: set OIDC_ISSUER (or ENTRA_TENANT_ID), OIDC_CLIENT_ID and
+# OIDC_CLIENT_SECRET. README, "Security", says how to register the app in Microsoft Entra ID.
+ENTRA_TENANT_ID = env.str("ENTRA_TENANT_ID", default="")
+OIDC_ISSUER = env.str(
+    "OIDC_ISSUER",
+    default=f"https://login.microsoftonline.com/{ENTRA_TENANT_ID}/v2.0" if ENTRA_TENANT_ID else "",
+)
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+SSO_ENABLED = bool(OIDC_ISSUER and OIDC_CLIENT_ID)
+# Claims holding the person's app roles or group ids, and which value grants which role.
+OIDC_ROLE_CLAIMS = env.list("OIDC_ROLE_CLAIMS", default=["roles", "groups"])
+OIDC_ROLE_MAP = env.dict(
+    "OIDC_ROLE_MAP",
+    default={
+        "policy": "ActionTracker.PolicyTeam",
+        "democratic": "ActionTracker.DemocraticServices",
+        "admin": "ActionTracker.Admin",
+    },
+)
+# Local sign-in (passwords) can be switched off once everyone signs in through the provider.
+LOCAL_SIGN_IN = env.bool("LOCAL_SIGN_IN", default=True) or not SSO_ENABLED
+SOCIALACCOUNT_ONLY = not LOCAL_SIGN_IN
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in page's button POSTs
+# A person is matched to an existing user by a verified email address, never by name.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": "council",
+                # The sign-in button reads "Sign in with <name>".
+                "name": env.str(
+                    "OIDC_PROVIDER_NAME",
+                    default=f"{COUNCIL_NAME} account" if COUNCIL_NAME else "your council account",
+                ),
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_ISSUER,
+                    # Entra ID puts roles and groups in the ID token, not in userinfo.
+                    "fetch_userinfo": env.bool("OIDC_FETCH_USERINFO", default=False),
+                    # Domains whose addresses the provider vouches for, where it sends no
+                    # email_verified claim (Entra ID: the council's own domains).
+                    "verified_email": env.list("OIDC_VERIFIED_EMAIL_DOMAINS", default=[]) or False,
+                },
+            }
+        ]
+        if SSO_ENABLED
+        else [],
+    }
+}
 
 # Audit trail (django-simple-history): who changed what, with before and after values.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -10,9 +10,15 @@ May import: Django, django-simple-history and the domain (`frameworks.domain`); 
 importers, selectors, reports or views. Imported by every layer but the domain.
 
 The models are split by area: `base` (choices, helpers, abstract models), `plans`, `rounds`,
-`imports`, `reports`, `reminders`. Import them from here: `from frameworks.models import X`.
+`imports`, `reports`, `reminders`, `accounts`. Import them from here:
+`from frameworks.models import X`.
 """
 
+from frameworks.models.accounts import (
+    ROLE_LABELS,
+    AccountEvent,
+    Invitation,
+)
 from frameworks.models.base import (
     EDITABLE_RETURN_STATES,
     RAG,
@@ -62,6 +68,9 @@ from frameworks.models.rounds import (
 )
 
 __all__ = [
+    "ROLE_LABELS",
+    "AccountEvent",
+    "Invitation",
     "RAG",
     "DatePrecision",
     "DeadlineKind",

@@ -11,8 +11,16 @@ selectors import models, rules, roles and filters, never views.
 - `plans`: frameworks, their overview, milestones and the milestone search
 - `exports`: the plan as plain data
 - `history`: the audit trail in words
+- `accounts`: invitations, the sign-in audit trail and a person's own account
 """
 
+from frameworks.selectors.accounts import (
+    AccountSummary,
+    account_event_list,
+    account_summary,
+    invitation_for_token,
+    invitation_list,
+)
 from frameworks.selectors.base import (
     approved_return_rows,
     milestone_is_overdue,
@@ -43,6 +51,11 @@ from frameworks.selectors.returns import (
 )
 
 __all__ = [
+    "AccountSummary",
+    "account_event_list",
+    "account_summary",
+    "invitation_for_token",
+    "invitation_list",
     "FrameworkOverview",
     "HistoryEvent",
     "MilestoneHistory",

@@ -53,6 +53,9 @@ boards_required = require_perm(
     "frameworks.manage_boards",
     "Only the policy team and administrators keep the list of boards.",
 )
+accounts_required = require_perm(
+    "frameworks.manage_accounts", "Only administrators invite people and read the sign-in log."
+)
 importer_required = require_perm(
     "frameworks.import_files", "Only administrators and the policy team can import files."
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,14 +60,22 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(browser, live_server, transactional_db) -> Iterator[Callable[..., Page]]:
+def allowed_origins() -> list[str]:
+    """Servers besides the live server the browser may reach (a test's identity provider)."""
+    return []
+
+
+@pytest.fixture
+def new_page(
+    browser, live_server, transactional_db, allowed_origins
+) -> Iterator[Callable[..., Page]]:
     """`new_page(**context_options)`: a page in a new context (a separate person's browser)."""
     contexts = []
     problems: list[str] = []
 
     def guard(route) -> None:
         url = route.request.url
-        if url.startswith(live_server.url):
+        if any(url.startswith(origin) for origin in [live_server.url, *allowed_origins]):
             route.continue_()
         else:
             problems.append(f"Refused a request off the test server: {url}")
@@ -112,16 +121,52 @@ def page(new_page) -> Page:
     return new_page()
 
 
+def totp_code(user) -> str:
+    """The code `user`'s authenticator app shows now, given as fresh: allauth refuses a code used
+    once within its period, and one person may sign in twice in a test's thirty seconds."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+    from django.core.cache import cache
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    code = format_hotp_value(
+        hotp_value(decrypt(authenticator.data["secret"]), int(time.time()) // 30)
+    )
+    cache.delete(TOTP(authenticator)._get_used_cache_key(code))
+    return code
+
+
+def ensure_authenticator_app(user) -> None:
+    """Give `user` an authenticator app, as someone in a role that needs MFA has set one up."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+
+
 @pytest.fixture
 def login() -> Callable[..., None]:
-    """`login(page, username, password)`: sign in through the real sign-in form."""
+    """`login(page, username, password)`: sign in through the real sign-in form. The policy team,
+    democratic services and admins need MFA: they get an authenticator app (as if set up
+    before) and the fixture types its current code."""
+    from django.contrib.auth import get_user_model
     from playwright.sync_api import expect
 
+    from frameworks.accounts.middleware import mfa_required
+
     def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+        user = get_user_model().objects.get(username=username)
+        if mfa_required(user):
+            ensure_authenticator_app(user)
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
+        page.get_by_label("Username or email address").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        if mfa_required(user):
+            page.get_by_label("Authentication code").fill(totp_code(user))
+            page.get_by_role("button", name="Continue").click()
         expect(page.get_by_text(re.compile(r"^Signed in as "))).to_be_visible()
 
     return sign_in

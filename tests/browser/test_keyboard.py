@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import PASSWORD
+from frameworks.accounts.middleware import mfa_required
+from tests.browser.conftest import PASSWORD, ensure_authenticator_app, totp_code
 from tests.browser.test_journey import FIRST_DRAFT, journey  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -25,12 +27,20 @@ def tab_to(page: Page, target: Locator, *, limit: int = 120) -> None:
 
 
 def sign_in_by_keyboard(page: Page, username: str) -> None:
+    """Sign in with the keyboard; the policy team types the code from their authenticator app."""
+    user = get_user_model().objects.get(username=username)
+    if mfa_required(user):
+        ensure_authenticator_app(user)
     page.goto("/accounts/login/")
-    tab_to(page, page.get_by_label("Username"))
+    tab_to(page, page.get_by_label("Username or email address"))
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    if mfa_required(user):
+        tab_to(page, page.get_by_label("Authentication code"))
+        page.keyboard.type(totp_code(user))
+        page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(r"^Signed in as "))).to_be_visible()
 
 

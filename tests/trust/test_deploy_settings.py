@@ -60,12 +60,23 @@ def test_security_headers_and_csp(client, officer):
 
 def test_login_is_throttled_after_five_failures(client, officer):
     for _ in range(5):
-        client.post("/accounts/login/", {"username": "sam", "password": "wrong password"})
+        client.post("/accounts/login/", {"login": "sam", "password": "wrong password"})
     response = client.post(
-        "/accounts/login/", {"username": "sam", "password": "correct-horse-battery"}
+        "/accounts/login/", {"login": "sam", "password": "correct-horse-battery"}
     )
     assert response.status_code == 429
     assert "Too many attempts to sign in" in response.content.decode()
+
+
+def test_the_lockout_counts_a_name_however_it_is_typed(client, officer):
+    """Five failures as "SAM", "Sam" or "sam " lock "sam" too: the count is per name as typed,
+    case and spaces folded, so changing case does not start a new count."""
+    for name in ("SAM", "sam", "Sam", "sam ", "SAM"):
+        client.post("/accounts/login/", {"login": name, "password": "wrong password"})
+    response = client.post(
+        "/accounts/login/", {"login": "sam", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
 
 
 def test_passwords_are_validated():

@@ -19,6 +19,9 @@ EVERYONE = {"holder", "other_officer", "policy", "democratic", "admin"}
 ROUNDS = {"policy", "democratic", "admin"}
 REPORTS = {"policy", "democratic", "admin"}
 POLICY = {"policy", "admin"}
+ADMIN = {"admin"}
+# Open without signing in: the link in an invitation email (tests/views/test_accounts.py).
+PUBLIC = {"invitation-accept"}
 
 # url name -> roles allowed to GET it. Everything not listed for a role must be refused.
 ALLOWED = {
@@ -63,6 +66,12 @@ ALLOWED = {
     "import-template": POLICY,
     "post-list": POLICY,
     "post-merge": POLICY,
+    "account-detail": EVERYONE,
+    "invitation-list": ADMIN,
+    "invitation-create": ADMIN,
+    "invitation-withdraw": set(),  # POST only
+    "accountevent-list": ADMIN,
+    "invitation-accept": EVERYONE,
 }
 # Roles allowed to POST (write); every other role's POST must be refused.
 POST_ALLOWED = {
@@ -82,6 +91,8 @@ POST_ALLOWED = {
     "import-create": POLICY,
     "import-confirm": POLICY,
     "post-merge": POLICY,
+    "invitation-create": ADMIN,
+    "invitation-withdraw": ADMIN,
 }
 
 
@@ -98,7 +109,17 @@ def test_the_allow_list_covers_every_url():
 
 
 @pytest.fixture
-def urls(return_):
+def invitation(db):
+    from frameworks.services.accounts import user_invite
+
+    return user_invite(
+        email="new.officer@example.gov.uk", first_name="New", last_name="Officer", roles=set(),
+        invited_by=None, accept_url="http://testserver/invitation/{token}/",
+    ).invitation  # fmt: skip
+
+
+@pytest.fixture
+def urls(return_, invitation):
     batch = ImportBatch.objects.create(
         file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
     )
@@ -140,8 +161,13 @@ def urls(return_):
         "milestone-detail": {"pk": return_.milestone_id},
         "milestone-history": {"pk": return_.milestone_id},
         "milestone-list": {"slug": return_.milestone.framework.slug},
+        "invitation-withdraw": {"pk": invitation.pk},
     }
-    return {name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name)) for name in ALLOWED}
+    return {
+        name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name))
+        for name in ALLOWED
+        if name not in PUBLIC
+    }
 
 
 @pytest.fixture
@@ -161,7 +187,7 @@ def test_every_url_sends_anonymous_users_to_sign_in(client, urls):
         for method in (client.get, client.post):
             response = method(url)
             assert response.status_code == 302, (name, method.__name__, response.status_code)
-            assert response.url.startswith(reverse("login")), name
+            assert response.url.startswith(reverse("account_login")), name
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE))

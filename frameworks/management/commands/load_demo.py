@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from frameworks.services.demo import DEMO_FILE, demo_data_load
@@ -36,3 +37,8 @@ class Command(BaseCommand):
         for login in result.logins:
             posts = f", holds {', '.join(login.posts)}" if login.posts else ""
             self.stdout.write(f"  {login.username:<12} {login.role}{posts}")
+        if settings.ACCOUNTS_MFA_REQUIRED_FOR:
+            roles = ", ".join(settings.ACCOUNTS_MFA_REQUIRED_FOR)
+            self.stdout.write(
+                f"Roles that must set up an authenticator app at first sign-in: {roles}."
+            )

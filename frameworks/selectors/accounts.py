@@ -1,0 +1,53 @@
+"""Accounts: the people page (invitations), the sign-in audit trail and a person's own account."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
+from django.db.models import QuerySet
+
+from frameworks.models import ROLE_LABELS, AccountEvent, Invitation, Post
+
+
+def invitation_list() -> QuerySet[Invitation]:
+    return Invitation.objects.select_related("user", "invited_by").order_by("-created_at")
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link's token opens, whatever its state; None for a token never sent."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return Invitation.objects.select_related("user").filter(token_sha256=digest).first()
+
+
+def account_event_list(*, kind: str = "") -> QuerySet[AccountEvent]:
+    events = AccountEvent.objects.select_related("user", "actor")
+    return events.filter(kind=kind) if kind else events
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    roles: list[str]
+    posts: list[Post]
+    has_password: bool
+    has_totp: bool
+    single_sign_on: bool
+    recent: list[AccountEvent]
+
+
+def account_summary(user) -> AccountSummary:
+    """What "Your account" shows: roles, posts, how they sign in, their last sign-in events."""
+    groups = set(user.groups.values_list("name", flat=True))
+    roles = [label for label in ROLE_LABELS.values() if label in groups]
+    if user.is_staff or user.is_superuser:
+        roles.append("Admin")
+    return AccountSummary(
+        roles=roles,
+        posts=list(user.posts.order_by("title")),
+        has_password=user.has_usable_password(),
+        has_totp=Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+        single_sign_on=SocialAccount.objects.filter(user=user).exists(),
+        recent=list(AccountEvent.objects.filter(user=user)[:5]),
+    )
