@@ -356,3 +356,14 @@ TRACKER_STALE_DAYS = env.int("TRACKER_STALE_DAYS", default=120)
 TRACKER_BASE_URL = env.str("TRACKER_BASE_URL", default="http://127.0.0.1:8000")
 # Board reports with more milestones than this are built by a background task.
 TRACKER_INLINE_REPORT_MILESTONES = env.int("TRACKER_INLINE_REPORT_MILESTONES", default=100)
+
+if SSO_ENABLED:
+    # The sign-in and sign-out buttons post here, and the answer redirects to the provider: the
+    # browser checks form-action against that redirect too.
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        f"{_issuer.scheme}://{_issuer.netloc}",
+        *env.list("OIDC_FORM_ACTION_ORIGINS", default=[]),
+    ]

@@ -117,20 +117,20 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def logout(self, request: HttpRequest) -> None:
-        user = request.user
-        provider = request.session.get(SSO_SESSION_KEY)
-        if user.is_authenticated:
+        if request.user.is_authenticated:
             account_event_record(
                 kind=AccountEvent.Kind.SIGNED_OUT,
-                user=user,
+                user=request.user,
                 ip_address=get_client_ip_address(request),
             )
         super().logout(request)
-        request.provider_logout_url = provider and provider_logout_url(request, provider)
 
     def get_logout_redirect_url(self, request: HttpRequest) -> str:
-        return getattr(request, "provider_logout_url", None) or super().get_logout_redirect_url(
-            request
+        """Asked before the session ends: someone who signed in through the provider goes on to
+        sign out there too (RP-initiated logout), then comes back to the sign-in page."""
+        provider = request.session.get(SSO_SESSION_KEY)
+        return (provider and provider_logout_url(request, provider)) or (
+            super().get_logout_redirect_url(request)
         )
 
 
