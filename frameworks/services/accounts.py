@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -161,7 +162,9 @@ def user_invite(
     if unknown:
         raise ValidationError({"roles": f"There is no role called {', '.join(sorted(unknown))}."})
     user = User.objects.select_for_update().filter(email__iexact=email).first()
-    if user is not None and (user.has_usable_password() or user.socialaccount_set.exists()):
+    if user is not None and (
+        user.has_usable_password() or SocialAccount.objects.filter(user=user).exists()
+    ):
         raise ValidationError(
             {"email": f"{email} already has an account. They can reset their password."}
         )
@@ -191,7 +194,8 @@ def user_invite(
         expires_at=now + dt.timedelta(days=settings.ACCOUNTS_INVITATION_DAYS),
     )
     link = accept_url.format(token=token)
-    context = {"invitation": invitation, "link": link, "roles": [ROLE_LABELS[r] for r in roles]}
+    role_labels = [ROLE_LABELS[r] for r in sorted(roles)]
+    context = {"invitation": invitation, "link": link, "roles": role_labels}
     # Sent when the transaction commits, so nobody gets a link to an invitation rolled back.
     transaction.on_commit(
         lambda: send_mail(
@@ -206,7 +210,7 @@ def user_invite(
         user=user,
         actor=invited_by,
         ip_address=ip_address,
-        detail=", ".join(context["roles"]) or "Officer",
+        detail=", ".join(role_labels) or "Officer",
     )
     return SentInvitation(invitation=invitation, link=link)
 
