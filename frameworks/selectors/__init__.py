@@ -20,6 +20,7 @@ from frameworks.selectors.accounts import (
     account_summary,
     invitation_for_token,
     invitation_list,
+    people_list,
 )
 from frameworks.selectors.base import (
     approved_return_rows,
@@ -56,6 +57,7 @@ __all__ = [
     "account_summary",
     "invitation_for_token",
     "invitation_list",
+    "people_list",
     "FrameworkOverview",
     "HistoryEvent",
     "MilestoneHistory",

@@ -12,6 +12,27 @@ from django.db.models import QuerySet
 from frameworks.models import ROLE_LABELS, AccountEvent, Invitation, Post
 
 
+def people_list():
+    """Everyone with an account, for the People page: their groups, whether they have an
+    authenticator app or sign in through the council's provider, and when they last signed in.
+    Three queries whatever the number of people."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Exists, OuterRef, Prefetch
+
+    return (
+        get_user_model()
+        .objects.annotate(
+            has_totp=Exists(
+                Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
+            single_sign_on=Exists(SocialAccount.objects.filter(user=OuterRef("pk"))),
+        )
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.only("name")), "posts")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
 def invitation_list() -> QuerySet[Invitation]:
     return Invitation.objects.select_related("user", "invited_by").order_by("-created_at")
 

@@ -38,7 +38,10 @@ def invitation_list(request: TrackerRequest) -> HttpResponse:
     return render(
         request,
         "frameworks/invitation_list.html",
-        {"invitations": selectors.invitation_list()[:100]},
+        {
+            "invitations": selectors.invitation_list().filter(accepted_at=None)[:100],
+            "people": selectors.people_list(),
+        },
     )
 
 

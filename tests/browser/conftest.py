@@ -130,6 +130,8 @@ def totp_code(user) -> str:
     from django.core.cache import cache
 
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    if time.time() % 30 > 27:  # as a person would: wait for a code that lasts until it is typed
+        time.sleep(30.5 - time.time() % 30)
     code = format_hotp_value(
         hotp_value(decrypt(authenticator.data["secret"]), int(time.time()) // 30)
     )

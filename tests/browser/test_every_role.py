@@ -67,6 +67,10 @@ def test_officer_day(new_page, login, demo, width):
     look(page, audit, "officer", "framework", width)
     page.goto(f"/frameworks/{demo.slug}/milestones/")
     look(page, audit, "officer", "milestones", width)
+    page.locator(".app-account__name").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_text("Divisional Director SPP")).to_be_visible()
+    look(page, audit, "officer", "account", width)
     audit.assert_clean()
 
 
@@ -157,4 +161,13 @@ def test_admin_day(new_page, login, demo, width):
     page.get_by_role("button", name=re.compile("^(Preview|Check|Upload)")).click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     look(page, audit, "admin", "import-preview", width)
+    page.goto("/people/")
+    assert current_section(page) == "People"
+    look(page, audit, "admin", "people", width)
+    page.get_by_role("link", name="Sign-in log").click()
+    expect(page.get_by_role("table")).to_contain_text("Signed in")
+    look(page, audit, "admin", "sign-in-log", width)
+    page.goto("/accounts/2fa/")
+    expect(page.get_by_text("Set up", exact=True)).to_be_visible()
+    look(page, audit, "admin", "two-factor", width)
     audit.assert_clean()
