@@ -282,8 +282,9 @@ OIDC_ROLE_MAP = env.dict(
     },
 )
 # Local sign-in (passwords) can be switched off once everyone signs in through the provider.
+# Not allauth's SOCIALACCOUNT_ONLY, which cannot be used beside allauth.mfa: the account adapter
+# refuses passwords, reset emails and invitations instead (frameworks/accounts/adapters.py).
 LOCAL_SIGN_IN = env.bool("LOCAL_SIGN_IN", default=True) or not SSO_ENABLED
-SOCIALACCOUNT_ONLY = not LOCAL_SIGN_IN
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in page's button POSTs

@@ -13,6 +13,7 @@ from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from axes.helpers import get_client_ip_address
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest
@@ -22,6 +23,7 @@ from frameworks.models import AccountEvent
 from frameworks.services.accounts import account_event_record, user_roles_apply_claims
 
 SSO_SESSION_KEY = "sso_provider"
+PASSWORDS_OFF = "Passwords are switched off here. Sign in with your council account."
 METHODS = {"password": "password", "socialaccount": "single sign-on", "mfa": "MFA"}
 
 
@@ -57,6 +59,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Nobody signs themselves up: admins invite people; the provider vouches for the rest."""
         return False
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        if not settings.LOCAL_SIGN_IN:
+            raise forms.ValidationError(PASSWORDS_OFF)
+        super().pre_authenticate(request, **credentials)
+
+    def send_password_reset_mail(self, user, email: str, context: dict) -> None:
+        if settings.LOCAL_SIGN_IN:  # else nobody signs in with a password to reset
+            super().send_password_reset_mail(user, email, context)
 
     def pre_login(self, request: HttpRequest, user, **kwargs):
         sociallogin = (kwargs.get("signal_kwargs") or {}).get("sociallogin")

@@ -157,6 +157,11 @@ def user_invite(
 
     Refused, with the field's message, for an address that already belongs to someone who can
     sign in."""
+    if not settings.LOCAL_SIGN_IN:
+        raise ValidationError(
+            "Passwords are switched off, so there is nothing to invite people to: they sign in "
+            "with their council account, and their account is made then."
+        )
     email = email.strip()
     unknown = roles - ROLE_LABELS.keys()
     if unknown:
@@ -228,6 +233,8 @@ def invitation_accept(*, token: str, password: str, ip_address: str | None = Non
     if invitation is None or not invitation.is_usable:
         state = invitation.state.lower() if invitation else "not valid"
         raise ValidationError(f"This invitation is {state}. Ask an admin to invite you again.")
+    if not settings.LOCAL_SIGN_IN:
+        raise ValidationError("Passwords are switched off here. Sign in with your council account.")
     user = invitation.user
     validate_password(password, user)
     user.set_password(password)

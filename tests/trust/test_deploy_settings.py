@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,10 +36,27 @@ PRODUCTION = {
 }
 
 
-def test_check_deploy_is_clean_in_production():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+SINGLE_SIGN_ON = {
+    "ENTRA_TENANT_ID": "4d7c9a1e-0000-4000-8000-000000000000",
+    "OIDC_CLIENT_ID": "action-tracker",
+    "OIDC_CLIENT_SECRET": secrets.token_urlsafe(30),
+    "OIDC_VERIFIED_EMAIL_DOMAINS": "example.gov.uk",
+    "LOCAL_SIGN_IN": "0",
+}
+
+
+@pytest.mark.parametrize("sso", [False, True], ids=["local accounts", "Entra ID only"])
+def test_check_deploy_is_clean_in_production(sso):
+    env = {**PRODUCTION, **(SINGLE_SIGN_ON if sso else {})}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_unknown_role_for_mfa_stops_the_app_starting():
+    result = run_manage("check", **PRODUCTION, ACCOUNTS_MFA_REQUIRED_FOR="policy,councillors")
+    assert result.returncode != 0
+    assert "ACCOUNTS_MFA_REQUIRED_FOR: no role called councillors" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

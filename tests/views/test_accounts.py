@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.core.exceptions import ValidationError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from frameworks.models import AccountEvent
@@ -109,13 +110,21 @@ def test_the_sign_in_page_offers_single_sign_on_only_when_configured(client, set
     assert page.index("Sign in with Barnet account") < page.index("Username or email address")
 
 
-def test_local_sign_in_can_be_switched_off(client, settings):
+def test_local_sign_in_can_be_switched_off(client, settings, officer, mailoutbox):
+    officer.email = "sam@example.gov.uk"
+    officer.save()
     settings.LOCAL_SIGN_IN = False
-    settings.SOCIALACCOUNT_ONLY = True
     page = client.get(reverse("account_login")).content.decode()
     assert "Username or email address" not in page and "I have forgotten" not in page
     response = client.post(reverse("account_login"), {"login": "sam", "password": PASSWORD})
-    assert response.status_code != 302
+    assert response.status_code == 200
+    assert "Passwords are switched off here" in response.content.decode()
+    assert client.get(reverse("frameworks:return-list")).status_code == 302
+    client.post(reverse("account_reset_password"), {"email": "sam@example.gov.uk"})
+    assert mailoutbox == []
+    with pytest.raises(ValidationError, match="Passwords are switched off"):
+        user_invite(email="jo@example.gov.uk", first_name="Jo", last_name="B", roles=set(),
+                    invited_by=None, accept_url="x{token}")  # fmt: skip
 
 
 def test_a_failed_sign_in_is_in_the_audit_trail_with_the_name_typed(client, officer):
