@@ -22,22 +22,20 @@ def _ip(request) -> str | None:
     return get_client_ip_address(request) if request is not None else None
 
 
-def authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
-    account_event_record(
-        kind=AccountEvent.Kind.MFA_ENABLED,
-        user=user,
-        method=KINDS.get(authenticator.type, authenticator.type),
-        ip_address=_ip(request),
-    )
+def _authenticator_changed(kind: AccountEvent.Kind):
+    def receiver(sender, request, user, authenticator, **kwargs) -> None:
+        account_event_record(
+            kind=kind,
+            user=user,
+            method=KINDS.get(authenticator.type, authenticator.type),
+            ip_address=_ip(request),
+        )
+
+    return receiver
 
 
-def authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
-    account_event_record(
-        kind=AccountEvent.Kind.MFA_DISABLED,
-        user=user,
-        method=KINDS.get(authenticator.type, authenticator.type),
-        ip_address=_ip(request),
-    )
+authenticator_added = _authenticator_changed(AccountEvent.Kind.MFA_ENABLED)
+authenticator_removed = _authenticator_changed(AccountEvent.Kind.MFA_DISABLED)
 
 
 def authenticator_reset(sender, request, user, authenticator, **kwargs) -> None:

@@ -43,18 +43,19 @@ class LoginForm(account_forms.LoginForm):
         self.fields["login"].widget.attrs.update(spellcheck="false", autocapitalize="none")
 
 
+NEW_PASSWORD = {
+    "password1": ("New password", "Enter a new password"),
+    "password2": ("Confirm new password", "Enter the new password again"),
+}
+PASSWORD_RULES = "At least 12 characters, not a common password."
+
+
 class ChangePasswordForm(account_forms.ChangePasswordForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _govuk(
-            self,
-            {
-                "oldpassword": ("Current password", "Enter your current password"),
-                "password1": ("New password", "Enter a new password"),
-                "password2": ("Confirm new password", "Enter the new password again"),
-            },
-        )
-        self.fields["password1"].help_text = "At least 12 characters, not a common password."
+        _govuk(self, {"oldpassword": ("Current password", "Enter your current password")})
+        _govuk(self, NEW_PASSWORD)
+        self.fields["password1"].help_text = PASSWORD_RULES
 
 
 class ResetPasswordForm(account_forms.ResetPasswordForm):
@@ -69,14 +70,8 @@ class ResetPasswordForm(account_forms.ResetPasswordForm):
 class ResetPasswordKeyForm(account_forms.ResetPasswordKeyForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _govuk(
-            self,
-            {
-                "password1": ("New password", "Enter a new password"),
-                "password2": ("Confirm new password", "Enter the new password again"),
-            },
-        )
-        self.fields["password1"].help_text = "At least 12 characters, not a common password."
+        _govuk(self, NEW_PASSWORD)
+        self.fields["password1"].help_text = PASSWORD_RULES
 
 
 class ReauthenticateForm(account_forms.ReauthenticateForm):
@@ -140,7 +135,7 @@ class InvitationForm(forms.Form):
 class InvitationAcceptForm(forms.Form):
     password1 = forms.CharField(
         label="Create a password",
-        help_text="At least 12 characters, not a common password.",
+        help_text=PASSWORD_RULES,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "Enter a password"},
