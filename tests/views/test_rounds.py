@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import ReturnState, RoundState
+from frameworks.models import RAG, ReturnState, RoundState
 from frameworks.services.rounds import round_close, round_open
 from tests.builders import date_parts
 from tests.factories import (
@@ -359,3 +359,16 @@ def test_the_dashboard_filters_by_post_and_directorate_and_downloads_as_shown(
     assert [row[2] for row in rows[1:]] == ["Youth Council"]
     by_post = list(workbook["Returns by post"].iter_rows(values_only=True))
     assert by_post[1][0] == "Divisional Director Youth and Commissioning" and by_post[1][2] == 1
+
+
+def test_the_rounds_page_counts_returns_submitted_or_approved_of_all(client, policy_user, round):
+    for state in (ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.DRAFT):
+        ReturnFactory(
+            round=round,
+            milestone=MilestoneFactory(framework=round.framework),
+            state=state,
+            rag=RAG.IN_PROGRESS,
+        )
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:round-list")).content.decode()
+    assert re.search(r'data-label="Submitted or approved">\s*2 of 3\s*<', page), page
