@@ -99,11 +99,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def add_message(self, request, level, message_template=None, *args, **kwargs):
         """allauth's "Successfully signed in as …" and "You have signed out" banners say what the
-        page already shows; the app keeps the messages that tell people something new."""
+        page already shows; the app keeps the messages that tell people something new, once."""
         if message_template in {
             "account/messages/logged_in.txt",
             "account/messages/logged_out.txt",
         }:
+            return
+        # Setting up an app makes its first recovery codes too: one banner says both.
+        if message_template == "mfa/messages/totp_activated.txt":
+            request.mfa_set_up_now = True
+        elif message_template == "mfa/messages/recovery_codes_generated.txt" and getattr(
+            request, "mfa_set_up_now", False
+        ):
             return
         super().add_message(request, level, message_template, *args, **kwargs)
 

@@ -65,6 +65,7 @@ def test_the_policy_team_sets_up_mfa_then_signs_in_with_a_code(new_page, width):
     page.get_by_role("button", name="Set up").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    expect(page.get_by_role("alert")).to_have_text(re.compile("Two-factor authentication is on"))
     codes = page.get_by_role("list", name="Recovery codes").get_by_role("listitem")
     expect(codes).to_have_count(10)
     recovery_code = codes.first.inner_text().strip()
