@@ -192,3 +192,10 @@ def test_the_sign_in_log_reads_a_fixed_number_of_queries(client, django_assert_m
     with django_assert_max_num_queries(8):
         people = client.get(reverse("frameworks:invitation-list"))
     assert "31 people with an account" in people.content.decode()
+
+
+def test_the_admin_signs_people_in_through_the_apps_page(client):
+    """So MFA and the lockout apply to /admin/ as well."""
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response.url == reverse("account_login") + "?next=%2Fadmin%2F"
