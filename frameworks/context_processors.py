@@ -3,11 +3,12 @@ from django.urls import reverse
 
 from frameworks.roles import is_democratic_services, is_policy_team
 
-RETURNS, ROUNDS, FRAMEWORKS, REPORTS, IMPORTS, POSTS, PEOPLE, ADMIN = (
+RETURNS, ROUNDS, FRAMEWORKS, REPORTS, MEETINGS, IMPORTS, POSTS, PEOPLE, ADMIN = (
     "Your returns",
     "Rounds",
     "Frameworks",
     "Reports",
+    "Meetings",
     "Imports",
     "Posts",
     "People",
@@ -23,6 +24,11 @@ SECTION_OF = {
     "board": REPORTS,
     "import": IMPORTS,
     "post": POSTS,
+    "meeting": MEETINGS,
+    "agendaitem": MEETINGS,
+    "pack": MEETINGS,
+    "minutes": MEETINGS,
+    "meetingaction": MEETINGS,
     "invitation": PEOPLE,
     "accountevent": PEOPLE,
 }
@@ -37,6 +43,8 @@ def _section(request, user) -> str:
     if match.namespace == "admin":
         return ADMIN
     name = match.url_name or ""
+    if name.startswith("board-member"):
+        return MEETINGS
     if name == "round-create" or name == "return-review":
         return ROUNDS
     if name == "return-edit" and is_policy_team(user):
@@ -57,6 +65,7 @@ def navigation(request) -> dict:
         candidates.append((FRAMEWORKS, reverse("frameworks:framework-list")))
         if is_policy_team(user) or is_democratic_services(user):
             candidates.append((REPORTS, reverse("frameworks:report-list")))
+            candidates.append((MEETINGS, reverse("frameworks:meeting-list")))
         if user.is_staff or is_policy_team(user):
             candidates.append((IMPORTS, reverse("frameworks:import-list")))
             candidates.append((POSTS, reverse("frameworks:post-list")))

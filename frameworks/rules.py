@@ -89,6 +89,7 @@ rules.add_perm("frameworks.import_files", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_boards", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_posts", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_accounts", is_admin)
+rules.add_perm("frameworks.manage_meetings", is_policy_team | is_democratic_services)
 rules.add_perm(
     "frameworks.read_framework",
     reads_everything | framework_open_to_officers | holds_post_in_framework,

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from frameworks.views import accounts, browse, imports, milestones, posts, reports, returns, rounds
+from frameworks.views import (
+    accounts,
+    browse,
+    imports,
+    meetings,
+    milestones,
+    posts,
+    reports,
+    returns,
+    rounds,
+)
 
 app_name = "frameworks"
 
@@ -54,6 +64,43 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("imports/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
     path("imports/templates/<slug:layout>.xlsx", imports.import_template, name="import-template"),
+    path("meetings/", meetings.meeting_list, name="meeting-list"),
+    path("meetings/new/", meetings.meeting_create, name="meeting-create"),
+    path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/items/new/", meetings.agenda_item_create, name="agendaitem-create"),
+    path("meetings/<int:pk>/items/<int:item>/", meetings.agenda_item_edit, name="agendaitem-edit"),
+    path(
+        "meetings/<int:pk>/items/<int:item>/move/",
+        meetings.agenda_item_move,
+        name="agendaitem-move",
+    ),
+    path(
+        "meetings/<int:pk>/items/<int:item>/remove/",
+        meetings.agenda_item_remove,
+        name="agendaitem-remove",
+    ),
+    path("meetings/<int:pk>/pack/builds/", meetings.pack_build_start, name="pack-build-start"),
+    path("meetings/<int:pk>/pack/builds/<int:build>/", meetings.pack_build, name="pack-build"),
+    path(
+        "meetings/<int:pk>/pack/builds/<int:build>/pack.pdf",
+        meetings.pack_build_pdf,
+        name="pack-build-pdf",
+    ),
+    path("meetings/<int:pk>/pack/publish/", meetings.pack_publish, name="pack-publish"),
+    path("meetings/<int:pk>/pack/v<int:version>.pdf", meetings.pack_pdf, name="pack-pdf"),
+    path("meetings/<int:pk>/minutes/", meetings.minutes_edit, name="minutes-edit"),
+    path("meetings/<int:pk>/minutes/approve/", meetings.minutes_approve, name="minutes-approve"),
+    path(
+        "meetings/<int:pk>/minutes/actions/new/",
+        meetings.meeting_action_create,
+        name="meetingaction-create",
+    ),
+    path("reports/boards/<int:pk>/members/", meetings.board_members, name="board-members"),
+    path(
+        "reports/boards/<int:pk>/members/<int:member>/",
+        meetings.board_member_edit,
+        name="board-member-edit",
+    ),
     path("account/", accounts.account_detail, name="account-detail"),
     path("people/", accounts.invitation_list, name="invitation-list"),
     path("people/invite/", accounts.invitation_create, name="invitation-create"),

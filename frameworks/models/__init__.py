@@ -10,7 +10,7 @@ May import: Django, django-simple-history and the domain (`frameworks.domain`); 
 importers, selectors, reports or views. Imported by every layer but the domain.
 
 The models are split by area: `base` (choices, helpers, abstract models), `plans`, `rounds`,
-`imports`, `reports`, `reminders`, `accounts`. Import them from here:
+`imports`, `reports`, `meetings`, `reminders`, `accounts`. Import them from here:
 `from frameworks.models import X`.
 """
 
@@ -37,6 +37,16 @@ from frameworks.models.base import (
 )
 from frameworks.models.imports import (
     ImportBatch,
+)
+from frameworks.models.meetings import (
+    AgendaItem,
+    AgendaPack,
+    BoardMember,
+    MeetingAction,
+    Minutes,
+    MinutesItem,
+    PackBuild,
+    action_log_name,
 )
 from frameworks.models.plans import (
     Framework,
@@ -68,6 +78,14 @@ from frameworks.models.rounds import (
 )
 
 __all__ = [
+    "AgendaItem",
+    "AgendaPack",
+    "BoardMember",
+    "MeetingAction",
+    "Minutes",
+    "MinutesItem",
+    "PackBuild",
+    "action_log_name",
     "ROLE_LABELS",
     "AccountEvent",
     "Invitation",

@@ -29,6 +29,11 @@ class Board(Audited):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)
+    hard_copy_note = models.TextField(
+        blank=True,
+        help_text="The front sheet's note on papers, e.g. where they are published and that "
+        "hard copies are not provided.",
+    )
 
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()

@@ -142,17 +142,20 @@ def _movements(items: list[dict]) -> list[dict]:
     ]
 
 
-def render_html(snapshot: dict[str, Any], *, preview_of=None) -> str:
+def render_html(snapshot: dict[str, Any], *, preview_of=None, extra_css: str = "") -> str:
     """The standalone report HTML: what WeasyPrint lays out (CSS inline), or, for the preview
-    page, the same document linking the stylesheet (no inline style for the CSP)."""
-    extra = {"preview_of": preview_of} if preview_of else {"css": mark_safe(PRINT_CSS)}
+    page, the same document linking the stylesheet (no inline style for the CSP). `extra_css`
+    follows the print CSS (an agenda pack turns the report's own page numbers off)."""
+    css = PRINT_CSS + extra_css
+    extra = {"preview_of": preview_of} if preview_of else {"css": mark_safe(css)}
     return render_to_string("reports/board_report.html", {**context(snapshot), **extra})
 
 
-def render_pdf(snapshot: dict[str, Any]) -> RenderedPdf:
+def render_pdf(snapshot: dict[str, Any], *, extra_css: str = "") -> RenderedPdf:
     """A tagged PDF (PDF/UA-1) with title and language set. The same snapshot always gives the
     same bytes."""
-    document = html_document(render_html(snapshot)).render(pdf_variant=PDF_VARIANT)
+    html = render_html(snapshot, extra_css=extra_css)
+    document = html_document(html).render(pdf_variant=PDF_VARIANT)
     with _font_timestamp(_source_date_epoch(snapshot)):
         content = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=_identifier(snapshot))
     return RenderedPdf(content=content, pages=len(document.pages))
@@ -221,7 +224,7 @@ def _static_fetcher_class():
 # when it is set (the reproducible-builds convention), so the PDF is written with it set to the
 # snapshot's own time. os.environ belongs to the whole process, hence the lock.
 _SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
-_font_timestamp_lock = threading.Lock()
+_font_timestamp_lock = threading.RLock()  # re-entrant: a pack renders reports inside its own
 
 
 def _source_date_epoch(snapshot: dict[str, Any]) -> int:

@@ -54,6 +54,12 @@ class DemoResult:
     improvement_plan: Framework | None = None
 
 
+def demo_boards_load() -> None:
+    from frameworks.services.demo_boards import demo_boards_load as load
+
+    load()
+
+
 def _load_board_report(framework: Framework) -> None:
     """A draft report of the tracked round to the Transformation and Improvement Board."""
     from frameworks.services.boards import board_get_or_create, meeting_get_or_create
@@ -166,7 +172,9 @@ def demo_data_load(
     spec = data["framework"]
     existing = Framework.objects.filter(slug=spec["slug"]).first()
     if existing:
-        return DemoResult(existing, False, _load_users(data, password), _load_improvement_plan())
+        plan = _load_improvement_plan()
+        demo_boards_load()
+        return DemoResult(existing, False, _load_users(data, password), plan)
 
     framework = Framework.objects.create(
         name=spec["name"],
@@ -242,4 +250,6 @@ def demo_data_load(
         if spec_state == RoundState.OPEN:
             round_open(round=p, user=policy, expected_version=None)
     _load_board_report(framework)
-    return DemoResult(framework, True, logins, _load_improvement_plan())
+    plan = _load_improvement_plan()
+    demo_boards_load()
+    return DemoResult(framework, True, logins, plan)

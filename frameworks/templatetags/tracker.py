@@ -1,5 +1,6 @@
 """Tags for RAG and workflow state: always a word in a coloured tag, never colour alone."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import template
@@ -160,3 +161,14 @@ def _options_from_subwidgets(field: BoundField) -> str:
 def _joined(options: Iterable[str]) -> SafeString:
     """Each option followed by the line break and indent the template loop wrote."""
     return mark_safe("".join(f"{option}\n    " for option in options))  # each one escaped
+
+
+@register.filter
+def isodate(value: str, style: str = "long") -> str:
+    """An ISO date from a snapshot as council papers print it: "Monday, 11 December 2023"
+    (long) or "11 December 2023" (short); "" for none."""
+    if not value:
+        return ""
+    day = dt.date.fromisoformat(str(value)[:10])
+    text = f"{day.day} {day:%B %Y}"
+    return f"{day:%A}, {text}" if style == "long" else text

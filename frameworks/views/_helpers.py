@@ -53,6 +53,10 @@ boards_required = require_perm(
     "frameworks.manage_boards",
     "Only the policy team and administrators keep the list of boards.",
 )
+meetings_required = require_perm(
+    "frameworks.manage_meetings",
+    "Only democratic services and the policy team run board meetings.",
+)
 accounts_required = require_perm(
     "frameworks.manage_accounts", "Only administrators invite people and read the sign-in log."
 )

@@ -1,15 +1,22 @@
 """Deny by default: every URL pattern, every role. Anonymous users are sent to sign in; each role
 reaches exactly what the allow list says and is refused the rest (403 or 404, never a 500)."""
 
+import hashlib
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from frameworks.models import (
+    AgendaItem,
+    AgendaPack,
     Board,
+    BoardMember,
     BoardReport,
     ImportBatch,
     Meeting,
+    Minutes,
+    PackBuild,
     PublishedReport,
     ReportBuild,
 )
@@ -20,6 +27,7 @@ ROUNDS = {"policy", "democratic", "admin"}
 REPORTS = {"policy", "democratic", "admin"}
 POLICY = {"policy", "admin"}
 ADMIN = {"admin"}
+MEETINGS = {"policy", "democratic", "admin"}
 # Open without signing in: the link in an invitation email (tests/views/test_accounts.py).
 PUBLIC = {"invitation-accept"}
 
@@ -66,6 +74,23 @@ ALLOWED = {
     "import-template": POLICY,
     "post-list": POLICY,
     "post-merge": POLICY,
+    "meeting-list": MEETINGS,
+    "meeting-create": MEETINGS,
+    "meeting-detail": MEETINGS,
+    "agendaitem-create": MEETINGS,
+    "agendaitem-edit": MEETINGS,
+    "agendaitem-move": set(),  # POST only
+    "agendaitem-remove": set(),  # POST only
+    "pack-build-start": set(),  # POST only: a GET never starts work
+    "pack-build": MEETINGS,
+    "pack-build-pdf": MEETINGS,
+    "pack-publish": set(),  # POST only
+    "pack-pdf": MEETINGS,
+    "minutes-edit": MEETINGS,
+    "minutes-approve": set(),  # POST only
+    "meetingaction-create": MEETINGS,
+    "board-members": MEETINGS,
+    "board-member-edit": MEETINGS,
     "account-detail": EVERYONE,
     "invitation-list": ADMIN,
     "invitation-create": ADMIN,
@@ -93,6 +118,23 @@ POST_ALLOWED = {
     "post-merge": POLICY,
     "invitation-create": ADMIN,
     "invitation-withdraw": ADMIN,
+    **{
+        name: MEETINGS
+        for name in (
+            "meeting-create",
+            "agendaitem-create",
+            "agendaitem-edit",
+            "agendaitem-move",
+            "agendaitem-remove",
+            "pack-build-start",
+            "pack-publish",
+            "minutes-edit",
+            "minutes-approve",
+            "meetingaction-create",
+            "board-members",
+            "board-member-edit",
+        )
+    },  # fmt: skip
 }
 
 
@@ -129,6 +171,19 @@ def urls(return_, invitation):
         framework=return_.milestone.framework, round=return_.round, meeting=meeting, title="Q3"
     )
     build = ReportBuild.objects.create(report=report, state="DONE", pdf=b"%PDF-")
+    item = AgendaItem.objects.create(meeting=meeting, position=1, title="Welcome and Apologies")
+    pack_build = PackBuild.objects.create(meeting=meeting, state="DONE", pdf=b"%PDF-", pages=1)
+    AgendaPack.objects.create(
+        meeting=meeting,
+        version=1,
+        snapshot={"items": []},
+        pdf=b"%PDF-",
+        sha256=hashlib.sha256(b"%PDF-").hexdigest(),
+        pages=1,
+        published_at=timezone.now(),
+    )
+    Minutes.objects.create(meeting=meeting)
+    member = BoardMember.objects.create(board=board, name="Richard Penn")
     PublishedReport.objects.create(
         report=report, version=1, snapshot={}, pdf=b"%PDF-", sha256="x", pages=1,
         published_at=timezone.now(),
@@ -162,7 +217,21 @@ def urls(return_, invitation):
         "milestone-history": {"pk": return_.milestone_id},
         "milestone-list": {"slug": return_.milestone.framework.slug},
         "invitation-withdraw": {"pk": invitation.pk},
-    }
+        **{
+            name: {"pk": meeting.pk}
+            for name in ("meeting-detail", "agendaitem-create", "pack-build-start",
+                         "pack-publish", "minutes-edit", "minutes-approve", "meetingaction-create")
+        },
+        **{
+            name: {"pk": meeting.pk, "item": item.pk}
+            for name in ("agendaitem-edit", "agendaitem-move", "agendaitem-remove")
+        },
+        "pack-build": {"pk": meeting.pk, "build": pack_build.pk},
+        "pack-build-pdf": {"pk": meeting.pk, "build": pack_build.pk},
+        "pack-pdf": {"pk": meeting.pk, "version": 1},
+        "board-members": {"pk": board.pk},
+        "board-member-edit": {"pk": board.pk, "member": member.pk},
+    }  # fmt: skip
     return {
         name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name))
         for name in ALLOWED
