@@ -139,16 +139,15 @@ def assemble_pack(
 
 
 def _describe(writer: PdfWriter, title: str, readers: list[PdfReader]) -> None:
-    """Title, language, bookmarks shown on opening, and /MarkInfo if a part had it. pypdf does
-    not copy the parts' structure trees, so the pack is not PDF/UA (see the tests)."""
+    """Title, language and bookmarks shown on opening. pypdf does not copy the parts' structure
+    trees, so the pack is not tagged and does not say it is (no /MarkInfo): each board report,
+    published on its own, is the accessible version (see the tests)."""
     writer.add_metadata({"/Title": title})
     root = writer.root_object
     root[NameObject("/Lang")] = TextStringObject("en-GB")
     root[NameObject("/ViewerPreferences")] = DictionaryObject(
         {NameObject("/DisplayDocTitle"): BooleanObject(True)}
     )
-    if any(reader.root_object.get("/MarkInfo", {}).get("/Marked") for reader in readers):
-        root[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(1)})
     writer.page_mode = "/UseOutlines"
     if "/Names" in root:  # the parts' named destinations, which `_own_links` made unused
         cast(DictionaryObject, root["/Names"]).pop("/Dests", None)

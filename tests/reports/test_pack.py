@@ -257,13 +257,14 @@ def test_the_same_parts_give_the_same_bytes(parts, pack):
 
 def test_the_parts_structure_trees_are_not_kept(pack, report):
     """What is lost: pypdf's merge copies pages, not the catalog's /StructTreeRoot nor the pages'
-    /StructParents. The marked content stays in the pages and /MarkInfo is kept."""
+    /StructParents. The marked content stays in the pages, and the pack does not claim to be
+    tagged (no /MarkInfo)."""
     part = PdfReader(io.BytesIO(report))
     assert "/StructTreeRoot" in part.root_object and "/StructParents" in part.pages[0]
     reader = PdfReader(io.BytesIO(pack[0].content))
     assert "/StructTreeRoot" not in reader.root_object
     assert not any("/StructParents" in page for page in reader.pages)
-    assert reader.root_object["/MarkInfo"] == {"/Marked": True}
+    assert "/MarkInfo" not in reader.root_object
     assert b"/MCID" in reader.pages[2].get_contents().get_data()
 
 
