@@ -112,7 +112,7 @@ BENCH_ENV := DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1 \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_STATIC_MANIFEST=0 DJANGO_STATIC_ROOT=$(CURDIR)/var/bench-static \
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3
 
-bench: install $(VENV)/.bench-installed nginx ## Benchmarks on SQLite and PostgreSQL (pages, import, report, Locust load run): bench/results.json and a table
+bench: install $(VENV)/.bench-installed nginx ## Benchmarks on SQLite and PostgreSQL (pages, import, report, agenda pack, Locust load run): bench/results.json and a table
 	@mkdir -p var/bench-static
 	$(BENCH_ENV) $(PY) -m bench
 

@@ -1,6 +1,6 @@
 """Run the benchmarks; print a table and write bench/results.json (`make bench`).
 
-    python -m bench [--quick] [--only pages,import,report,load] [--output PATH]
+    python -m bench [--quick] [--only pages,import,report,pack,load] [--output PATH]
 
 Settings come from the environment (the Makefile's BENCH_ENV: production-like, DEBUG off). This
 orchestrates: the page and import suites run once on SQLite (var/bench.sqlite3) and once on
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[1]
-SUITES = ("pages", "import", "report", "load")
+SUITES = ("pages", "import", "report", "pack", "load")
 PER_DATABASE = ("pages", "import")
 PG_DATABASE = "tracker_bench"
 
@@ -104,7 +104,7 @@ def _orchestrate(options: argparse.Namespace) -> None:
         else:
             results["postgresql_skipped"] = "PostgreSQL is not reachable on 127.0.0.1:5432"
     for index, (name, url) in enumerate(targets):
-        here = [s for s in chosen if s in PER_DATABASE or (s == "report" and index == 0)]
+        here = [s for s in chosen if s in PER_DATABASE or (s in ("report", "pack") and index == 0)]
         if here:
             results["databases"][name] = _child(name, url, here, quick)
     if "load" in chosen:
@@ -146,7 +146,7 @@ def _child(name: str, url: str, suites: list[str], quick: bool) -> dict:
 def _one_database(options: argparse.Namespace) -> None:
     from django.db import connection
 
-    from bench import imports, pages, reports
+    from bench import imports, packs, pages, reports
 
     chosen, quick = options.suites, options.quick
     suites: dict = {}
@@ -167,6 +167,9 @@ def _one_database(options: argparse.Namespace) -> None:
             sizes = (200,) if quick else (300, 1000)
             _log(f"report: board packs of {sizes} milestones …")
             suites["report"] = reports.run(sizes=sizes, runs=2 if quick else 3)
+        if "pack" in chosen:
+            _log("pack: an agenda pack of two reports and two uploaded papers …")
+            suites["pack"] = packs.run(quick=quick)
     output = Path(options.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(suites, indent=2) + "\n")
@@ -206,6 +209,15 @@ def _table(results: dict) -> None:
                 f"peak {r['peak_mb']:>6.1f} MB  floor {r['floor_seconds']:.2f} s "
                 f"({r['floor_pages']} pages)  ratio {r['ratio_to_floor']:.2f} "
                 f"(goal ≤ {r['goal_ratio']})"
+            )
+        pack = suites.get("pack")
+        if pack:
+            met = _met(pack["ratio_to_floor"] <= pack["goal_ratio"])
+            out(
+                f"  agenda pack  {pack['pages']} pages  {pack['seconds']:.2f} s  floor "
+                f"{pack['floor_seconds']:.2f} s (reports alone + plain merge, "
+                f"{pack['floor_pages']} pages)  ratio {pack['ratio_to_floor']:.2f} "
+                f"(goal ≤ {pack['goal_ratio']}, {met})"
             )
     if "postgresql_skipped" in results:
         out(f"  postgresql: skipped ({results['postgresql_skipped']})")

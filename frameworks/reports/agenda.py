@@ -26,7 +26,7 @@ from frameworks.models import (
     format_time,
 )
 from frameworks.reports.data import RAG_LABEL, build_snapshot
-from frameworks.reports.pack import PackPart, assemble_pack, paper_page_count, plan_pack
+from frameworks.reports.pack import PackPart, assemble_pack, plan_pack
 from frameworks.reports.render import (
     PDF_VARIANT,
     STATIC_DIR,
@@ -35,6 +35,11 @@ from frameworks.reports.render import (
     render_pdf,
 )
 
+FRONT, MINUTES, ACTIONS = (
+    "reports/pack_front.html",
+    "reports/pack_minutes.html",
+    "reports/pack_actions.html",
+)
 PACK_CSS = (STATIC_DIR / "report" / "pack.css").read_text(encoding="utf-8")
 # A board report inside a pack: the pack numbers every page, so the report does not.
 IN_PACK_CSS = (
@@ -163,10 +168,14 @@ def _actions(meeting: Meeting) -> list[dict[str, str]]:
     return rows
 
 
-def _render(template: str, snapshot: dict[str, Any], **extra: Any) -> bytes:
+def _layout(template: str, snapshot: dict[str, Any], **extra: Any):
+    """One of the pack's own documents, laid out (not yet written: its page count is known)."""
     html = render_to_string(template, {"s": snapshot, "css": mark_safe(PACK_CSS), **extra})
-    document = html_document(html).render(pdf_variant=PDF_VARIANT)
-    return document.write_pdf(pdf_variant=PDF_VARIANT)
+    return html_document(html).render(pdf_variant=PDF_VARIANT)
+
+
+def _written(document) -> tuple[bytes, int]:
+    return document.write_pdf(pdf_variant=PDF_VARIANT), len(document.pages)
 
 
 @dataclass(frozen=True)
@@ -183,35 +192,39 @@ def build_pack(snapshot: dict[str, Any], *, papers: dict[int, bytes], progress=N
     ranges make it longer)."""
     epoch = int(dt.datetime.fromisoformat(snapshot["generated_at"]).timestamp())
     with _font_timestamp(epoch):
-        bodies: list[tuple[int, str, bytes]] = []
+        # (item id, bookmark, PDF, pages): each page count as its renderer or upload gave it,
+        # so no PDF is read back before the assembler reads it (that costs as much as a merge).
+        bodies: list[tuple[int, str, bytes, int]] = []
         for item in snapshot["items"]:
             title = f"{item['number']}. {item['title']}"
             if item["kind"] == AgendaItem.Kind.MINUTES and snapshot["previous_minutes"]:
-                bodies.append((item["id"], title, _render("reports/pack_minutes.html", snapshot)))
+                bodies.append((item["id"], title, *_written(_layout(MINUTES, snapshot))))
             elif item["kind"] == AgendaItem.Kind.ACTIONS:
-                bodies.append((item["id"], title, _render("reports/pack_actions.html", snapshot)))
+                bodies.append((item["id"], title, *_written(_layout(ACTIONS, snapshot))))
             elif item["kind"] == AgendaItem.Kind.REPORT and item["report"]:
                 report = render_pdf(item["report"], extra_css=IN_PACK_CSS)
-                bodies.append((item["id"], title, report.content))
+                bodies.append((item["id"], title, report.content, report.pages))
             elif item["kind"] == AgendaItem.Kind.PAPER and item["id"] in papers:
-                bodies.append((item["id"], title, papers[item["id"]]))
-        counts = [paper_page_count(pdf) for _, _, pdf in bodies]
+                bodies.append((item["id"], title, papers[item["id"]], item["paper_pages"]))
+        counts = [pages for *_, pages in bodies]
         ranges: dict[int, tuple[int, int]] = {}
-        for _attempt in range(4):  # twice in practice: without ranges, then with them
-            front = _render("reports/pack_front.html", snapshot, ranges=ranges)
-            placements, _total = plan_pack(
-                page_counts=[paper_page_count(front), *counts],
+        front_document = _layout(FRONT, snapshot, ranges=ranges)
+        for _attempt in range(3):  # laid out again with the ranges (and again, should they
+            placements, _total = plan_pack(  # make the agenda a page longer)
+                page_counts=[len(front_document.pages), *counts],
                 start_on_odd=[True] * (len(counts) + 1),
             )
             laid_out = {
-                item_id: (p.first_page, p.last_page)
-                for (item_id, _, _), p in zip(bodies, placements[1:], strict=True)
+                body[0]: (p.first_page, p.last_page)
+                for body, p in zip(bodies, placements[1:], strict=True)
             }
             if laid_out == ranges:
                 break
             ranges = laid_out
+            front_document = _layout(FRONT, snapshot, ranges=ranges)
+        front, _ = _written(front_document)
         parts = [PackPart(title="Agenda", pdf=front)] + [
-            PackPart(title=title, pdf=pdf) for _, title, pdf in bodies
+            PackPart(title=title, pdf=pdf) for _, title, pdf, _ in bodies
         ]
         assembled = assemble_pack(
             parts=parts,
