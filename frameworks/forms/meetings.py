@@ -151,7 +151,7 @@ class MinutesForm(forms.Form):
             self.fields[f"discussion_{entry.agenda_item_id}"] = forms.CharField(
                 label=f"{title}: discussion",
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 4}),
+                widget=forms.Textarea(attrs={"rows": 8}),
                 initial=entry.discussion,
             )
             self.fields[f"agreed_{entry.agenda_item_id}"] = forms.CharField(

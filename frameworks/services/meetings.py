@@ -136,7 +136,10 @@ def agenda_item_add(
     if kind == AgendaItem.Kind.PAPER:
         if not paper:
             raise ValidationError({"paper": "Choose the PDF of the papers for this item."})
-        pages = check_paper(content=paper, name=paper_name)
+        try:
+            pages = check_paper(content=paper, name=paper_name)
+        except ValidationError as exc:  # said at the file's own field
+            raise ValidationError({"paper": exc.messages}) from exc
         fields.update(
             paper=paper,
             paper_name=paper_name,
@@ -311,11 +314,15 @@ def build_agenda_pack(build_id: int) -> None:
         state=PackBuild.State.RUNNING, progress=5, message="Collecting the papers"
     )
 
+    shown = {"percent": 0}
+
     def progress(done: int, total: int) -> None:
         percent = 50 + int(49 * done / max(total, 1))
-        PackBuild.objects.filter(pk=build_id).update(
-            progress=percent, message=f"Numbering the pages: {done} of {total}"
-        )
+        if percent >= shown["percent"] + 5 or done == total:  # a write per 5%, not per page
+            shown["percent"] = percent
+            PackBuild.objects.filter(pk=build_id).update(
+                progress=percent, message=f"Numbering the pages: {done} of {total}"
+            )
 
     try:
         PackBuild.objects.filter(pk=build_id).update(progress=20, message="Laying out the pages")
