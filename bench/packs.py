@@ -96,7 +96,7 @@ def _pack(meeting) -> tuple[float, int, int]:
 
 
 def run(*, quick: bool = False) -> dict:
-    milestones = 60 if quick else 150
+    milestones = 60 if quick else 180  # about 100 pages in all
     meeting = _meeting(milestones)
     _floor(meeting)  # warm: fonts loaded once for both sides
     packs, floors = [], []

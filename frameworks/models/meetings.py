@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from frameworks.models.base import Audited, TimeStampedModel
 from frameworks.models.plans import Milestone
-from frameworks.models.reports import Board, BoardReport, Meeting
+from frameworks.models.reports import BackgroundBuild, Board, BoardReport, Meeting
 
 
 class BoardMember(Audited):
@@ -158,29 +158,13 @@ class AgendaPack(models.Model):
         return f"{kind} for {self.meeting} (version {self.version})"
 
 
-class PackBuild(models.Model):
-    """An agenda pack built in the background: progress, then the file."""
-
-    class State(models.TextChoices):
-        QUEUED = "QUEUED", "Queued"
-        RUNNING = "RUNNING", "Building"
-        DONE = "DONE", "Ready"
-        FAILED = "FAILED", "Failed"
+class PackBuild(BackgroundBuild):
+    """An agenda pack built in the background."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="pack_builds")
-    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.CharField(max_length=255, blank=True)
-    pdf = models.BinaryField(blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-requested_at"]
+    class Meta(BackgroundBuild.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__lte=100),

@@ -267,8 +267,9 @@ class PublishedReport(models.Model):
         return f"{self.report} (version {self.version})"
 
 
-class ReportBuild(models.Model):
-    """A PDF built in the background for a large report: progress, then the file."""
+class BackgroundBuild(models.Model):
+    """A PDF built in the background (a large board report, an agenda pack): its state and
+    progress for the person waiting, then the file."""
 
     class State(models.TextChoices):
         QUEUED = "QUEUED", "Queued"
@@ -276,7 +277,6 @@ class ReportBuild(models.Model):
         DONE = "DONE", "Ready"
         FAILED = "FAILED", "Failed"
 
-    report = models.ForeignKey(BoardReport, on_delete=models.CASCADE, related_name="builds")
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.CharField(max_length=255, blank=True)
@@ -288,7 +288,16 @@ class ReportBuild(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-requested_at"]
+
+
+class ReportBuild(BackgroundBuild):
+    """A large report's PDF, built in the background."""
+
+    report = models.ForeignKey(BoardReport, on_delete=models.CASCADE, related_name="builds")
+
+    class Meta(BackgroundBuild.Meta):
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress__lte=100),

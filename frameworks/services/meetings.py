@@ -44,6 +44,7 @@ from frameworks.models import (
 )
 from frameworks.reports.agenda import BuiltPack, build_pack, pack_snapshot
 from frameworks.reports.pack import check_paper
+from frameworks.services.builds import build_run, build_start
 
 OUT_OF_DATE = (
     "This page is out of date, so nothing was changed. Reload the page, read it, then try again."
@@ -293,55 +294,36 @@ def agenda_pack_reprint(*, pack: AgendaPack) -> bytes:
 @transaction.atomic
 def pack_build_start(*, meeting: Meeting, user) -> tuple[PackBuild, bool]:
     """Queue a background build of the pack, unless one is already queued or running."""
-    Meeting.objects.select_for_update().get(pk=meeting.pk)
-    running = (
-        meeting.pack_builds.filter(state__in=[PackBuild.State.QUEUED, PackBuild.State.RUNNING])
-        .defer("pdf")
-        .first()
+    return build_start(
+        owner=meeting,
+        builds=meeting.pack_builds,
+        create=lambda: PackBuild.objects.create(meeting=meeting, requested_by=user),
+        enqueue=build_agenda_pack.enqueue,
     )
-    if running is not None:
-        return running, False
-    build = PackBuild.objects.create(meeting=meeting, requested_by=user)
-    transaction.on_commit(lambda: build_agenda_pack.enqueue(build_id=build.pk))
-    return build, True
 
 
 @task()
 def build_agenda_pack(build_id: int) -> None:
-    """Background task: the snapshot, each item's papers, then the pages, with progress."""
-    build = PackBuild.objects.select_related("meeting__board").get(pk=build_id)
-    PackBuild.objects.filter(pk=build_id).update(
-        state=PackBuild.State.RUNNING, progress=5, message="Collecting the papers"
+    """Background task: the snapshot, each item's papers, then the pages, with progress (a
+    write per 5%, not per page)."""
+    meeting = (
+        PackBuild.objects.select_related("meeting__board").defer("pdf").get(pk=build_id).meeting
     )
 
-    shown = {"percent": 0}
+    def work(progress):
+        progress(20, "Laying out the papers")
+        shown = {"percent": 0}
 
-    def progress(done: int, total: int) -> None:
-        percent = 50 + int(49 * done / max(total, 1))
-        if percent >= shown["percent"] + 5 or done == total:  # a write per 5%, not per page
-            shown["percent"] = percent
-            PackBuild.objects.filter(pk=build_id).update(
-                progress=percent, message=f"Numbering the pages: {done} of {total}"
-            )
+        def pages_done(done: int, total: int) -> None:
+            percent = 50 + int(49 * done / max(total, 1))
+            if percent >= shown["percent"] + 5 or done == total:
+                shown["percent"] = percent
+                progress(percent, f"Numbering the pages: {done} of {total}")
 
-    try:
-        PackBuild.objects.filter(pk=build_id).update(progress=20, message="Laying out the pages")
-        _, built = agenda_pack_build(meeting=build.meeting, progress=progress)
-    except Exception as exc:  # recorded for the person waiting; the task fails too
-        PackBuild.objects.filter(pk=build_id).update(
-            state=PackBuild.State.FAILED,
-            message=f"The pack could not be built: {exc}"[:255],
-            finished_at=timezone.now(),
-        )
-        raise
-    PackBuild.objects.filter(pk=build_id).update(
-        state=PackBuild.State.DONE,
-        progress=100,
-        message=f"{built.pages} pages",
-        pdf=built.content,
-        pages=built.pages,
-        finished_at=timezone.now(),
-    )
+        _, built = agenda_pack_build(meeting=meeting, progress=pages_done)
+        return built.content, built.pages, {"pages": built.pages}
+
+    build_run(model=PackBuild, build_id=build_id, failure="The pack could not be built", work=work)
 
 
 # Minutes and actions ---------------------------------------------------------------------

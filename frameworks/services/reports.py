@@ -33,6 +33,7 @@ from frameworks.models import (
 )
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_pdf
+from frameworks.services.builds import build_run, build_start
 
 TEXT_FIELDS = (
     "title",
@@ -324,41 +325,26 @@ def published_report_reprint(*, published: PublishedReport) -> bytes:
 def report_build_start(*, report: BoardReport, user) -> tuple[ReportBuild, bool]:
     """Queue a background build of a large report's PDF, unless one is already queued or
     running for it: then that build is the answer (a second click builds nothing more)."""
-    BoardReport.objects.select_for_update(of=("self",)).filter(pk=report.pk).order_by().first()
-    running = (
-        report.builds.filter(state__in=[ReportBuild.State.QUEUED, ReportBuild.State.RUNNING])
-        .defer("pdf")
-        .first()
+    return build_start(
+        owner=report,
+        builds=report.builds,
+        create=lambda: ReportBuild.objects.create(report=report, requested_by=user),
+        enqueue=build_report_pdf.enqueue,
     )
-    if running is not None:
-        return running, False
-    build = ReportBuild.objects.create(report=report, requested_by=user)
-    transaction.on_commit(lambda: build_report_pdf.enqueue(build_id=build.pk))
-    return build, True
 
 
 @task()
 def build_report_pdf(build_id: int) -> None:
     """Background task: snapshot (half the work), then the PDF, recording progress as it goes."""
-    build = ReportBuild.objects.select_related("report").get(pk=build_id)
-    ReportBuild.objects.filter(pk=build_id).update(
-        state=ReportBuild.State.RUNNING, progress=10, message="Collecting the data"
-    )
-    try:
+    build = ReportBuild.objects.select_related("report").defer("pdf").get(pk=build_id)
+
+    def work(progress):
+        progress(10, "Collecting the data")
         snapshot = build_snapshot(report=build.report)
-        ReportBuild.objects.filter(pk=build_id).update(progress=40, message="Laying out the pages")
+        progress(40, "Laying out the pages")
         rendered = render_pdf(snapshot)
-    except Exception as exc:  # recorded for the person waiting; the task itself fails too
-        ReportBuild.objects.filter(pk=build_id).update(
-            state=ReportBuild.State.FAILED,
-            message=f"The report could not be built: {exc}"[:255],
-            finished_at=timezone.now(),
-        )
-        raise
-    ReportBuild.objects.filter(pk=build_id).update(
-        state=ReportBuild.State.DONE,
-        progress=100,
-        message=f"{rendered.pages} pages",
-        pdf=rendered.content,
-        finished_at=timezone.now(),
+        return rendered.content, rendered.pages, {}
+
+    build_run(
+        model=ReportBuild, build_id=build_id, failure="The report could not be built", work=work
     )
