@@ -233,18 +233,27 @@ def pack_problems(meeting: Meeting) -> list[str]:
     return problems
 
 
-def agenda_pack_build(*, meeting: Meeting, progress=None) -> tuple[dict, BuiltPack]:
-    """The pack as the data stands now (not saved)."""
+def agenda_pack_build(
+    *, meeting: Meeting, progress=None, published: AgendaPack | None = None
+) -> tuple[dict, BuiltPack]:
+    """The pack as the data stands now (not saved). After a published version, a pack with
+    items that version did not have is a supplementary agenda, and says so, marking them."""
     problems = pack_problems(meeting)
     if problems:
         raise ValidationError(problems)
     snapshot = pack_snapshot(meeting)
+    if published is None:
+        published = meeting.packs.defer("pdf").order_by("-version").first()
+    if published is not None:
+        before = {item["id"] for item in published.snapshot["items"]}
+        snapshot["added_items"] = [i["id"] for i in snapshot["items"] if i["id"] not in before]
     return snapshot, build_pack(snapshot, papers=_papers(meeting), progress=progress)
 
 
 def _comparable(snapshot: dict) -> dict:
     data = json.loads(json.dumps(snapshot))
     data.pop("generated_at", None)
+    data.pop("added_items", None)
     for item in data["items"]:
         if item["report"]:
             item["report"].pop("generated_at", None)
@@ -264,15 +273,13 @@ def agenda_pack_publish(*, meeting: Meeting, user) -> PackOutcome:
     since the last is a supplementary agenda. The meeting is locked: two clicks publish once."""
     current = Meeting.objects.select_for_update().get(pk=meeting.pk)
     latest = current.packs.order_by("-version").first()
-    snapshot, built = agenda_pack_build(meeting=current)
+    snapshot, built = agenda_pack_build(meeting=current, published=latest)
     if latest is not None and _comparable(latest.snapshot) == _comparable(snapshot):
         return PackOutcome(pack=latest, created=False)
-    before = {item["id"] for item in latest.snapshot["items"]} if latest else set()
-    added = [item for item in snapshot["items"] if item["id"] not in before]
     pack = AgendaPack.objects.create(
         meeting=current,
         version=(latest.version if latest else 0) + 1,
-        supplementary=bool(latest and added),
+        supplementary=bool(snapshot.get("added_items")),
         snapshot=snapshot,
         pdf=built.content,
         sha256=hashlib.sha256(built.content).hexdigest(),

@@ -167,6 +167,10 @@ def test_publishing_freezes_versions_and_an_item_added_later_is_a_supplementary_
     )
     second = meetings.agenda_pack_publish(meeting=meeting, user=clerk)
     assert second.created and second.pack.version == 2 and second.pack.supplementary
+    front, agenda = pdf_pages(bytes(second.pack.pdf))[:2]
+    assert front.startswith("SUPPLEMENTARY AGENDA Transformation Advisory Board")
+    assert "Partnership Working (supplementary)" in agenda
+    assert "Welcome and Apologies (supplementary)" not in agenda
     # The published items stay: the pack is the record of what the board was sent.
     item = meeting.agenda_items.first()
     with pytest.raises(ValidationError, match="The pack for this meeting is published"):
