@@ -8,7 +8,6 @@ hand over and the limits they check); imported by the views only. Import them fr
 
 from frameworks.forms.base import (
     DATE_INPUT_FORMATS,
-    OUT_OF_DATE,
     GovukFormRenderer,
 )
 from frameworks.forms.imports import (
@@ -33,6 +32,7 @@ from frameworks.forms.rounds import (
     ConfirmForm,
     RoundForm,
 )
+from frameworks.services import OUT_OF_DATE
 
 __all__ = [
     "DATE_INPUT_FORMATS",

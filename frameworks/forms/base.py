@@ -1,6 +1,6 @@
 """What every form shares: the GOV.UK renderer (`GovukFormRenderer`, the `FORM_RENDERER` of
 `tracker.settings`, through `frameworks.forms`), the date formats people may type, GOV.UK's
-date input (`GovukDateField`) and the message of a form whose page is out of date.
+date input (`GovukDateField`).
 
 Plain Django, no models or services. May be imported by the other `frameworks.forms` modules.
 """
@@ -14,11 +14,6 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y"]
-
-
-OUT_OF_DATE = (
-    "This page is out of date, so nothing was changed. Reload the page, read it, then try again."
-)
 
 
 class GovukFormRenderer(TemplatesSetting):

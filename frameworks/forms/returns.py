@@ -11,8 +11,8 @@ from django import forms
 from django.utils import timezone
 
 from frameworks.domain.deadlines import example_deadline
-from frameworks.forms.base import OUT_OF_DATE
 from frameworks.models import RAG
+from frameworks.services import OUT_OF_DATE
 from frameworks.services.returns import MAX_NARRATIVE_LENGTH, ReturnInput
 
 OBA_HINT = (

@@ -13,8 +13,9 @@ from django import forms
 from django.utils import timezone
 
 from frameworks.domain.deadlines import next_quarter, quarter_label
-from frameworks.forms.base import OUT_OF_DATE, GovukDateField
+from frameworks.forms.base import GovukDateField
 from frameworks.models import Round
+from frameworks.services import OUT_OF_DATE
 
 
 class ConfirmForm(forms.Form):

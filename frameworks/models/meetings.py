@@ -21,6 +21,15 @@ from frameworks.models.plans import Milestone
 from frameworks.models.reports import BackgroundBuild, Board, BoardReport, Meeting
 
 
+class BoardMemberQuerySet(models.QuerySet):
+    def serving_on(self, day: dt.date) -> BoardMemberQuerySet:
+        """Those on the board that day: started by then (or from the start), not yet left."""
+        return self.filter(
+            Q(starts_on__isnull=True) | Q(starts_on__lte=day),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+        )
+
+
 class BoardMember(Audited):
     """Someone on a board's front sheet, with the dates they served: a pack lists who was a
     member on its meeting's date."""
@@ -47,6 +56,7 @@ class BoardMember(Audited):
     position = models.PositiveIntegerField(default=0)
 
     version = models.PositiveIntegerField(default=1, editable=False)
+    objects = BoardMemberQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -63,11 +73,6 @@ class BoardMember(Audited):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()}, {self.board})"
-
-    def serves_on(self, day: dt.date) -> bool:
-        return (self.starts_on is None or self.starts_on <= day) and (
-            self.ends_on is None or day <= self.ends_on
-        )
 
 
 class AgendaItem(Audited):

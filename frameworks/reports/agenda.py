@@ -68,7 +68,7 @@ def pack_snapshot(meeting: Meeting, *, as_of: dt.datetime | None = None) -> dict
     uploaded paper's checksum), the previous meeting's minutes and the actions agreed at
     earlier meetings with their latest approved status."""
     board = meeting.board
-    people = [p for p in BoardMember.objects.filter(board=board) if p.serves_on(meeting.date)]
+    people = list(BoardMember.objects.filter(board=board).serving_on(meeting.date))
     items = list(
         AgendaItem.objects.filter(meeting=meeting)
         .select_related("report__framework", "report__round", "report__meeting__board")

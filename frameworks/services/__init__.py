@@ -5,3 +5,9 @@ May import: the domain, the models, the importers (imports read files through th
 `frameworks.rules` / `roles`, and the report and spreadsheet builders (`reports`, `exports`);
 never selectors or views, which import services.
 """
+
+# Said when the version a person saw is no longer the row's: by the services that check it, and
+# by the forms that find it out first.
+OUT_OF_DATE = (
+    "This page is out of date, so nothing was changed. Reload the page, read it, then try again."
+)

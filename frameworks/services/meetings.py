@@ -44,11 +44,8 @@ from frameworks.models import (
 )
 from frameworks.reports.agenda import BuiltPack, build_pack, pack_snapshot
 from frameworks.reports.pack import check_paper
+from frameworks.services import OUT_OF_DATE
 from frameworks.services.builds import build_run, build_start
-
-OUT_OF_DATE = (
-    "This page is out of date, so nothing was changed. Reload the page, read it, then try again."
-)
 
 
 def _locked(model, obj, expected_version: int | None):
@@ -342,9 +339,7 @@ def minutes_start(*, meeting: Meeting, user) -> Minutes:
     existing = Minutes.objects.filter(meeting=meeting).first()
     if existing is not None:
         return existing
-    people = [
-        p for p in BoardMember.objects.filter(board=meeting.board) if p.serves_on(meeting.date)
-    ]
+    people = BoardMember.objects.filter(board=meeting.board).serving_on(meeting.date)
 
     def lines(*kinds: str) -> str:
         return "\n".join(

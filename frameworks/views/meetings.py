@@ -91,7 +91,7 @@ def meeting_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     items = list(
         meeting.agenda_items.defer("paper").select_related("report").order_by("position", "pk")
     )
-    people = [p for p in meeting.board.people.all() if p.serves_on(meeting.date)]
+    people = meeting.board.people.serving_on(meeting.date)
     minutes = Minutes.objects.filter(meeting=meeting).first()
     return render(
         request,
