@@ -14,17 +14,22 @@ from django.db.models import Exists, OuterRef
 from frameworks.models import MilestonePost, Return
 from frameworks.rules import DEMOCRATIC_SERVICES, POLICY_TEAM, allowed
 
-ROLE_GROUPS = (POLICY_TEAM, DEMOCRATIC_SERVICES)
+# The roles held through a group, by the keys settings, invitations and the provider's role
+# map use ("admin" is staff or superuser instead).
+GROUP_OF_ROLE = {"policy": POLICY_TEAM, "democratic": DEMOCRATIC_SERVICES}
+ROLE_GROUPS = tuple(GROUP_OF_ROLE.values())
 
 __all__ = [
     "DEMOCRATIC_SERVICES",
     "POLICY_TEAM",
+    "GROUP_OF_ROLE",
     "ROLE_GROUPS",
     "can_edit_return",
     "ensure_role_groups",
     "holds_post_for",
     "is_democratic_services",
     "is_policy_team",
+    "user_roles",
     "visible_returns",
 ]
 
@@ -61,6 +66,15 @@ def visible_returns(user):
     return qs.filter(
         Exists(MilestonePost.objects.filter(milestone=OuterRef("milestone"), post__holders=user))
     )
+
+
+def user_roles(user) -> set[str]:
+    """The roles `user` holds now besides their posts: "policy", "democratic", "admin"."""
+    groups = set(user.groups.values_list("name", flat=True))
+    roles = {role for role, group in GROUP_OF_ROLE.items() if group in groups}
+    if user.is_staff or user.is_superuser:
+        roles.add("admin")
+    return roles
 
 
 def ensure_role_groups() -> None:

@@ -4,6 +4,8 @@ else. Single sign-on leaves MFA to the identity provider (Entra ID's conditional
 
 from __future__ import annotations
 
+import functools
+
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -50,20 +52,25 @@ class RequireMfaMiddleware:
         return self.get_response(request)
 
     def _must_set_up(self, request) -> bool:
+        """Cheapest first: on every request of every signed-in person this reads the session
+        only; the role, the allowed pages and the database are asked about only for someone
+        who signed in with a password and gave no code."""
         user = request.user
         if not user.is_authenticated or request.session.get(ENROLLED_SESSION_KEY):
-            return False
-        if request.path.startswith(settings.STATIC_URL) or request.path in self._allowed_paths():
             return False
         methods = {r.get("method") for r in get_authentication_records(request, user)}
         # Signed in with a password and not asked for a code: no authenticator was set up then.
         if "password" not in methods or "mfa" in methods or not mfa_required(user):
+            return False
+        if request.path.startswith(settings.STATIC_URL) or request.path in _allowed_paths():
             return False
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             request.session[ENROLLED_SESSION_KEY] = True
             return False
         return True
 
-    @staticmethod
-    def _allowed_paths() -> set[str]:
-        return {reverse(name) for name in ALLOWED_URL_NAMES}
+
+@functools.cache
+def _allowed_paths() -> frozenset[str]:
+    """The pages in ALLOWED_URL_NAMES, reversed once per process."""
+    return frozenset(reverse(name) for name in ALLOWED_URL_NAMES)

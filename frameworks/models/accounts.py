@@ -3,6 +3,8 @@ with django-allauth's email addresses, MFA authenticators and single sign-on lin
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -102,6 +104,11 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation to {self.email}"
+
+    @staticmethod
+    def digest(token: str) -> str:
+        """What is stored of a link's token (`token_sha256`), and how a link finds its row."""
+        return hashlib.sha256(token.encode()).hexdigest()
 
     @property
     def state(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -10,6 +9,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.db.models import QuerySet
 
 from frameworks.models import ROLE_LABELS, AccountEvent, Invitation, Post
+from frameworks.roles import user_roles
 
 
 def people_list():
@@ -39,8 +39,11 @@ def invitation_list() -> QuerySet[Invitation]:
 
 def invitation_for_token(token: str) -> Invitation | None:
     """The invitation a link's token opens, whatever its state; None for a token never sent."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return Invitation.objects.select_related("user").filter(token_sha256=digest).first()
+    return (
+        Invitation.objects.select_related("user")
+        .filter(token_sha256=Invitation.digest(token))
+        .first()
+    )
 
 
 def account_event_list(*, kind: str = "") -> QuerySet[AccountEvent]:
@@ -60,12 +63,9 @@ class AccountSummary:
 
 def account_summary(user) -> AccountSummary:
     """What "Your account" shows: roles, posts, how they sign in, their last sign-in events."""
-    groups = set(user.groups.values_list("name", flat=True))
-    roles = [label for label in ROLE_LABELS.values() if label in groups]
-    if user.is_staff or user.is_superuser:
-        roles.append("Admin")
+    held = user_roles(user)
     return AccountSummary(
-        roles=roles,
+        roles=[label for role, label in ROLE_LABELS.items() if role in held],
         posts=list(user.posts.order_by("title")),
         has_password=user.has_usable_password(),
         has_totp=Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),

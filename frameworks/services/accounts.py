@@ -11,7 +11,6 @@ May import models and rules. Imported by the accounts adapters, receivers and vi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -28,12 +27,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from frameworks.models import ROLE_LABELS, AccountEvent, Invitation
-from frameworks.rules import DEMOCRATIC_SERVICES, POLICY_TEAM
+from frameworks.roles import GROUP_OF_ROLE, user_roles
 
 User = get_user_model()
-
-# The roles a person can hold besides their posts, as settings and the provider name them.
-ROLE_GROUPS = {"policy": POLICY_TEAM, "democratic": DEMOCRATIC_SERVICES}
 
 
 def account_event_record(
@@ -58,15 +54,6 @@ def account_event_record(
     )
 
 
-def user_roles(user) -> set[str]:
-    """The roles `user` holds now: "policy", "democratic", "admin"."""
-    groups = set(user.groups.values_list("name", flat=True))
-    roles = {role for role, group in ROLE_GROUPS.items() if group in groups}
-    if user.is_staff or user.is_superuser:
-        roles.add("admin")
-    return roles
-
-
 def roles_from_claims(claims: dict) -> set[str]:
     """The roles a provider's claims grant, by `OIDC_ROLE_MAP` over the values of the claims in
     `OIDC_ROLE_CLAIMS` (app roles or group ids). A role's value may list several, split by ";".
@@ -83,7 +70,7 @@ def roles_from_claims(claims: dict) -> set[str]:
 
 
 def _set_roles(user, roles: set[str]) -> None:
-    for role, group_name in ROLE_GROUPS.items():
+    for role, group_name in GROUP_OF_ROLE.items():
         group, _ = Group.objects.get_or_create(name=group_name)
         if role in roles:
             user.groups.add(group)
@@ -127,10 +114,6 @@ def user_roles_apply_claims(*, user, claims: dict, ip_address: str | None = None
                     detail=ROLE_LABELS[role],
                 )
     return change
-
-
-def _token_sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -192,7 +175,7 @@ def user_invite(
     invitation = Invitation.objects.create(
         user=user,
         email=email,
-        token_sha256=_token_sha256(token),
+        token_sha256=Invitation.digest(token),
         invited_by=invited_by,
         roles=sorted(roles),
         created_at=now,
@@ -227,7 +210,7 @@ def invitation_accept(*, token: str, password: str, ip_address: str | None = Non
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("user")
-        .filter(token_sha256=_token_sha256(token))
+        .filter(token_sha256=Invitation.digest(token))
         .first()
     )
     if invitation is None or not invitation.is_usable:

@@ -11,13 +11,13 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from frameworks.models import AccountEvent, Invitation
+from frameworks.roles import user_roles
 from frameworks.rules import DEMOCRATIC_SERVICES
 from frameworks.services.accounts import (
     invitation_accept,
     invitation_withdraw,
     roles_from_claims,
     user_invite,
-    user_roles,
     user_roles_apply_claims,
 )
 from tests.factories import PolicyUserFactory, UserFactory
