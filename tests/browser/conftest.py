@@ -121,20 +121,26 @@ def page(new_page) -> Page:
     return new_page()
 
 
+def code_now(secret: str) -> str:
+    """What an authenticator app set up with `secret` shows now: as a person would, wait for a
+    code that lasts until it is typed."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    if time.time() % 30 > 27:
+        time.sleep(30.5 - time.time() % 30)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
 def totp_code(user) -> str:
     """The code `user`'s authenticator app shows now, given as fresh: allauth refuses a code used
     once within its period, and one person may sign in twice in a test's thirty seconds."""
     from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+    from allauth.mfa.totp.internal.auth import TOTP
     from allauth.mfa.utils import decrypt
     from django.core.cache import cache
 
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    if time.time() % 30 > 27:  # as a person would: wait for a code that lasts until it is typed
-        time.sleep(30.5 - time.time() % 30)
-    code = format_hotp_value(
-        hotp_value(decrypt(authenticator.data["secret"]), int(time.time()) // 30)
-    )
+    code = code_now(decrypt(authenticator.data["secret"]))
     cache.delete(TOTP(authenticator)._get_used_cache_key(code))
     return code
 

@@ -6,15 +6,13 @@ the email's link. axe checks every page on the way, at desktop and phone widths.
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from playwright.sync_api import Page, expect
 
 from frameworks.models import AccountEvent
-from tests.browser.conftest import PASSWORD, totp_code
+from tests.browser.conftest import PASSWORD, code_now, totp_code
 from tests.browser.test_journey import AccessibilityAudit
 from tests.factories import PolicyUserFactory, UserFactory
 
@@ -22,13 +20,6 @@ pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "Members-Bulletin-March-2021"
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-def code_for(secret: str) -> str:
-    """What an authenticator app set up with `secret` shows now (one that lasts until typed)."""
-    if time.time() % 30 > 27:
-        time.sleep(30.5 - time.time() % 30)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def sign_in_with_password(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -61,7 +52,7 @@ def test_the_policy_team_sets_up_mfa_then_signs_in_with_a_code(new_page, width):
     page.get_by_role("button", name="Set up").click()
     expect(page.get_by_role("link", name="Incorrect code.")).to_be_visible()
     audit.check(page, f"wrong code while setting up ({width})")
-    page.get_by_label("Code from the app").fill(code_for(secret))
+    page.get_by_label("Code from the app").fill(code_now(secret))
     page.get_by_role("button", name="Set up").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
