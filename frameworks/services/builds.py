@@ -1,14 +1,19 @@
 """PDFs built in the background (a large board report, an agenda pack): starting one unless one
 is already on its way, and running one, recording its progress and its end for the person
-waiting. The work itself is the caller's.
+waiting. The work itself is the caller's. And what publishing both shares: comparing a snapshot
+with the published one, and reading a published PDF back against its checksum.
 
 May import models. Imported by the reports and meetings services.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -65,3 +70,25 @@ def build_run(
         finished_at=timezone.now(),
         **extra,
     )
+
+
+def without_build_times(snapshot: dict) -> Any:
+    """A snapshot as stored (JSON), without the moment it, or any report inside it, was built:
+    what publishing compares to tell whether anything changed."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "generated_at"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(json.loads(json.dumps(snapshot)))
+
+
+def stored_pdf(*, pdf, sha256: str, refusal: str) -> bytes:
+    """A published PDF as stored, checked against its SHA-256 (`refusal` if it does not match)."""
+    content = bytes(pdf)
+    if hashlib.sha256(content).hexdigest() != sha256:
+        raise ValidationError(refusal)
+    return content

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -45,7 +44,7 @@ from frameworks.models import (
 from frameworks.reports.agenda import BuiltPack, build_pack, pack_snapshot
 from frameworks.reports.pack import check_paper
 from frameworks.services import OUT_OF_DATE
-from frameworks.services.builds import build_run, build_start
+from frameworks.services.builds import build_run, build_start, stored_pdf, without_build_times
 
 
 def _locked(model, obj, expected_version: int | None):
@@ -248,12 +247,9 @@ def agenda_pack_build(
 
 
 def _comparable(snapshot: dict) -> dict:
-    data = json.loads(json.dumps(snapshot))
-    data.pop("generated_at", None)
+    """What publishing compares: not when it was built, nor which items a draft marked new."""
+    data = without_build_times(snapshot)
     data.pop("added_items", None)
-    for item in data["items"]:
-        if item["report"]:
-            item["report"].pop("generated_at", None)
     return data
 
 
@@ -289,10 +285,11 @@ def agenda_pack_publish(*, meeting: Meeting, user) -> PackOutcome:
 
 def agenda_pack_reprint(*, pack: AgendaPack) -> bytes:
     """A reprint: the stored PDF, checked against its SHA-256."""
-    content = bytes(pack.pdf)
-    if hashlib.sha256(content).hexdigest() != pack.sha256:
-        raise ValidationError("The stored pack does not match its checksum; publish it again.")
-    return content
+    return stored_pdf(
+        pdf=pack.pdf,
+        sha256=pack.sha256,
+        refusal="The stored pack does not match its checksum; publish it again.",
+    )
 
 
 @transaction.atomic

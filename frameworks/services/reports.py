@@ -8,7 +8,6 @@ they saw and is refused, with what changed, when someone else saved first."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +32,7 @@ from frameworks.models import (
 )
 from frameworks.reports.data import build_snapshot
 from frameworks.reports.render import render_pdf
-from frameworks.services.builds import build_run, build_start
+from frameworks.services.builds import build_run, build_start, stored_pdf, without_build_times
 
 TEXT_FIELDS = (
     "title",
@@ -253,13 +252,6 @@ def board_report_publish_warnings(
     return warnings
 
 
-def _comparable(snapshot: dict) -> dict:
-    """A snapshot as stored (JSON) without the moment it was built."""
-    data = json.loads(json.dumps(snapshot))
-    data.pop("generated_at", None)
-    return data
-
-
 @transaction.atomic
 def board_report_publish(
     *,
@@ -286,7 +278,7 @@ def board_report_publish(
     now = timezone.now()
     snapshot = build_snapshot(report=current, as_of=now)
     latest = current.published.order_by("-version").first()
-    if latest is not None and _comparable(latest.snapshot) == _comparable(snapshot):
+    if latest is not None and without_build_times(latest.snapshot) == without_build_times(snapshot):
         return PublishOutcome(published=latest, created=False)
     rendered = render_pdf(snapshot)
     published = PublishedReport.objects.create(
@@ -313,12 +305,11 @@ def needs_background_build(report: BoardReport) -> bool:
 
 def published_report_reprint(*, published: PublishedReport) -> bytes:
     """A reprint: the stored PDF, checked against its SHA-256."""
-    import hashlib
-
-    content = bytes(published.pdf)
-    if hashlib.sha256(content).hexdigest() != published.sha256:
-        raise ValidationError("The stored PDF does not match its checksum; republish the report.")
-    return content
+    return stored_pdf(
+        pdf=published.pdf,
+        sha256=published.sha256,
+        refusal="The stored PDF does not match its checksum; republish the report.",
+    )
 
 
 @transaction.atomic
