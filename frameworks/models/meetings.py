@@ -262,15 +262,3 @@ class MeetingAction(models.Model):
 def action_log_name(board: Board) -> str:
     """The name of the framework holding a board's agreed actions."""
     return f"{board.name}: actions agreed"
-
-
-__all__ = [
-    "AgendaItem",
-    "AgendaPack",
-    "BoardMember",
-    "MeetingAction",
-    "Minutes",
-    "MinutesItem",
-    "PackBuild",
-    "action_log_name",
-]

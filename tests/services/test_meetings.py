@@ -39,6 +39,14 @@ def meeting():
 
 
 @pytest.fixture
+def minutes():
+    """Draft minutes of the board's 17 October 2023 meeting, one item on its agenda."""
+    october = board_meeting(BOARD, date=dt.date(2023, 10, 17))
+    meetings.agenda_item_add(meeting=october, title="LGA Corporate Peer Challenge", user=None)
+    return meetings.minutes_start(meeting=october, user=None)
+
+
+@pytest.fixture
 def paper() -> bytes:
     """A real PDF of 3 pages, as an officer would upload their slides."""
     from weasyprint import HTML
@@ -189,10 +197,7 @@ def test_moving_an_item_checks_the_version_seen(meeting):
         meetings.agenda_item_move(item=first, up=True, user=None, expected_version=first.version)
 
 
-def test_minutes_go_from_draft_to_approved_at_the_next_meeting_then_are_read_only(meeting):
-    october = board_meeting(BOARD, date=dt.date(2023, 10, 17))
-    meetings.agenda_item_add(meeting=october, title="LGA Corporate Peer Challenge", user=None)
-    minutes = meetings.minutes_start(meeting=october, user=None)
+def test_minutes_go_from_draft_to_approved_at_the_next_meeting_then_are_read_only(meeting, minutes):
     entry = minutes.items.get()
     minutes = meetings.minutes_update(
         minutes=minutes,
@@ -240,10 +245,7 @@ def test_minutes_go_from_draft_to_approved_at_the_next_meeting_then_are_read_onl
         )
 
 
-def test_an_agreed_action_is_a_milestone_its_owner_updates_in_their_returns(meeting):
-    october = board_meeting(BOARD, date=dt.date(2023, 10, 17))
-    meetings.agenda_item_add(meeting=october, title="LGA Corporate Peer Challenge", user=None)
-    minutes = meetings.minutes_start(meeting=october, user=None)
+def test_an_agreed_action_is_a_milestone_its_owner_updates_in_their_returns(meeting, minutes):
     owner = PostFactory(title="Head of Democratic Services")
     action = meetings.meeting_action_add(
         minutes_item=minutes.items.get(),
