@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import rules
 
-from frameworks.models import Framework, Milestone, MilestonePost, Return
+from frameworks.models import (
+    EDITABLE_RETURN_STATES,
+    Framework,
+    IndicatorValue,
+    Milestone,
+    MilestonePost,
+    Return,
+)
 
 POLICY_TEAM = "Policy team"
 DEMOCRATIC_SERVICES = "Democratic services"
@@ -76,6 +83,30 @@ def milestone_framework_open(user, milestone: Milestone) -> bool:
     return user.is_authenticated and milestone.framework.officers_read_all
 
 
+@rules.predicate
+def owns_indicator_value(user, value: IndicatorValue) -> bool:
+    """Holds the indicator's owner post today (access follows the post)."""
+    return (
+        user.is_authenticated
+        and value.indicator.owner_id is not None
+        and value.indicator.owner.holders.filter(pk=user.pk).exists()
+    )
+
+
+@rules.predicate
+def indicator_value_is_editable(user, value: IndicatorValue) -> bool:
+    return value.state in EDITABLE_RETURN_STATES and value.round.is_open
+
+
+@rules.predicate
+def submitted_indicator_value(user, value: IndicatorValue) -> bool:
+    return (
+        user.is_authenticated
+        and value.submitted_by_id is not None
+        and value.submitted_by_id == user.pk
+    )
+
+
 reads_everything = is_policy_team | is_democratic_services | is_admin
 
 # Not "change_return": that is Django's own permission for the Return model, which the admin asks
@@ -90,6 +121,16 @@ rules.add_perm("frameworks.manage_boards", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_posts", is_policy_team | is_admin)
 rules.add_perm("frameworks.manage_accounts", is_admin)
 rules.add_perm("frameworks.manage_meetings", is_policy_team | is_democratic_services)
+# Outcomes, indicators (their targets and tolerance) and maturity assessments: the plan's
+# structure, kept by the policy team and administrators.
+rules.add_perm("frameworks.manage_measures", is_policy_team | is_admin)
+rules.add_perm(
+    "frameworks.edit_indicator_value", owns_indicator_value & indicator_value_is_editable
+)
+rules.add_perm(
+    "frameworks.review_indicator_value",
+    is_policy_team & ~submitted_indicator_value & ~owns_indicator_value,
+)
 rules.add_perm(
     "frameworks.read_framework",
     reads_everything | framework_open_to_officers | holds_post_in_framework,
@@ -120,4 +161,18 @@ def review_refusal(user, return_: Return) -> str:
     return (
         "You hold a post responsible for this milestone, so another member of the policy team "
         "must review this return."
+    )
+
+
+def indicator_review_refusal(user, value: IndicatorValue) -> str:
+    """Why `user` may not approve or return an indicator's value; "" when they may."""
+    if allowed(user, "frameworks.review_indicator_value", value):
+        return ""
+    if not is_policy_team(user):
+        return "Only the policy team can review indicator values."
+    if submitted_indicator_value(user, value):
+        return "You submitted this value, so another member of the policy team must review it."
+    return (
+        "You hold the post that owns this indicator, so another member of the policy team must "
+        "review this value."
     )

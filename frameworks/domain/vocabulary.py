@@ -70,3 +70,31 @@ class ImportLayout(Vocabulary):
     )
     TRACKER = "tracker", "Progress tracker (Theme | Key Milestone | Lead | Deadline | …)"
     ACTIONS = "actions", "Actions export (Code | Title | Status | Progress | Owners | …)"
+    PLEDGES = "pledges", "Pledges (We will | So that)"
+
+
+class Direction(Vocabulary):
+    """Which way an indicator improves."""
+
+    HIGHER = "HIGHER", "Higher is better"
+    LOWER = "LOWER", "Lower is better"
+
+
+class Frequency(Vocabulary):
+    """How often an indicator reports: in which quarterly rounds its owner gives a value
+    (`frameworks.domain.indicators.due_in_round`)."""
+
+    QUARTERLY = "QUARTERLY", "Quarterly"
+    HALF_YEARLY = "HALF_YEARLY", "Half-yearly"
+    ANNUAL = "ANNUAL", "Annual"
+
+
+class IndicatorStatus(Vocabulary):
+    """An indicator's status at a round, computed from its value, target and tolerance; never
+    stored (`frameworks.domain.indicators.indicator_status`)."""
+
+    ON_TARGET = "ON_TARGET", "On target"
+    WITHIN_TOLERANCE = "WITHIN_TOLERANCE", "Within tolerance"
+    OFF_TARGET = "OFF_TARGET", "Off target"
+    NO_TARGET = "NO_TARGET", "No target set"
+    NO_DATA = "NO_DATA", "No data"

@@ -10,7 +10,7 @@ May import: Django, django-simple-history and the domain (`frameworks.domain`); 
 importers, selectors, reports or views. Imported by every layer but the domain.
 
 The models are split by area: `base` (choices, helpers, abstract models), `plans`, `rounds`,
-`imports`, `reports`, `meetings`, `reminders`, `accounts`. Import them from here:
+`imports`, `reports`, `meetings`, `outcomes` (outcomes, indicators, maturity), `reminders`, `accounts`. Import them from here:
 `from frameworks.models import X`.
 """
 
@@ -26,6 +26,8 @@ from frameworks.models.base import (
     Audited,
     DatePrecision,
     DeadlineKind,
+    Direction,
+    Frequency,
     ImportLayout,
     PostRole,
     ReturnState,
@@ -47,6 +49,19 @@ from frameworks.models.meetings import (
     MinutesItem,
     PackBuild,
     action_log_name,
+)
+from frameworks.models.outcomes import (
+    Assessment,
+    Indicator,
+    IndicatorTarget,
+    IndicatorValue,
+    IndicatorValueQuerySet,
+    Judgement,
+    MaturityLevel,
+    MaturityStandard,
+    MilestoneOutcome,
+    Outcome,
+    Recommendation,
 )
 from frameworks.models.plans import (
     Framework,
@@ -78,6 +93,19 @@ from frameworks.models.rounds import (
 )
 
 __all__ = [
+    "Assessment",
+    "Direction",
+    "Frequency",
+    "Indicator",
+    "IndicatorTarget",
+    "IndicatorValue",
+    "IndicatorValueQuerySet",
+    "Judgement",
+    "MaturityLevel",
+    "MaturityStandard",
+    "MilestoneOutcome",
+    "Outcome",
+    "Recommendation",
     "AgendaItem",
     "AgendaPack",
     "BoardMember",

@@ -55,6 +55,16 @@ if TYPE_CHECKING:
         FRAMEWORK: ImportLayout
         TRACKER: ImportLayout
         ACTIONS: ImportLayout
+        PLEDGES: ImportLayout
+
+    class Direction(models.TextChoices):
+        HIGHER: Direction
+        LOWER: Direction
+
+    class Frequency(models.TextChoices):
+        QUARTERLY: Frequency
+        HALF_YEARLY: Frequency
+        ANNUAL: Frequency
 
 else:
     RAG = text_choices(vocabulary.RAG)
@@ -62,6 +72,8 @@ else:
     DatePrecision = text_choices(vocabulary.DatePrecision)
     PostRole = text_choices(vocabulary.PostRole)
     ImportLayout = text_choices(vocabulary.ImportLayout)
+    Direction = text_choices(vocabulary.Direction)
+    Frequency = text_choices(vocabulary.Frequency)
 
 RAG_COLOUR = {
     RAG.COMPLETED: "green",
