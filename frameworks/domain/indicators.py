@@ -111,9 +111,33 @@ def indicator_status(
             f"{show(value)} is {difference(gap)} {short} the target of {show(target)} ({better} is "
             f"better), within the tolerance of {difference(band)}.",
         )
-    outside = f", outside the tolerance of {difference(band)}" if band else ", with no tolerance set"
+    outside = (
+        f", outside the tolerance of {difference(band)}" if band else ", with no tolerance set"
+    )
     return Status(
         IndicatorStatus.OFF_TARGET,
         f"{show(value)} is {difference(gap)} {short} the target of {show(target)} ({better} is "
         f"better){outside}.",
     )
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target as stored: for one round (`round_id`) or for a financial year (`year`)."""
+
+    value: Decimal
+    round_id: int | None = None
+    year: str = ""
+
+
+def target_in_force(targets: list[Target], *, round_id: int, round_end: dt.date) -> Target | None:
+    """The target a round is judged against: the round's own, else its financial year's (the
+    year the round ends in), else none."""
+    for target in targets:
+        if target.round_id == round_id:
+            return target
+    year = financial_year(round_end)
+    for target in targets:
+        if target.round_id is None and target.year == year:
+            return target
+    return None

@@ -10,8 +10,8 @@ May import: Django, django-simple-history and the domain (`frameworks.domain`); 
 importers, selectors, reports or views. Imported by every layer but the domain.
 
 The models are split by area: `base` (choices, helpers, abstract models), `plans`, `rounds`,
-`imports`, `reports`, `meetings`, `outcomes` (outcomes, indicators, maturity), `reminders`, `accounts`. Import them from here:
-`from frameworks.models import X`.
+`imports`, `reports`, `meetings`, `outcomes` (outcomes, indicators, maturity), `reminders`,
+`accounts`. Import them from here: `from frameworks.models import X`.
 """
 
 from frameworks.models.accounts import (

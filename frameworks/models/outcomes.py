@@ -134,8 +134,7 @@ class Indicator(TimeStampedModel, Audited):
                 fields=["framework", "number"],
                 condition=~Q(number=""),
                 name="indicator_number_unique_in_framework",
-                violation_error_message="This framework already has an indicator with this "
-                "number.",
+                violation_error_message="This framework already has an indicator with this number.",
             ),
             models.CheckConstraint(
                 condition=Q(tolerance__isnull=True) | Q(tolerance__gte=0),
