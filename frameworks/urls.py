@@ -4,6 +4,7 @@ from frameworks.views import (
     accounts,
     browse,
     imports,
+    indicator_values,
     meetings,
     milestones,
     posts,
@@ -20,6 +21,17 @@ urlpatterns = [
     path("returns/<int:pk>/", returns.return_edit, name="return-edit"),
     path("returns/<int:pk>/autosave/", returns.return_autosave, name="return-autosave"),
     path("returns/<int:pk>/review/", returns.return_review, name="return-review"),
+    # Indicator values in the quarterly return (issue 19)
+    path(
+        "returns/values/<int:pk>/",
+        indicator_values.indicatorvalue_edit,
+        name="indicatorvalue-edit",
+    ),
+    path(
+        "returns/values/<int:pk>/review/",
+        indicator_values.indicatorvalue_review,
+        name="indicatorvalue-review",
+    ),
     path("rounds/", rounds.round_list, name="round-list"),
     path("rounds/<int:pk>/", rounds.round_detail, name="round-detail"),
     path("rounds/<int:pk>/open/", rounds.round_open, name="round-open"),

@@ -15,6 +15,7 @@ from frameworks.forms.imports import (
     ImportForm,
     located,
 )
+from frameworks.forms.indicator_values import IndicatorValueForm
 from frameworks.forms.posts import PostMergeForm
 from frameworks.forms.reports import (
     BoardForm,
@@ -44,6 +45,7 @@ __all__ = [
     "ConfirmForm",
     "GovukFormRenderer",
     "ImportForm",
+    "IndicatorValueForm",
     "PostMergeForm",
     "PublishForm",
     "ReportCreateForm",

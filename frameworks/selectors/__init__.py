@@ -38,6 +38,13 @@ from frameworks.selectors.plans import (
     milestone_search,
     milestones_with_status,
 )
+from frameworks.selectors.indicator_values import (
+    ValuePage,
+    indicator_value_get_for_user,
+    next_submitted_value,
+    officer_indicator_values,
+    round_indicator_values,
+)
 from frameworks.selectors.posts import lookalike_posts, post_list
 from frameworks.selectors.returns import (
     PostReturns,
@@ -52,6 +59,11 @@ from frameworks.selectors.returns import (
 )
 
 __all__ = [
+    "ValuePage",
+    "indicator_value_get_for_user",
+    "next_submitted_value",
+    "officer_indicator_values",
+    "round_indicator_values",
     "AccountSummary",
     "account_event_list",
     "account_summary",

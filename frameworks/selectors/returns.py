@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from frameworks.models import (
     Framework,
+    IndicatorValue,
     MilestonePost,
     Post,
     PostRole,
@@ -26,6 +27,7 @@ from frameworks.selectors.base import (
     _lead_links,
     _return_base,
 )
+from frameworks.selectors.indicator_values import officer_indicator_values
 
 
 @dataclass
@@ -33,6 +35,14 @@ class ReturnsGroup:
     round: Round
     returns: list[Return] = field(default_factory=list)
     overdue: set[int] = field(default_factory=set)  # the returns whose milestone is overdue
+    # The values of indicators this person's posts own, given in the same round.
+    values: list[IndicatorValue] = field(default_factory=list)
+
+    @property
+    def values_done(self) -> int:
+        return sum(
+            1 for v in self.values if v.state in (ReturnState.SUBMITTED, ReturnState.APPROVED)
+        )
 
     @property
     def counts(self) -> Counter:
@@ -46,7 +56,8 @@ class ReturnsGroup:
 
 
 def officer_returns(*, user) -> list[ReturnsGroup]:
-    """Returns in open rounds for the posts this user holds, grouped by round, in plan order."""
+    """Returns in open rounds for the posts this user holds, grouped by round, in plan order,
+    with the indicator values their posts give in each round."""
     returns = (
         _return_base()
         .filter(round__state=RoundState.OPEN)
@@ -67,6 +78,9 @@ def officer_returns(*, user) -> list[ReturnsGroup]:
         group.returns.append(return_)
         if return_.is_flagged_overdue(today):
             group.overdue.add(return_.pk)
+    for value in officer_indicator_values(user=user):
+        group = groups.setdefault(value.round_id, ReturnsGroup(round=value.round))
+        group.values.append(value)
     return list(groups.values())
 
 

@@ -25,6 +25,7 @@ from frameworks.models import (
     RoundState,
     person_name,
 )
+from frameworks.services.indicator_values import indicator_values_create_for_round
 from frameworks.services.returns import moment_in_words
 
 
@@ -61,7 +62,11 @@ def round_outcome(round: Round) -> str:
     if round.state != RoundState.OPEN:
         return "is closed."
     count = round.returns.count()
-    return f"is open: {count} return{'' if count == 1 else 's'} created."
+    values = round.indicator_values.count()
+    created = f"{count} return{'' if count == 1 else 's'}"
+    if values:
+        created += f" and {values} indicator value{'' if values == 1 else 's'}"
+    return f"is open: {created} created."
 
 
 def _locked(round: Round, expected_version: int | None) -> Round:
@@ -126,7 +131,8 @@ def round_create(
 
 @transaction.atomic
 def round_open(*, round: Round, user, expected_version: int | None) -> Round:
-    """Open a round: one return for every milestone still open, carrying the last RAG forward.
+    """Open a round: one return for every milestone still open, carrying the last RAG forward,
+    and one value for every indicator due in the round (with an owner post to give it).
 
     Completed and cancelled milestones drop out of the round but stay in the framework's history.
     """
@@ -168,6 +174,7 @@ def round_open(*, round: Round, user, expected_version: int | None) -> Round:
         default_user=user,
         default_change_reason=f"Round {round.label} opened",
     )
+    indicator_values_create_for_round(round=round, user=user)
     round.state = RoundState.OPEN
     round.opened_at = timezone.now()
     round.opened_by = user

@@ -172,3 +172,33 @@ def isodate(value: str, style: str = "long") -> str:
     day = dt.date.fromisoformat(str(value)[:10])
     text = f"{day.day} {day:%B %Y}"
     return f"{day:%A}, {text}" if style == "long" else text
+
+
+INDICATOR_STATUS_COLOUR = {
+    "ON_TARGET": "green",
+    "WITHIN_TOLERANCE": "yellow",
+    "OFF_TARGET": "red",
+    "NO_TARGET": "grey",
+    "NO_DATA": "grey",
+}
+
+
+@register.simple_tag
+def indicator_status_tag(status) -> SafeString:
+    """An indicator's status (`frameworks.domain.indicators.Status`, or its value) as a tag."""
+    from frameworks.domain.vocabulary import IndicatorStatus
+
+    value = IndicatorStatus(getattr(status, "value", status))
+    return format_html(
+        '<strong class="govuk-tag govuk-tag--{}">{}</strong>',
+        INDICATOR_STATUS_COLOUR[value],
+        value.label,
+    )
+
+
+@register.filter
+def figure(value, unit: str = "") -> str:
+    """A figure as a board paper prints it, with its unit: "19.55%", "20,393"; "" if none."""
+    from frameworks.domain.indicators import format_number
+
+    return format_number(value, unit)

@@ -72,6 +72,9 @@ def round_detail(request: TrackerRequest, pk: int) -> HttpResponse:
     }
     if request.htmx and request.htmx.target == "returns-table":
         return render(request, "frameworks/round_detail.html#returns-table", context)
+    context["values"] = selectors.round_indicator_values(round=round)
+    if request.htmx and request.htmx.target == "returns-table":
+        return render(request, "frameworks/round_detail.html#returns-table", context)
     return render(request, "frameworks/round_detail.html", context)
 
 

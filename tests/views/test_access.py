@@ -14,6 +14,8 @@ from frameworks.models import (
     BoardMember,
     BoardReport,
     ImportBatch,
+    Indicator,
+    IndicatorValue,
     Meeting,
     Minutes,
     PackBuild,
@@ -38,6 +40,8 @@ ALLOWED = {
     "return-edit": {"holder", "policy", "admin"},
     "return-autosave": set(),  # POST only
     "return-review": POLICY,
+    "indicatorvalue-edit": {"holder", "policy", "admin"},
+    "indicatorvalue-review": POLICY,
     "round-list": ROUNDS,
     "round-detail": ROUNDS,
     "round-open": POLICY,
@@ -103,6 +107,8 @@ POST_ALLOWED = {
     "return-edit": {"holder"},
     "return-autosave": {"holder"},
     "return-review": POLICY,
+    "indicatorvalue-edit": {"holder"},
+    "indicatorvalue-review": POLICY,
     "round-open": POLICY,
     "round-close": POLICY,
     "round-create": POLICY,
@@ -161,7 +167,20 @@ def invitation(db):
 
 
 @pytest.fixture
-def urls(return_, invitation):
+def indicator_value(return_):
+    """A value the holder's post gives for the return's round."""
+    indicator = Indicator.objects.create(
+        framework=return_.milestone.framework,
+        name="Children's social care vacancy gap",
+        unit="%",
+        direction="LOWER",
+        owner=return_.milestone.leads.get().post,
+    )
+    return IndicatorValue.objects.create(indicator=indicator, round=return_.round)
+
+
+@pytest.fixture
+def urls(return_, invitation, indicator_value):
     batch = ImportBatch.objects.create(
         file_name="tracker.xlsx", sha256="0" * 64, size=1, framework_name="Ward", content=b"x"
     )
@@ -206,6 +225,8 @@ def urls(return_, invitation):
         "return-edit": {"pk": return_.pk},
         "return-autosave": {"pk": return_.pk},
         "return-review": {"pk": return_.pk},
+        "indicatorvalue-edit": {"pk": indicator_value.pk},
+        "indicatorvalue-review": {"pk": indicator_value.pk},
         "round-detail": {"pk": return_.round_id},
         "round-open": {"pk": return_.round_id},
         "round-close": {"pk": return_.round_id},
