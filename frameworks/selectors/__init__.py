@@ -28,6 +28,19 @@ from frameworks.selectors.base import (
 )
 from frameworks.selectors.exports import export_rounds, framework_export_data
 from frameworks.selectors.history import HistoryEvent, milestone_timeline
+from frameworks.selectors.indicator_values import (
+    ValuePage,
+    indicator_value_get_for_user,
+    next_submitted_value,
+    officer_indicator_values,
+    round_indicator_values,
+)
+from frameworks.selectors.outcomes import (
+    OutcomeProgress,
+    ThemeOutcomes,
+    framework_measures,
+    outcome_progress,
+)
 from frameworks.selectors.plans import (
     FrameworkOverview,
     MilestoneHistory,
@@ -37,13 +50,6 @@ from frameworks.selectors.plans import (
     milestone_history,
     milestone_search,
     milestones_with_status,
-)
-from frameworks.selectors.indicator_values import (
-    ValuePage,
-    indicator_value_get_for_user,
-    next_submitted_value,
-    officer_indicator_values,
-    round_indicator_values,
 )
 from frameworks.selectors.posts import lookalike_posts, post_list
 from frameworks.selectors.returns import (
@@ -59,6 +65,10 @@ from frameworks.selectors.returns import (
 )
 
 __all__ = [
+    "OutcomeProgress",
+    "ThemeOutcomes",
+    "outcome_progress",
+    "framework_measures",
     "ValuePage",
     "indicator_value_get_for_user",
     "next_submitted_value",

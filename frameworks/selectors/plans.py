@@ -17,6 +17,7 @@ from frameworks.filters import MilestoneFilter, overdue_condition
 from frameworks.models import (
     Framework,
     Milestone,
+    MilestoneOutcome,
     MilestonePost,
     Return,
     ReturnState,
@@ -177,7 +178,8 @@ def milestone_history(*, pk: int, user) -> MilestoneHistory | None:
                 queryset=MilestonePost.objects.select_related("post").prefetch_related(
                     "post__holders"
                 ),
-            )
+            ),
+            Prefetch("outcome_links", queryset=MilestoneOutcome.objects.select_related("outcome")),
         )
         .annotate(latest_rag=_latest_return("rag"))
         .filter(pk=pk)

@@ -58,6 +58,7 @@ def framework_detail(request: TrackerRequest, slug: str) -> HttpResponse:
             "dashboard": dashboard,
             "slipped": slipped,
             "rag_order": [*RAG.values, ""],
+            "measures": selectors.framework_measures(framework=framework),
         },
     )
 

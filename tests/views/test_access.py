@@ -54,6 +54,7 @@ ALLOWED = {
     "milestone-detail": EVERYONE,
     "milestone-history": EVERYONE,
     "milestone-list": EVERYONE,
+    "outcome-list": EVERYONE,
     "report-list": REPORTS,
     "report-create": REPORTS,
     "report-detail": REPORTS,
@@ -237,6 +238,7 @@ def urls(return_, invitation, indicator_value):
         "milestone-detail": {"pk": return_.milestone_id},
         "milestone-history": {"pk": return_.milestone_id},
         "milestone-list": {"slug": return_.milestone.framework.slug},
+        "outcome-list": {"slug": return_.milestone.framework.slug},
         "invitation-withdraw": {"pk": invitation.pk},
         **{
             name: {"pk": meeting.pk}
