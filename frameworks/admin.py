@@ -16,8 +16,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from frameworks.models import (
     Framework,
+    IndicatorValue,
+    MaturityLevel,
+    MaturityStandard,
     Milestone,
+    MilestoneOutcome,
     MilestonePost,
+    Outcome,
     Post,
     Return,
     Round,
@@ -187,6 +192,16 @@ class MilestonePostInline(admin.TabularInline):
     autocomplete_fields = ["post"]
 
 
+class MilestoneOutcomeInline(admin.TabularInline):
+    """The outcomes a milestone serves ("So that …")."""
+
+    model = MilestoneOutcome
+    extra = 0
+    autocomplete_fields = ["outcome"]
+    verbose_name = "outcome served"
+    verbose_name_plural = "outcomes served"
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(VersionedAdmin):
     list_display = ["__str__", "theme", "deadline_text", "deadline_kind", "revised_deadline_text"]
@@ -194,7 +209,45 @@ class MilestoneAdmin(VersionedAdmin):
     search_fields = ["code", "title", "existing_activity", "deadline_text"]
     list_select_related = ["theme"]
     autocomplete_fields = ["theme"]
-    inlines = [MilestonePostInline]
+    inlines = [MilestonePostInline, MilestoneOutcomeInline]
+
+
+class OutcomeAdminForm(VersionedAdminForm):
+    def clean(self):
+        cleaned = super().clean()
+        framework, theme = cleaned.get("framework"), cleaned.get("theme")
+        if framework and theme and theme.framework_id != framework.pk:
+            self.add_error("theme", "Choose a theme from this outcome's framework.")
+        return cleaned
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(VersionedAdmin):
+    """Outcomes ("So that …") of a framework's themes. Usually made by a pledges import; kept
+    here. The milestones serving one are set on the milestone's page."""
+
+    form = OutcomeAdminForm
+    list_display = ["title", "theme", "framework", "order"]
+    list_filter = ["framework"]
+    search_fields = ["title", "code"]
+    list_select_related = ["theme", "framework"]
+    autocomplete_fields = ["theme"]
+
+
+@admin.register(MaturityLevel)
+class MaturityLevelAdmin(VersionedAdmin):
+    """A framework's maturity scale: its levels, ranked from the least mature (1)."""
+
+    list_display = ["name", "rank", "description", "framework"]
+    list_filter = ["framework"]
+    search_fields = ["name"]
+
+
+@admin.register(MaturityStandard)
+class MaturityStandardAdmin(VersionedAdmin):
+    list_display = ["name", "framework", "order"]
+    list_filter = ["framework"]
+    search_fields = ["name", "description"]
 
 
 @admin.register(Post)
@@ -288,6 +341,30 @@ RETURN_FIELDS = [
     "reviewed_at",
     "reviewed_by",
 ]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(VersionedAdmin):
+    """Indicator values, to look at: given by the owner post in the quarterly return and
+    reviewed by the policy team in the app, or imported."""
+
+    list_display = ["indicator", "round", "value", "state", "submitted_at", "reviewed_at"]
+    list_filter = ["round__framework", "round", "state"]
+    search_fields = ["indicator__name", "indicator__number", "note"]
+    list_select_related = ["indicator", "round"]
+    readonly_fields = fields = [
+        "indicator", "round", "value", "note", "state", "saved_at", "saved_by", "submitted_at",
+        "submitted_by", "reviewed_at", "reviewed_by", "review_comment",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Return)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from frameworks.models import (
     RAG,
     Milestone,
+    MilestoneOutcome,
     Return,
     ReturnState,
     Round,
@@ -26,6 +27,7 @@ from tests.factories import (
     ApprovedReturnFactory,
     FrameworkFactory,
     MilestoneFactory,
+    OutcomeFactory,
     RoundFactory,
     ThemeFactory,
     UserFactory,
@@ -483,3 +485,38 @@ def test_a_milestone_edit_from_a_stale_page_is_refused(admin, milestone, superus
     assert "Someone else changed this milestone after you opened it." in response.content.decode()
     milestone.refresh_from_db()
     assert milestone.title == "Changed in another tab" and milestone.version == 2
+
+
+def test_a_milestone_is_linked_to_the_outcome_it_serves_with_its_history(
+    admin, milestone, superuser
+):
+    outcome = OutcomeFactory(
+        theme=milestone.theme,
+        title="Local people find it easy to be involved with us and feel that they make a "
+        "difference.",
+    )
+    page = admin.get(change_url(milestone)).content.decode()
+    data = form_on(
+        page,
+        **{
+            "outcome_links-TOTAL_FORMS": "1",
+            "outcome_links-0-outcome": str(outcome.pk),
+            "outcome_links-0-milestone": str(milestone.pk),
+        },
+    )
+    response = admin.post(change_url(milestone), data)
+    assert response.status_code == 302, messages_on(response)
+    link = MilestoneOutcome.objects.get(milestone=milestone)
+    assert link.outcome == outcome
+    assert link.history.get().history_user == superuser
+
+
+def test_an_outcome_must_belong_to_a_theme_of_its_framework(admin, milestone):
+    outcome = OutcomeFactory(theme=milestone.theme)
+    elsewhere = ThemeFactory(name="Share it")
+    page = admin.get(change_url(outcome)).content.decode()
+    response = admin.post(change_url(outcome), form_on(page, theme=str(elsewhere.pk)))
+    assert response.status_code == 200
+    assert "Choose a theme from this outcome&#x27;s framework." in response.content.decode()
+    outcome.refresh_from_db()
+    assert outcome.theme == milestone.theme
