@@ -24,11 +24,15 @@ class IndicatorValueForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, unit: str = "", **kwargs) -> None:
+    def __init__(self, *args, unit: str = "", round_label: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if round_label:
+            self.fields["value"].label = f"Value for {round_label}"
         hint = "A number, like 19.55 or 20,393."
-        if unit:
-            hint = f"In {unit}. " + hint
+        if unit == "%":
+            hint = "A percentage, like 19.55."
+        elif unit:
+            hint = f"In {unit}: a number, like 19.55 or 20,393."
         self.fields["value"].help_text = hint
 
     @classmethod

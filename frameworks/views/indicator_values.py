@@ -49,12 +49,12 @@ def _context(request: TrackerRequest, page: ValuePage, form, **extra) -> dict:
 def indicatorvalue_edit(request: TrackerRequest, pk: int) -> HttpResponse:
     page = _page_for(request, pk)
     value = page.value
-    unit = value.indicator.unit
+    shown = {"unit": value.indicator.unit, "round_label": value.round.label}
     conflict = None
     if request.method == "POST":
         if not allowed(request.user, "frameworks.edit_indicator_value", value):
             raise PermissionDenied("You cannot change this value.")
-        form = IndicatorValueForm(request.POST, unit=unit)
+        form = IndicatorValueForm(request.POST, **shown)
         if form.is_valid():
             submitting = request.POST.get("action") == "submit"
             service = indicator_value_submit if submitting else indicator_value_save_draft
@@ -69,7 +69,7 @@ def indicatorvalue_edit(request: TrackerRequest, pk: int) -> HttpResponse:
                 conflict = exc.current
                 data = request.POST.copy()
                 data["version"] = str(conflict.version)
-                form = IndicatorValueForm(data, unit=unit)
+                form = IndicatorValueForm(data, **shown)
                 form.is_valid()
                 form.add_error(
                     None,
@@ -85,7 +85,7 @@ def indicatorvalue_edit(request: TrackerRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Draft saved. It has not been submitted yet.")
                 return redirect("frameworks:indicatorvalue-edit", pk=value.pk)
     else:
-        form = IndicatorValueForm(initial=IndicatorValueForm.initial_for(value), unit=unit)
+        form = IndicatorValueForm(initial=IndicatorValueForm.initial_for(value), **shown)
     return render(
         request,
         "frameworks/indicatorvalue_form.html",
