@@ -1,8 +1,8 @@
-"""The rows of each legacy spreadsheet layout (tracker, framework, actions) read into a plan's
-themes, milestones and their updates: `EXTRACTORS`, by layout, each given the sheet and the
-header row that `extract` found. Cells are read by the domain's rules (text, deadlines, status
-words) and `parsing`'s (percentages, leads); a cell that can't be read is a warning or an error
-on the plan, never an exception.
+"""The rows of each legacy spreadsheet layout (tracker, framework, actions, pledges) read into a
+plan's themes, outcomes, milestones and their updates: `EXTRACTORS`, by layout, each given the
+sheet and the header row that `extract` found. Cells are read by the domain's rules (text,
+deadlines, status words) and `parsing`'s (percentages, leads, lists, pledge headings); a cell that
+can't be read is a warning or an error on the plan, never an exception.
 
 May import: the domain, `layouts`, `parsing`, `readers` and `specs`; no Django. Imported by
 `extract` only.
@@ -18,7 +18,7 @@ from frameworks.domain.status import is_bare_status, parse_status
 from frameworks.domain.text import clean_text, one_line
 from frameworks.domain.vocabulary import RAG, DeadlineKind, PostRole
 from frameworks.importers import layouts
-from frameworks.importers.parsing import parse_percent, split_leads
+from frameworks.importers.parsing import list_text, parse_percent, pledge_heading, split_leads
 from frameworks.importers.readers import Sheet
 from frameworks.importers.specs import (
     ACTIVITY,
@@ -29,6 +29,7 @@ from frameworks.importers.specs import (
     LEADS,
     NARRATIVE,
     NEW_DEADLINE,
+    OUTCOMES,
     PERCENT,
     PREVIOUS,
     RISK,
@@ -38,6 +39,7 @@ from frameworks.importers.specs import (
     TITLE,
     LegacyPlan,
     MilestoneSpec,
+    OutcomeSpec,
     ReturnSpec,
     ThemeSpec,
 )
@@ -350,8 +352,117 @@ def _actions(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None
         plan.milestones.append(spec)
 
 
+# Pledges -------------------------------------------------------------------------------------
+def _pledge_rows(
+    sheet: Sheet, match: layouts.HeaderMatch
+) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """The pledge heading rows above the header row (the first pledge's heading comes before its
+    table's headings), then the rows after it as `_data_rows` gives them."""
+    for number, cells in sheet.rows():
+        if number >= match.row:
+            break
+        if _heading(cells) is not None:
+            yield number, cells
+    yield from _data_rows(sheet, match)
+
+
+def _heading(cells: tuple[object, ...]) -> tuple[str, str] | None:
+    """A row holding only a pledge's heading ("Pledge 2: Be open and connected")."""
+    filled = [c for c in cells if c is not None and str(c).strip()]
+    return pledge_heading(filled[0]) if len(filled) == 1 else None
+
+
+def _pledges(plan: LegacyPlan, sheet: Sheet, match: layouts.HeaderMatch) -> None:
+    """A framework of pledges, as 002 prints it: each pledge a heading row ("Pledge 1: Involve")
+    and a `We will | So that` table, one commitment a row. A blank "So that" continues the
+    outcome above in the same pledge; a pledge's heading repeated (its table goes on over a
+    page) continues that pledge, with or without the headings again. Commitments become
+    milestones (no lead, no deadline: those are added in the app or by importing a tracker),
+    each serving its outcome."""
+    get = _getter(match)
+    label = _labels(layouts.PLEDGES).__getitem__
+    plan.carries = frozenset({THEME, TITLE, OUTCOMES})
+    themes: dict[str, ThemeSpec] = {}
+    outcomes: set[tuple[str, str]] = set()
+    current: dict[str, str] = {}  # theme -> the outcome its next blank "So that" continues
+    theme: ThemeSpec | None = None
+    for row, cells in _pledge_rows(sheet, match):
+        heading = _heading(cells)
+        if heading is not None:
+            theme = _pledge(plan, themes, row, *heading)
+            continue
+        commitment = list_text(get(cells, "commitment"))
+        outcome = one_line(list_text(get(cells, "outcome")))
+        if not commitment:
+            if outcome:
+                plan.error(
+                    row,
+                    label("outcome"),
+                    f"“{outcome[:80]}” has no “We will” commitment beside it: give the "
+                    "commitment it is the outcome of, in the same row.",
+                )
+            continue
+        if theme is None:
+            plan.error(
+                row,
+                label("commitment"),
+                "This commitment comes before any pledge heading: add a row above it with only "
+                "its pledge's heading, for example “Pledge 1: Involve”.",
+            )
+            continue
+        if outcome:
+            current[theme.name] = outcome
+            if (theme.name, outcome.casefold()) not in outcomes:
+                outcomes.add((theme.name, outcome.casefold()))
+                plan.outcomes.append(OutcomeSpec(row=row, theme=theme.name, title=outcome))
+        elif theme.name not in current:
+            plan.error(
+                row,
+                label("outcome"),
+                f"This is the first commitment of “{theme.name}” and its “So that” is blank: "
+                "give the outcome it serves (a blank “So that” continues the outcome above).",
+            )
+            continue
+        plan.milestones.append(
+            MilestoneSpec(
+                row=row, theme=theme.name, title=commitment, outcomes=[current[theme.name]]
+            )
+        )
+    served = {m.theme for m in plan.milestones}
+    for spec in plan.themes:
+        if spec.name not in served and not plan.errors:
+            plan.warn(None, None, f"The pledge “{spec.name}” has no commitments.")
+
+
+def _pledge(
+    plan: LegacyPlan, themes: dict[str, ThemeSpec], row: int, code: str, name: str
+) -> ThemeSpec:
+    """A pledge heading: a new theme, or the same pledge's heading repeated (its table goes on
+    over a page), which continues it. One number for two names, or two numbers for one name,
+    is a mistake in the file, said on its row."""
+    name = name[:THEME_NAME_MAX]
+    theme = themes.get(f"#{code}") if code else None
+    theme = theme or themes.get(name.casefold())
+    if theme is None:
+        theme = ThemeSpec(name=name, code=code)
+        themes[name.casefold()] = theme
+        if code:
+            themes[f"#{code}"] = theme
+        plan.themes.append(theme)
+    elif theme.name.casefold() != name.casefold() or (code and theme.code != code):
+        plan.error(
+            row,
+            None,
+            f"“{name}” (pledge {code or 'with no number'}) does not match the pledge it "
+            f"repeats, “{theme.name}” (pledge {theme.code or 'with no number'}): give each "
+            "pledge one number and one name.",
+        )
+    return theme
+
+
 EXTRACTORS = {
     layouts.TRACKER: _tracker,
     layouts.FRAMEWORK: _framework,
     layouts.ACTIONS: _actions,
+    layouts.PLEDGES: _pledges,
 }

@@ -1,4 +1,4 @@
-"""The three legacy layouts and how their header rows are recognised.
+"""The legacy layouts and how their header rows are recognised.
 
 Headings are matched by their leading words, case- and whitespace-insensitively, so guidance text
 after the name ("Deadline If this column has not already been completed…") and line breaks inside
@@ -23,6 +23,7 @@ HEADER_SEARCH_ROWS = 20
 FRAMEWORK = ImportLayout.FRAMEWORK.value
 TRACKER = ImportLayout.TRACKER.value
 ACTIONS = ImportLayout.ACTIONS.value
+PLEDGES = ImportLayout.PLEDGES.value
 LAYOUT_NAMES = tuple(layout.value for layout in ImportLayout)
 
 
@@ -74,6 +75,12 @@ LAYOUTS: dict[str, tuple[Column, ...]] = {
         Column("groups", "Monitoring Groups", ("monitoring groups", "monitoring group"), False),
         Column("note", "Latest Note", ("latest note", "note", "latest update", "update"), False),
         Column("risk", "Risk", ("risk",), False),
+    ),
+    # A pledge's table: each row a commitment and the outcome it serves; pledge headings
+    # ("Pledge 1: Involve") are rows of their own (`layout_rows._pledges`).
+    PLEDGES: (
+        Column("commitment", "We will", ("we will",)),
+        Column("outcome", "So that", ("so that",)),
     ),
 }
 

@@ -12,6 +12,9 @@ Here:
 
 * `parse_percent` – "78%", "0.78", 0.78, "78" → 78.
 * `split_leads` – a Lead cell → [(post title, LEAD|SUPPORTING), …].
+* `list_text` – a cell written as a bulleted list ("<ul> ● Improve … by: <ul> – sharing …;
+  – providing …") → plain text ("Improve … by: sharing …; providing …").
+* `pledge_heading` – "Pledge 2: Be open and connected" → ("2", "Be open and connected").
 * `quarter_dates` – "Q3 2019-20" → the quarter's first and last days.
 
 Nothing here touches the database or imports Django (the fixtures' scripts run without Django
@@ -41,10 +44,12 @@ __all__ = [
     "PostRole",
     "clean_text",
     "is_bare_status",
+    "list_text",
     "one_line",
     "parse_deadline",
     "parse_percent",
     "parse_status",
+    "pledge_heading",
     "quarter_dates",
     "split_leads",
 ]
@@ -204,3 +209,72 @@ def quarter_dates(label: str) -> tuple[dt.date, dt.date] | None:
     end_month = start_month + 2
     end = dt.date(year, end_month, calendar.monthrange(year, end_month)[1])
     return start, end
+
+
+# list_text -----------------------------------------------------------------------------------
+_BULLETS: Final = "●•○◦▪■□➢►✓✔·*"
+_DASHES: Final = "–—-"
+# An item's marker at the start of a line: a bullet, or a dash followed by a space.
+_MARKER_RE: Final = re.compile(rf"^(?:(?P<bullet>[{_BULLETS}])\s*|(?P<dash>[{_DASHES}])\s+)")
+# A bullet inside a line starts an item of its own ("… services. ● Use …").
+_INLINE_BULLET_RE: Final = re.compile(rf"\s+(?=[{_BULLETS.replace('*', '')}]\s)")
+# A dash after ":", ";" or "," (and "; and –") marks a sub-item within the sentence.
+_INLINE_DASH_RE: Final = re.compile(rf"([:;,](?:\s+(?:and|or))?)\s+[{_DASHES}]\s+")
+
+
+def list_text(value: object) -> str:
+    """A cell written as a bulleted list, as plain text that reads as the paper does.
+
+    The markup goes (`clean_text`: tags, entities), then the list markers: a cell holding one
+    item ("● Introduce a 'co-production framework' …") is that item's text; sub-items (a
+    different marker, such as "– ", or the lines after one ending in ":") join the sentence
+    they complete, so "● Improve our 'Ask the Mayor' events by: <ul> – sharing …; – providing
+    …; and – using …" reads "Improve our 'Ask the Mayor' events by: sharing …; providing …;
+    and using …" (a sub-item without punctuation of its own is joined after "; "). Several
+    items at the first level stay one a line, each "• " (as `clean_text` writes `<li>`).
+    A dash inside a sentence ("Established – good") is kept: only one after ":", ";" or ","
+    marks an item.
+    """
+    text = clean_text(value)
+    if not text:
+        return ""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        lines.extend(_INLINE_BULLET_RE.split(line.strip()))
+    items: list[str] = []
+    first: str | None = None  # the first level's marker
+    for raw in lines:
+        line = _INLINE_DASH_RE.sub(r"\1 ", raw.strip())
+        marker = _MARKER_RE.match(line)
+        body = (line[marker.end() :] if marker else line).strip()
+        if not body:
+            continue
+        kind = (marker["bullet"] or marker["dash"]) if marker else None
+        if not items:
+            first = kind
+            items.append(body)
+        elif kind is not None and kind == first and not items[-1].endswith(":"):
+            items.append(body)
+        else:
+            joint = "; " if kind and not items[-1].endswith((":", ";", ",", ".")) else " "
+            items[-1] = f"{items[-1]}{joint}{body}"
+    if len(items) == 1:
+        return items[0]
+    return "\n".join(f"• {item}" for item in items)
+
+
+# pledge_heading ------------------------------------------------------------------------------
+_PLEDGE_HEADING_RE: Final = re.compile(
+    r"^(?:pledge|priority|theme)\s*(?P<code>\d+[a-z]?)?\s*[:.–—-]\s*(?P<name>\S.*)$",
+    re.IGNORECASE,
+)
+
+
+def pledge_heading(value: object) -> tuple[str, str] | None:
+    """A pledge's heading row, as (its number, its name): "Pledge 2: Be open and connected" →
+    ("2", "Be open and connected"); "Priority 3 – Keep it simple" → ("3", "Keep it simple");
+    "Pledge: Enable" → ("", "Enable"). None for anything else (a commitment)."""
+    match = _PLEDGE_HEADING_RE.match(one_line(value))
+    if match is None:
+        return None
+    return match["code"] or "", match["name"].strip()

@@ -1,7 +1,7 @@
-"""What a file is read into: a `LegacyPlan` (its themes, milestones and their updates as they
-will be stored, the rounds of a JSON export, every problem located by sheet, row and column)
-and the names of the fields a file can carry, by which the importer compares and writes
-(`MILESTONE_FIELDS`, `RETURN_FIELDS`).
+"""What a file is read into: a `LegacyPlan` (its themes, outcomes, milestones and their updates
+as they will be stored, the rounds of a JSON export, every problem located by sheet, row and
+column) and the names of the fields a file can carry, by which the importer compares and writes
+(`MILESTONE_FIELDS`, `RETURN_FIELDS`, `OUTCOMES`).
 
 May import: the domain; no Django. Imported by `layout_rows`, `json_export` and `extract`;
 other code imports these names from `frameworks.importers.extract`.
@@ -31,6 +31,7 @@ THEME, TITLE, CODE, ACTIVITY, LEADS, DEADLINE = (
 )
 REVISED, GROUPS, RISK, SOURCE = "revised_deadline", "monitoring_groups", "risk", "source_reference"
 NARRATIVE, STATUS, NEW_DEADLINE, PERCENT = "narrative", "rag", "new_deadline", "percent_complete"
+OUTCOMES = "outcomes"  # the outcomes a milestone serves (a pledge's "So that")
 MILESTONE_FIELDS = (THEME, CODE, TITLE, ACTIVITY, LEADS, DEADLINE, REVISED, GROUPS, RISK, SOURCE)
 RETURN_FIELDS = (NARRATIVE, STATUS, NEW_DEADLINE, PERCENT)
 
@@ -80,6 +81,7 @@ class MilestoneSpec:
     risk: str = ""
     source_reference: str = ""
     returns: list[ReturnSpec] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)  # titles of its theme's outcomes it serves
 
 
 @dataclass
@@ -87,6 +89,15 @@ class ThemeSpec:
     name: str
     code: str = ""
     printed_percent: int | None = None
+
+
+@dataclass
+class OutcomeSpec:
+    """A result a theme aims at (a pledge's "So that …"), where the file first gives it."""
+
+    row: int
+    theme: str
+    title: str
 
 
 @dataclass
@@ -107,6 +118,7 @@ class LegacyPlan:
     header_row: int | None = None
     carries: frozenset[str] = frozenset()  # the milestone fields this file carries
     themes: list[ThemeSpec] = field(default_factory=list)
+    outcomes: list[OutcomeSpec] = field(default_factory=list)
     milestones: list[MilestoneSpec] = field(default_factory=list)
     rounds: list[RoundSpec] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)  # a new framework's description, owner

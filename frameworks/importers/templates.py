@@ -20,7 +20,15 @@ GUIDANCE = {
     "lead": "Posts separated by / (joint leads) or 'with support from'",
     "owners": "People separated by ;",
     "groups": "Groups separated by ;",
+    "commitment": (
+        "One commitment a row. Start each pledge with a row holding only its heading, "
+        "for example Pledge 1: Involve"
+    ),
+    "outcome": "The outcome it serves. Leave blank to continue the outcome above",
 }
+
+
+WIDTHS = {"code": 12, "commitment": 80, "outcome": 60}
 
 
 def blank_workbook(layout: str) -> bytes:
@@ -38,7 +46,7 @@ def blank_workbook(layout: str) -> bytes:
         cell = sheet.cell(row=1, column=index, value=heading)
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.column_dimensions[cell.column_letter].width = 12 if column.key == "code" else 40
+        sheet.column_dimensions[cell.column_letter].width = WIDTHS.get(column.key, 40)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

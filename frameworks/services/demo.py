@@ -26,6 +26,7 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
+from frameworks.services.demo_pledges import demo_pledges_load
 from frameworks.services.imports import legacy_import
 from frameworks.services.rounds import round_open
 
@@ -173,6 +174,7 @@ def demo_data_load(
     existing = Framework.objects.filter(slug=spec["slug"]).first()
     if existing:
         plan = _load_improvement_plan()
+        demo_pledges_load()
         demo_boards_load()
         return DemoResult(existing, False, _load_users(data, password), plan)
 
@@ -251,5 +253,6 @@ def demo_data_load(
             round_open(round=p, user=policy, expected_version=None)
     _load_board_report(framework)
     plan = _load_improvement_plan()
+    demo_pledges_load()
     demo_boards_load()
     return DemoResult(framework, True, logins, plan)

@@ -17,6 +17,7 @@ from frameworks.exports import status_text
 from frameworks.importers import extract as ex
 from frameworks.models import (
     Milestone,
+    Outcome,
     Post,
     Return,
     ReturnState,
@@ -57,6 +58,7 @@ class Comparison(ImportState):
         self.theme_for = {}
         for theme_spec in self.plan.themes:
             self.theme_for[theme_spec.name] = self.match_theme(theme_spec)
+        self.match_outcomes()
         self.new_posts = {}
         self.new_milestones = []
         self.changed_milestones = {}
@@ -90,6 +92,7 @@ class Comparison(ImportState):
             else:
                 seen.add(milestone.pk)
                 self.compare_milestone(spec, milestone, theme)
+            self.compare_outcomes(spec, milestone)
             self.compare_returns(spec, milestone)
             if len(report.preview) < PREVIEW_ROWS:
                 report.preview.append(self.preview_row(spec, milestone))
@@ -123,6 +126,52 @@ class Comparison(ImportState):
         else:
             self.report.unchanged.themes += 1
         return theme
+
+    def match_outcomes(self) -> None:
+        """Each outcome in the file: the theme's outcome of that title, or a new one after the
+        theme's last."""
+        self.new_outcomes = []
+        self.outcome_for = {}
+        self.new_outcome_links = []
+        self.linking = set()
+        for spec in self.plan.outcomes:
+            theme = self.theme_for[spec.theme]
+            theme_key = theme.pk or id(theme)
+            key = (theme_key, norm(spec.title))
+            outcome = self.outcome_by_key.get(key)
+            if outcome is None:
+                self.outcome_order[theme_key] += 1
+                outcome = Outcome(
+                    theme=theme, title=spec.title, order=self.outcome_order[theme_key]
+                )
+                self.outcome_by_key[key] = outcome
+                self.new_outcomes.append(outcome)
+                self.report.created.outcomes += 1
+                if len(self.report.new_outcomes) < LISTED:
+                    self.report.new_outcomes.append(short(spec.title))
+            elif outcome.pk and (spec.theme, norm(spec.title)) not in self.outcome_for:
+                self.report.unchanged.outcomes += 1
+            self.outcome_for[(spec.theme, norm(spec.title))] = outcome
+
+    def compare_outcomes(self, spec: ex.MilestoneSpec, milestone: Milestone) -> None:
+        """The outcomes the file says this milestone serves: a link to each it does not serve
+        yet. A link the file does not give is kept (a blank never clears)."""
+        served = self.served.get(milestone.pk, set()) if milestone.pk else set()
+        for title in spec.outcomes:
+            outcome = self.outcome_for[(spec.theme, norm(title))]
+            if outcome.pk in served:
+                self.report.unchanged.outcome_links += 1
+                continue
+            if (id(milestone), id(outcome)) in self.linking:
+                continue  # the same outcome given twice for the milestone
+            self.linking.add((id(milestone), id(outcome)))
+            self.new_outcome_links.append((milestone, outcome))
+            self.report.created.outcome_links += 1
+            if milestone.pk:
+                before = "; ".join(
+                    o.title for o in self.outcome_by_key.values() if o.pk and o.pk in served
+                )
+                self.change(milestone, "", ex.OUTCOMES, before, outcome.title, milestone.version)
 
     def post(self, title: str) -> Post:
         key = title.casefold()
@@ -356,6 +405,7 @@ class Comparison(ImportState):
             "title": spec.title,
             "leads": [f"{t} ({r.lower()})" for t, r in spec.leads],
             "deadline": milestone.deadline_display,
+            "outcomes": [short(title) for title in spec.outcomes],
             "returns": [
                 {
                     "round": self.report.rounds.get(u.round, u.round),

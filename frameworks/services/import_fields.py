@@ -36,6 +36,7 @@ FIELD_LABELS = {
     ex.STATUS: "RAG status",
     ex.NEW_DEADLINE: "New deadline",
     ex.PERCENT: "% complete",
+    ex.OUTCOMES: "Outcome",
 }
 DEADLINES = (ex.DEADLINE, ex.REVISED, ex.NEW_DEADLINE)
 OPEN_ROUND = "the round is open, and its returns are written by their leads in the app"

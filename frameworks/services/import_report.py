@@ -26,14 +26,20 @@ class Counts:
     milestones: int = 0
     posts: int = 0
     returns: int = 0
+    outcomes: int = 0  # a pledge's "So that" (the pledges layout)
+    outcome_links: int = 0  # a milestone serving an outcome
 
     @property
     def total(self) -> int:
-        return self.themes + self.milestones + self.posts + self.returns
+        return (
+            self.themes + self.milestones + self.posts + self.returns + self.outcomes
+            + self.outcome_links
+        )  # fmt: skip
 
     def pairs(self) -> list[tuple[int, str]]:
         return [(self.themes, "theme"), (self.milestones, "milestone"), (self.posts, "post"),
-                (self.returns, "update")]  # fmt: skip
+                (self.returns, "update"), (self.outcomes, "outcome"),
+                (self.outcome_links, "outcome link")]  # fmt: skip
 
 
 @dataclass
@@ -50,6 +56,7 @@ class ImportReport:
     updated: Counts = field(default_factory=Counts)
     unchanged: Counts = field(default_factory=Counts)
     new_milestones: list[str] = field(default_factory=list)
+    new_outcomes: list[str] = field(default_factory=list)
     missing_milestones: list[str] = field(default_factory=list)
     lead_changes: list[str] = field(default_factory=list)
     # Field by field: {milestone, code, round, field, before, after, version}.

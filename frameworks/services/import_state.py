@@ -17,6 +17,7 @@ from frameworks.models import (
     Framework,
     Milestone,
     MilestonePost,
+    Outcome,
     Post,
     Return,
     Round,
@@ -54,6 +55,11 @@ class ImportState:
     # update's id or the new update).
     timeline: dict[Any, list[tuple[dt.date, Any]]]
     relink: bool  # a new update comes before an existing one, which then points at it
+    # The framework's outcomes, when the file carries them (`_Import.load_outcomes`): by (theme
+    # id, or the id() of a new theme; the title as `import_fields.norm` reads it).
+    outcome_by_key: dict[tuple[int, str], Outcome]
+    outcome_order: dict[int, int]  # the last outcome order in each theme (id as above)
+    served: dict[int, set[int]]  # milestone id -> the ids of the outcomes it serves
 
     # What the file changes (`Comparison.compare`), for `Writer.write`.
     new_themes: list[Theme]
@@ -67,6 +73,10 @@ class ImportState:
     new_returns: list[Return]
     changed_returns: dict[int, tuple[Return, set[str]]]  # id -> (update, fields)
     file_round: dt.date | None  # the start of the file's latest round
+    new_outcomes: list[Outcome]
+    outcome_for: dict[tuple[str, str], Outcome]  # by (theme name in the file, normed title)
+    new_outcome_links: list[tuple[Milestone, Outcome]]
+    linking: set[tuple[int, int]]  # the new links by (id() of the milestone, id() of the outcome)
 
     def fail(
         self,

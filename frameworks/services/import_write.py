@@ -12,7 +12,16 @@ from collections import defaultdict
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from frameworks.models import Framework, Milestone, MilestonePost, Post, Return, Theme
+from frameworks.models import (
+    Framework,
+    Milestone,
+    MilestoneOutcome,
+    MilestonePost,
+    Outcome,
+    Post,
+    Return,
+    Theme,
+)
 from frameworks.services.import_fields import columns_of
 from frameworks.services.import_state import ImportState
 
@@ -57,6 +66,7 @@ class Writer(ImportState):
                         MilestonePost(milestone=milestone, post=post, role=role, order=order)
                     )
         bulk_create_with_history(links, MilestonePost, batch_size=BATCH, **history)
+        self.write_outcomes()
         by_round = defaultdict(list)  # earlier rounds first: later updates point at them
         for return_ in self.new_returns:
             by_round[return_.round.start_date].append(return_)
@@ -67,6 +77,17 @@ class Writer(ImportState):
         self._bump(returns, Return, columns | {"state", "updated_at"})
         if self.relink:  # an update was added before a later one, which now points at it
             self.link_previous()
+
+    def write_outcomes(self) -> None:
+        """The new outcomes, then the new links from milestones to the outcomes they serve."""
+        for outcome in self.new_outcomes:
+            outcome.framework = self.framework
+        bulk_create_with_history(self.new_outcomes, Outcome, batch_size=BATCH, **self.history)
+        links = [
+            MilestoneOutcome(milestone=milestone, outcome=outcome)
+            for milestone, outcome in self.new_outcome_links
+        ]
+        bulk_create_with_history(links, MilestoneOutcome, batch_size=BATCH, **self.history)
 
     def _bump(self, objects: list, model, columns: set[str]) -> None:
         """Write these columns of changed rows, each a version on, with their audit rows."""

@@ -37,7 +37,9 @@ from frameworks.models import (
     Framework,
     ImportBatch,
     Milestone,
+    MilestoneOutcome,
     MilestonePost,
+    Outcome,
     Post,
     Return,
     ReturnState,
@@ -179,6 +181,7 @@ class _Import(Comparison, Writer):
         self.timeline = defaultdict(list)
         self.relink = False
         if not known:
+            self.load_outcomes()
             return
         # Returns are locked before milestones, in the order approving a return locks them.
         round_ids = [p.pk for p in self.rounds.values() if p.pk]
@@ -197,6 +200,24 @@ class _Import(Comparison, Writer):
             if state == ReturnState.APPROVED:
                 latest = self.latest_approved.get(milestone_id, start)
                 self.latest_approved[milestone_id] = max(latest, start)
+        self.load_outcomes()
+
+    def load_outcomes(self) -> None:
+        """The framework's outcomes and which milestones serve them, when the file carries
+        outcomes (two queries; none otherwise). Outcomes are locked like the milestones."""
+        self.outcome_by_key = {}
+        self.outcome_order = defaultdict(int)
+        self.served = defaultdict(set)
+        if ex.OUTCOMES not in self.plan.carries or self.framework.pk is None:
+            return
+        for outcome in self._locked(Outcome.objects.filter(framework=self.framework)):
+            self.outcome_by_key[(outcome.theme_id, norm(outcome.title))] = outcome
+            self.outcome_order[outcome.theme_id] = max(
+                self.outcome_order[outcome.theme_id], outcome.order
+            )
+        links = MilestoneOutcome.objects.filter(outcome__framework=self.framework)
+        for milestone_id, outcome_id in links.values_list("milestone_id", "outcome_id"):
+            self.served[milestone_id].add(outcome_id)
 
 
 def read_plan(

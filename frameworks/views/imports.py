@@ -206,6 +206,10 @@ def import_detail(request: TrackerRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "report": report,
         "count_rows": count_rows,
+        # Outcomes are counted when the file carries them (the pledges layout).
+        "show_outcomes": any(
+            counts.get("outcomes") or counts.get("outcome_links") for _, counts in count_rows
+        ),
         "busy": batch.state in batches.BUSY,
         "waiting": batch.progress == batches.WAITING,
         "can_correct": batches.can_reuse(batch=batch, user=request.user),

@@ -49,6 +49,7 @@ def test_demo_loads_the_seeded_framework_once(db):
     # The framework, the improvement plan, and the actions the Transformation Advisory Board
     # agreed on 17 October 2023 (seed 003's minutes): none made again.
     assert sorted(Framework.objects.values_list("name", flat=True)) == [
+        "Tower Hamlets Community Engagement Framework 2018-2021",
         "Tower Hamlets Improvement Plan",
         "Transformation Advisory Board: actions agreed",
         "Ward Councillor Support Framework",
