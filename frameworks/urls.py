@@ -5,6 +5,8 @@ from frameworks.views import (
     browse,
     imports,
     indicator_values,
+    indicators,
+    maturity,
     meetings,
     milestones,
     outcomes,
@@ -44,6 +46,63 @@ urlpatterns = [
     path("frameworks/<slug:slug>/rounds/new/", rounds.round_create, name="round-create"),
     path("frameworks/<slug:slug>/milestones/", milestones.milestone_list, name="milestone-list"),
     path("frameworks/<slug:slug>/outcomes/", outcomes.outcome_list, name="outcome-list"),
+    # Indicators (KPIs): definitions, targets, trend and the value import (issue 19)
+    path("frameworks/<slug:slug>/indicators/", indicators.indicator_list, name="indicator-list"),
+    path(
+        "frameworks/<slug:slug>/indicators/new/",
+        indicators.indicator_create,
+        name="indicator-create",
+    ),
+    path(
+        "frameworks/<slug:slug>/indicators/import/",
+        indicators.indicatorvalue_import,
+        name="indicatorvalue-import",
+    ),
+    path(
+        "frameworks/<slug:slug>/indicators/import/confirm/",
+        indicators.indicatorvalue_import_confirm,
+        name="indicatorvalue-import-confirm",
+    ),
+    path("indicators/<int:pk>/", indicators.indicator_detail, name="indicator-detail"),
+    path("indicators/<int:pk>/edit/", indicators.indicator_edit, name="indicator-edit"),
+    path("indicators/<int:pk>/targets/", indicators.indicator_targets, name="indicator-targets"),
+    # End of indicators
+    # Maturity self-assessment: scale, standards, assessments, judgements (issue 19)
+    path("frameworks/<slug:slug>/assessments/", maturity.assessment_list, name="assessment-list"),
+    path(
+        "frameworks/<slug:slug>/assessments/new/",
+        maturity.assessment_create,
+        name="assessment-create",
+    ),
+    path(
+        "frameworks/<slug:slug>/assessments/import/",
+        maturity.assessment_import,
+        name="assessment-import",
+    ),
+    path(
+        "frameworks/<slug:slug>/assessments/levels/new/",
+        maturity.maturity_level_create,
+        name="maturitylevel-create",
+    ),
+    path(
+        "frameworks/<slug:slug>/assessments/standards/new/",
+        maturity.maturity_standard_create,
+        name="maturitystandard-create",
+    ),
+    path(
+        "assessments/standards/<int:pk>/",
+        maturity.maturity_standard_edit,
+        name="maturitystandard-edit",
+    ),
+    path("assessments/<int:pk>/", maturity.assessment_detail, name="assessment-detail"),
+    path("judgements/<int:pk>/", maturity.judgement_edit, name="judgement-edit"),
+    path("judgements/<int:pk>/resolve/", maturity.judgement_resolve, name="judgement-resolve"),
+    path(
+        "recommendations/<int:pk>/adopt/",
+        maturity.recommendation_adopt,
+        name="recommendation-adopt",
+    ),
+    # End of maturity self-assessment
     path("milestones/<int:pk>/", browse.milestone_detail, name="milestone-detail"),
     path("milestones/<int:pk>/history/", browse.milestone_history, name="milestone-history"),
     path("reports/", reports.report_list, name="report-list"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -10,13 +11,22 @@ from django.contrib.auth.models import Group
 
 from frameworks.models import (
     RAG,
+    Assessment,
     DatePrecision,
     DeadlineKind,
+    Direction,
     Framework,
+    Indicator,
+    IndicatorValue,
+    Judgement,
+    MaturityLevel,
+    MaturityStandard,
     Milestone,
     MilestonePost,
+    Outcome,
     Post,
     PostRole,
+    Recommendation,
     Return,
     ReturnState,
     Round,
@@ -209,3 +219,153 @@ def board_meeting(name: str = BOARD, *, date, time=None, venue: str = ""):
 
     board = boards.board_get_or_create(name=name, user=None)
     return boards.meeting_get_or_create(board=board, date=date, time=time, venue=venue)
+
+
+# Outcomes ("So that …") from seed 002's pledge tables.
+OUTCOMES = [
+    "Services are better at delivering improved outcomes and customer satisfaction.",
+    "Communities are recognised and valued as experts and put at the heart of deciding "
+    "priorities and services.",
+    "Information and insight from local communities (community intelligence) are clearly "
+    "reflected in the decisions we make.",
+    "Information is easily accessible to communities and open to scrutiny.",
+]
+# Indicators whose figures seed 004 reports (R5.14's Q3 update; R2.2's website figures).
+INDICATORS = [
+    ("Children's social care vacancy gap", "%", Direction.LOWER),
+    ("Children's social care staff turnover", "%", Direction.LOWER),
+    ("Registered users on the Firmstep platform", "users", Direction.HIGHER),
+]
+
+
+class OutcomeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    theme = factory.SubFactory(ThemeFactory)
+    framework = factory.SelfAttribute("theme.framework")
+    title = factory.Sequence(
+        lambda n: OUTCOMES[n % len(OUTCOMES)] + (f" ({n})" if n >= len(OUTCOMES) else "")
+    )
+    order = factory.Sequence(int)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """An indicator named as seed 004 reports it; `IndicatorFactory(owner=post)` sets the owner
+    (none by default)."""
+
+    class Meta:
+        model = Indicator
+
+    framework = factory.SubFactory(FrameworkFactory)
+    number = factory.Sequence(lambda n: str(n + 1))
+    name = factory.Sequence(
+        lambda n: INDICATORS[n % len(INDICATORS)][0] + (f" ({n})" if n >= len(INDICATORS) else "")
+    )
+    unit = factory.Sequence(lambda n: INDICATORS[n % len(INDICATORS)][1])
+    direction = factory.Sequence(lambda n: INDICATORS[n % len(INDICATORS)][2])
+    order = factory.Sequence(int)
+
+
+class IndicatorValueFactory(factory.django.DjangoModelFactory):
+    """A value for a round of the indicator's framework; by default 004's 19.55%, approved."""
+
+    class Meta:
+        model = IndicatorValue
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    round = factory.SubFactory(
+        RoundFactory, framework=factory.SelfAttribute("..indicator.framework")
+    )
+    value = Decimal("19.55")
+    note = "In Children's Social Care we have reduced our vacancy gap further from 26% to 19.55%."
+    state = ReturnState.APPROVED
+
+
+# Maturity self-assessment: seed 003's scale, standards and Leadership's judgement.
+MATURITY_SCALE = [
+    ("Emerging", "not there yet, but you're able to identify areas for improvement"),
+    ("Aspiring", "some good performance, but also some gaps"),
+    ("Established", "good overall performance against the standard"),
+]
+STANDARDS = [
+    ("Vision & Strategy", "There is a clearly stated vision for community engagement and a "
+     "strategy, supported by clear objectives, to deliver it."),
+    ("Participation", "There is a consistent approach to ensuring citizens can have a say in the "
+     "decisions that affect them."),
+    ("Resources", "There are adequate resources to deliver engagement processes effectively"),
+    ("Workforce", "The workforce has the necessary skills, knowledge and capabilities to deliver "
+     "high quality community engagement"),
+    ("Partnerships", "There are partnerships in place at all levels that enable effective "
+     "community engagement to take place."),
+    ("Leadership", "Senior leaders and managers are champions for community engagement."),
+    ("Learning and impact", "Community engagement has had an impact on policy and practice"),
+]  # fmt: skip
+
+
+class MaturityLevelFactory(factory.django.DjangoModelFactory):
+    """A level of 003's scale, least mature first: Emerging (1), Aspiring (2), Established (3)."""
+
+    class Meta:
+        model = MaturityLevel
+
+    framework = factory.SubFactory(FrameworkFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    name = factory.LazyAttribute(
+        lambda o: MATURITY_SCALE[(o.rank - 1) % 3][0] + (f" {o.rank}" if o.rank > 3 else "")
+    )
+    description = factory.LazyAttribute(lambda o: MATURITY_SCALE[(o.rank - 1) % 3][1])
+
+
+class MaturityStandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MaturityStandard
+
+    framework = factory.SubFactory(FrameworkFactory)
+    name = factory.Sequence(
+        lambda n: STANDARDS[n % len(STANDARDS)][0] + (f" ({n})" if n >= len(STANDARDS) else "")
+    )
+    description = factory.Sequence(lambda n: STANDARDS[n % len(STANDARDS)][1])
+    order = factory.Sequence(int)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    framework = factory.SubFactory(FrameworkFactory)
+    title = "Community engagement maturity assessment"
+    assessed_on = factory.Sequence(lambda n: dt.date(2023, 9, 4) + dt.timedelta(days=n))
+
+
+class JudgementFactory(factory.django.DjangoModelFactory):
+    """A judgement at a level written outside the scale ("Embedded"), unless given a level."""
+
+    class Meta:
+        model = Judgement
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    standard = factory.SubFactory(
+        MaturityStandardFactory, framework=factory.SelfAttribute("..assessment.framework")
+    )
+    level_text = "Embedded"
+    evidence = (
+        "• The mayor has asked officers to improve consultation at the Mayors Advisory Board and "
+        "to ensure the Council is engaging with all sections of the community."
+    )
+    improvements = (
+        "• Explore how Council communications can be used to promote the importance of "
+        "community engagement."
+    )
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recommendation
+
+    judgement = factory.SubFactory(JudgementFactory)
+    text = (
+        "Explore how Council communications can be used to promote the importance of community "
+        "engagement."
+    )
+    order = factory.Sequence(lambda n: n + 1)

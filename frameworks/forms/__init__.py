@@ -16,6 +16,20 @@ from frameworks.forms.imports import (
     located,
 )
 from frameworks.forms.indicator_values import IndicatorValueForm
+from frameworks.forms.indicators import (
+    IndicatorForm,
+    IndicatorTargetForm,
+    IndicatorValueConfirmForm,
+    IndicatorValueImportForm,
+)
+from frameworks.forms.maturity import (
+    AssessmentForm,
+    AssessmentImportForm,
+    JudgementForm,
+    JudgementResolveForm,
+    MaturityLevelForm,
+    MaturityStandardForm,
+)
 from frameworks.forms.posts import PostMergeForm
 from frameworks.forms.reports import (
     BoardForm,
@@ -45,7 +59,11 @@ __all__ = [
     "ConfirmForm",
     "GovukFormRenderer",
     "ImportForm",
+    "IndicatorForm",
+    "IndicatorTargetForm",
+    "IndicatorValueConfirmForm",
     "IndicatorValueForm",
+    "IndicatorValueImportForm",
     "PostMergeForm",
     "PublishForm",
     "ReportCreateForm",
@@ -54,4 +72,10 @@ __all__ = [
     "ReviewForm",
     "RoundForm",
     "located",
+    "AssessmentForm",
+    "AssessmentImportForm",
+    "JudgementForm",
+    "JudgementResolveForm",
+    "MaturityLevelForm",
+    "MaturityStandardForm",
 ]

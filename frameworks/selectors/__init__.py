@@ -12,6 +12,7 @@ selectors import models, rules, roles and filters, never views.
 - `exports`: the plan as plain data
 - `history`: the audit trail in words
 - `accounts`: invitations, the sign-in audit trail and a person's own account
+- `maturity`: a framework's maturity scale, standards, assessments and the maturity table
 """
 
 from frameworks.selectors.accounts import (
@@ -34,6 +35,25 @@ from frameworks.selectors.indicator_values import (
     next_submitted_value,
     officer_indicator_values,
     round_indicator_values,
+)
+from frameworks.selectors.indicators import (
+    IndicatorPoint,
+    IndicatorRow,
+    default_round,
+    indicator_get_for_user,
+    indicator_row,
+    indicator_rows,
+)
+from frameworks.selectors.maturity import (
+    AssessmentDetail,
+    JudgementEntry,
+    MaturityOverview,
+    MaturityRow,
+    MaturityTable,
+    assessment_detail,
+    assessment_list,
+    judgement_get,
+    maturity_table,
 )
 from frameworks.selectors.outcomes import (
     OutcomeProgress,
@@ -74,6 +94,12 @@ __all__ = [
     "next_submitted_value",
     "officer_indicator_values",
     "round_indicator_values",
+    "IndicatorPoint",
+    "IndicatorRow",
+    "default_round",
+    "indicator_get_for_user",
+    "indicator_row",
+    "indicator_rows",
     "AccountSummary",
     "account_event_list",
     "account_summary",
@@ -105,4 +131,13 @@ __all__ = [
     "rounds_by_framework",
     "return_as_read",
     "return_get_for_user",
+    "AssessmentDetail",
+    "JudgementEntry",
+    "MaturityOverview",
+    "MaturityRow",
+    "MaturityTable",
+    "assessment_detail",
+    "assessment_list",
+    "judgement_get",
+    "maturity_table",
 ]

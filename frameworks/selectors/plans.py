@@ -171,7 +171,12 @@ def milestone_history(*, pk: int, user) -> MilestoneHistory | None:
     """A milestone and its updates across rounds, newest first. Others' drafts stay private.
     None when there is no such milestone or this user may not read it."""
     milestone = (  # django-stubs takes the annotation below for a second `latest_rag`
-        Milestone.objects.select_related("theme", "framework")  # type: ignore[no-redef]
+        Milestone.objects.select_related(  # type: ignore[no-redef]
+            "theme",
+            "framework",
+            "recommendation__judgement__assessment",
+            "recommendation__judgement__standard",
+        )
         .prefetch_related(
             Prefetch(
                 "leads",

@@ -1,6 +1,7 @@
 """Deny by default: every URL pattern, every role. Anonymous users are sent to sign in; each role
 reaches exactly what the allow list says and is refused the rest (403 or 404, never a 500)."""
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -10,16 +11,20 @@ from django.utils import timezone
 from frameworks.models import (
     AgendaItem,
     AgendaPack,
+    Assessment,
     Board,
     BoardMember,
     BoardReport,
     ImportBatch,
     Indicator,
     IndicatorValue,
+    Judgement,
+    MaturityStandard,
     Meeting,
     Minutes,
     PackBuild,
     PublishedReport,
+    Recommendation,
     ReportBuild,
 )
 from tests.factories import UserFactory
@@ -55,6 +60,15 @@ ALLOWED = {
     "milestone-history": EVERYONE,
     "milestone-list": EVERYONE,
     "outcome-list": EVERYONE,
+    # Indicators: read with the framework; kept, and their values imported, by the policy team
+    # and administrators.
+    "indicator-list": EVERYONE,
+    "indicator-detail": EVERYONE,
+    "indicator-create": POLICY,
+    "indicator-edit": POLICY,
+    "indicator-targets": POLICY,
+    "indicatorvalue-import": POLICY,
+    "indicatorvalue-import-confirm": set(),  # POST only
     "report-list": REPORTS,
     "report-create": REPORTS,
     "report-detail": REPORTS,
@@ -102,6 +116,17 @@ ALLOWED = {
     "invitation-withdraw": set(),  # POST only
     "accountevent-list": ADMIN,
     "invitation-accept": EVERYONE,
+    # Maturity self-assessment: read with the framework, kept by the policy team and admins.
+    "assessment-list": EVERYONE,
+    "assessment-detail": EVERYONE,
+    "assessment-create": POLICY,
+    "assessment-import": POLICY,
+    "maturitylevel-create": POLICY,
+    "maturitystandard-create": POLICY,
+    "maturitystandard-edit": POLICY,
+    "judgement-edit": POLICY,
+    "judgement-resolve": POLICY,
+    "recommendation-adopt": set(),  # POST only
 }
 # Roles allowed to POST (write); every other role's POST must be refused.
 POST_ALLOWED = {
@@ -125,6 +150,29 @@ POST_ALLOWED = {
     "post-merge": POLICY,
     "invitation-create": ADMIN,
     "invitation-withdraw": ADMIN,
+    **{
+        name: POLICY
+        for name in (
+            "indicator-create",
+            "indicator-edit",
+            "indicator-targets",
+            "indicatorvalue-import",
+            "indicatorvalue-import-confirm",
+        )
+    },
+    **{
+        name: POLICY
+        for name in (
+            "assessment-create",
+            "assessment-import",
+            "maturitylevel-create",
+            "maturitystandard-create",
+            "maturitystandard-edit",
+            "judgement-edit",
+            "judgement-resolve",
+            "recommendation-adopt",
+        )
+    },
     **{
         name: MEETINGS
         for name in (
@@ -208,6 +256,20 @@ def urls(return_, invitation, indicator_value):
         report=report, version=1, snapshot={}, pdf=b"%PDF-", sha256="x", pages=1,
         published_at=timezone.now(),
     )  # fmt: skip
+    framework = return_.milestone.framework
+    standard = MaturityStandard.objects.create(framework=framework, name="Leadership", order=1)
+    assessment = Assessment.objects.create(
+        framework=framework, title="Community engagement maturity assessment",
+        assessed_on=dt.date(2023, 9, 4),
+    )  # fmt: skip
+    judgement = Judgement.objects.create(
+        assessment=assessment, standard=standard, level_text="Embedded"
+    )
+    recommendation = Recommendation.objects.create(
+        judgement=judgement,
+        text="Explore how Council communications can be used to promote the importance of "
+        "community engagement.",
+    )
     by_report = {"pk": report.pk}
     kwargs = {
         **{name: by_report for name in ALLOWED if name.startswith("report-")},
@@ -239,6 +301,15 @@ def urls(return_, invitation, indicator_value):
         "milestone-history": {"pk": return_.milestone_id},
         "milestone-list": {"slug": return_.milestone.framework.slug},
         "outcome-list": {"slug": return_.milestone.framework.slug},
+        **{
+            name: {"slug": framework.slug}
+            for name in ("indicator-list", "indicator-create", "indicatorvalue-import",
+                         "indicatorvalue-import-confirm")
+        },
+        **{
+            name: {"pk": indicator_value.indicator_id}
+            for name in ("indicator-detail", "indicator-edit", "indicator-targets")
+        },
         "invitation-withdraw": {"pk": invitation.pk},
         **{
             name: {"pk": meeting.pk}
@@ -254,6 +325,16 @@ def urls(return_, invitation, indicator_value):
         "pack-pdf": {"pk": meeting.pk, "version": 1},
         "board-members": {"pk": board.pk},
         "board-member-edit": {"pk": board.pk, "member": member.pk},
+        **{
+            name: {"slug": framework.slug}
+            for name in ("assessment-list", "assessment-create", "assessment-import",
+                         "maturitylevel-create", "maturitystandard-create")
+        },
+        "maturitystandard-edit": {"pk": standard.pk},
+        "assessment-detail": {"pk": assessment.pk},
+        "judgement-edit": {"pk": judgement.pk},
+        "judgement-resolve": {"pk": judgement.pk},
+        "recommendation-adopt": {"pk": recommendation.pk},
     }  # fmt: skip
     return {
         name: reverse(f"frameworks:{name}", kwargs=kwargs.get(name))
