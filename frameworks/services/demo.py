@@ -26,6 +26,8 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.roles import DEMOCRATIC_SERVICES, POLICY_TEAM, ensure_role_groups
+from frameworks.services.demo_indicators import demo_indicators_load
+from frameworks.services.demo_maturity import demo_maturity_load
 from frameworks.services.demo_pledges import demo_pledges_load
 from frameworks.services.imports import legacy_import
 from frameworks.services.rounds import round_open
@@ -53,6 +55,14 @@ class DemoResult:
     created: bool
     logins: list[DemoLogin]
     improvement_plan: Framework | None = None
+
+
+def _load_measures() -> None:
+    """Seed 002's pledges (outcomes), seed 003's maturity assessment of community engagement,
+    and the improvement plan's indicators from the figures seed 004 reports (idempotent)."""
+    demo_pledges_load()
+    demo_maturity_load()
+    demo_indicators_load()
 
 
 def demo_boards_load() -> None:
@@ -174,7 +184,7 @@ def demo_data_load(
     existing = Framework.objects.filter(slug=spec["slug"]).first()
     if existing:
         plan = _load_improvement_plan()
-        demo_pledges_load()
+        _load_measures()
         demo_boards_load()
         return DemoResult(existing, False, _load_users(data, password), plan)
 
@@ -253,6 +263,6 @@ def demo_data_load(
             round_open(round=p, user=policy, expected_version=None)
     _load_board_report(framework)
     plan = _load_improvement_plan()
-    demo_pledges_load()
+    _load_measures()
     demo_boards_load()
     return DemoResult(framework, True, logins, plan)

@@ -95,3 +95,24 @@ def test_the_demo_can_be_worked_today_its_open_round_is_this_quarter(db, client)
         assert response.status_code == 302, error_summary(response)
         return_.refresh_from_db()
         assert return_.state == ReturnState.SUBMITTED
+
+
+def test_the_demo_holds_the_outcomes_the_assessment_and_the_reported_figures(db):
+    """Seed 002's pledges, seed 003's maturity assessment (Leadership's "Embedded" left for
+    someone to resolve) and seed 004's figures, loaded with the rest, once."""
+    from frameworks.models import Assessment, Indicator, IndicatorValue, Outcome
+
+    for _ in range(2):
+        demo_data_load(password="demo-tracker-2020", today=DEMO_DAY)
+    assert Outcome.objects.count() == 11
+    assessment = Assessment.objects.get()
+    assert assessment.judgements.count() == 8
+    assert [j.level_text for j in assessment.judgements.all() if j.outside_scale] == ["Embedded"]
+    assert sorted(
+        (v.indicator.name, str(v.value.normalize())) for v in IndicatorValue.objects.all()
+    ) == [
+        ("Children's social care staff turnover", "10.58"),
+        ("Children's social care vacancy gap", "19.55"),
+        ("Registered users on the Firmstep platform", "20393"),
+    ]
+    assert Indicator.objects.filter(targets__isnull=False).count() == 0  # the papers give none

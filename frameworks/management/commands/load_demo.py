@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from frameworks.models import Framework, Indicator
 from frameworks.services.demo import DEMO_FILE, demo_data_load
 
 DEMO_PASSWORD = "demo-tracker-2020"
@@ -33,6 +34,16 @@ class Command(BaseCommand):
                 f"Imported from fixtures/legacy: {plan.name} – {plan.themes.count()} "
                 f"recommendations, {plan.milestones.count()} actions."
             )
+        for engagement in Framework.objects.filter(outcomes__isnull=False).distinct():
+            assessed = engagement.assessments.count()
+            self.stdout.write(
+                f"From the pledges: {engagement.name} – {engagement.themes.count()} pledges, "
+                f"{engagement.milestones.count()} commitments, {engagement.outcomes.count()} "
+                f"outcomes; maturity assessments: {assessed}."
+            )
+        indicators = Indicator.objects.count()
+        if indicators:
+            self.stdout.write(f"Indicators from figures the papers report: {indicators}.")
         self.stdout.write(f"Demo logins (password for all: {options['password']}):")
         for login in result.logins:
             posts = f", holds {', '.join(login.posts)}" if login.posts else ""
