@@ -86,11 +86,8 @@ def milestone_framework_open(user, milestone: Milestone) -> bool:
 @rules.predicate
 def owns_indicator_value(user, value: IndicatorValue) -> bool:
     """Holds the indicator's owner post today (access follows the post)."""
-    return (
-        user.is_authenticated
-        and value.indicator.owner_id is not None
-        and value.indicator.owner.holders.filter(pk=user.pk).exists()
-    )
+    owner = value.indicator.owner
+    return user.is_authenticated and owner is not None and owner.holders.filter(pk=user.pk).exists()
 
 
 @rules.predicate

@@ -9,15 +9,16 @@ May import: the standard library and `vocabulary`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from frameworks.domain.vocabulary import Direction, Frequency, IndicatorStatus
 
 # The month a round ends in, for the frequencies that do not report every quarter: half-yearly
 # indicators report at the end of September and March, annual ones at the end of the financial
 # year (March).
-_REPORTING_MONTHS = {
+_REPORTING_MONTHS: dict[str, frozenset[int]] = {
     Frequency.QUARTERLY: frozenset(range(1, 13)),
     Frequency.HALF_YEARLY: frozenset({9, 10, 3, 4}),
     Frequency.ANNUAL: frozenset({3, 4}),
@@ -27,7 +28,7 @@ _REPORTING_MONTHS = {
 def due_in_round(frequency: str, round_end: dt.date) -> bool:
     """Whether an indicator of this frequency gives a value in a round ending on `round_end`
     (a round ending early in the next month still counts: "Q4 2019-20" may end on 1 April)."""
-    return round_end.month in _REPORTING_MONTHS.get(Frequency(frequency), frozenset())
+    return round_end.month in _REPORTING_MONTHS.get(frequency, frozenset())
 
 
 def financial_year(day: dt.date) -> str:
@@ -91,10 +92,10 @@ def indicator_status(
     if target is None:
         return Status(
             IndicatorStatus.NO_TARGET,
-            f"{show(value)} was reported, but no target is set for this round, so it is not "
+            f"No target is set for this round, so the value reported ({show(value)}) is not "
             "judged.",
         )
-    higher = Direction(direction) == Direction.HIGHER
+    higher = direction == Direction.HIGHER
     better = "higher" if higher else "lower"
     gap = (target - value) if higher else (value - target)  # how far short, > 0 when short
     if gap <= 0:
@@ -141,3 +142,59 @@ def target_in_force(targets: list[Target], *, round_id: int, round_end: dt.date)
         if target.round_id is None and target.year == year:
             return target
     return None
+
+
+# The largest figure the database holds: 18 digits, 4 of them after the point.
+MAX_DECIMAL_PLACES = 4
+MAX_WHOLE_DIGITS = 14
+
+# Figures -----------------------------------------------------------------------------------------
+_FIGURE_RE = re.compile(
+    r"^(?P<sign>[-+]?)\s*(?P<currency>[£$€]?)\s*(?P<sign2>[-+]?)"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<percent>%?)$"
+)
+
+
+class FigureError(ValueError):
+    """A figure that cannot be read, with the reason in words."""
+
+
+def parse_figure(value: object, *, unit: str = "") -> Decimal:
+    """A figure as people write it: "19.55%", "20,393", "£1,200", "-3", 26 or 0.5 from a
+    spreadsheet cell. With `unit`, a "%" or "£" the unit does not have is refused rather than
+    dropped. Raises FigureError saying what is wrong."""
+    if isinstance(value, bool):
+        raise FigureError("Enter a number, for example 19.55%, 20,393 or £1,200.")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        text = " ".join(str(value or "").replace("\u2212", "-").replace("\u00a0", " ").split())
+        if not text:
+            raise FigureError("Enter a number.")
+        found = _FIGURE_RE.match(text)
+        if not found or (found["sign"] and found["sign2"]):
+            raise FigureError(
+                f"“{text[:40]}” is not a number. Write it like 19.55%, 20,393 or £1,200."
+            )
+        unit = unit.strip()
+        if found["percent"] and unit and unit != "%":
+            raise FigureError(f"“{text}” is a percentage, but this indicator is in {unit}.")
+        if found["currency"] and unit and unit != found["currency"]:
+            raise FigureError(f"“{text}” is an amount of money, but this indicator is in {unit}.")
+        sign = "-" if "-" in (found["sign"] + found["sign2"]) else ""
+        try:
+            number = Decimal(sign + found["number"].replace(",", ""))
+        except InvalidOperation as exc:  # pragma: no cover - the pattern allows only digits
+            raise FigureError(f"“{text}” is not a number.") from exc
+    if not number.is_finite():
+        raise FigureError("Enter a number.")
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
+        raise FigureError(f"Give the figure to at most {MAX_DECIMAL_PLACES} decimal places.")
+    if abs(number) >= Decimal(10) ** MAX_WHOLE_DIGITS:
+        raise FigureError("The figure is too large.")
+    return number

@@ -3,7 +3,7 @@ financial year (`IndicatorTargetForm`), and the upload and confirmation of a fil
 (`IndicatorValueImportForm`, `IndicatorValueConfirmForm`).
 
 Figures are typed as people write them ("26%", "20,393", "£1,200") and read by
-`frameworks.services.indicators.parse_figure`. May import the models, `frameworks.forms.base`
+`frameworks.domain.indicators.parse_figure`. May import the models, `frameworks.forms.base`
 and `frameworks.services.indicators`. Imported by `frameworks.forms`.
 """
 
@@ -14,14 +14,12 @@ from typing import cast
 
 from django import forms
 
-from frameworks.domain.indicators import format_number
+from frameworks.domain.indicators import FigureError, format_number, parse_figure
 from frameworks.forms.base import GovukDateField
 from frameworks.models import Direction, Framework, Frequency, Indicator, Outcome, Post, Round
 from frameworks.services.indicators import (
     IMPORT_LIMITS,
-    FigureError,
     IndicatorInput,
-    parse_figure,
 )
 
 

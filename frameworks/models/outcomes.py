@@ -25,8 +25,6 @@ from frameworks.models.base import Audited, Direction, Frequency, ReturnState, T
 from frameworks.models.plans import Framework, Milestone, Post, Theme
 from frameworks.models.rounds import Round
 
-DECIMAL = {"max_digits": 18, "decimal_places": 4}
-
 
 class Outcome(Audited):
     """A result a theme aims at: a pledge's "So that …"."""
@@ -98,7 +96,7 @@ class Indicator(TimeStampedModel, Audited):
     direction = models.CharField(
         "Good direction", max_length=8, choices=Direction.choices, default=Direction.HIGHER
     )
-    baseline_value = models.DecimalField(null=True, blank=True, **DECIMAL)
+    baseline_value = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=4)
     baseline_date = models.DateField(null=True, blank=True)
     baseline_source = models.CharField(
         max_length=255, blank=True, help_text="Where the baseline figure comes from."
@@ -108,7 +106,8 @@ class Indicator(TimeStampedModel, Audited):
         blank=True,
         help_text="How far short of the target (in the indicator's unit) still counts as "
         "within tolerance (amber). Blank: none.",
-        **DECIMAL,
+        max_digits=18,
+        decimal_places=4,
     )
     owner = models.ForeignKey(
         Post, null=True, blank=True, on_delete=models.PROTECT, related_name="indicators"
@@ -167,7 +166,7 @@ class IndicatorTarget(Audited):
     year = models.CharField(
         "Financial year", max_length=7, blank=True, help_text="For example 2019-20."
     )
-    value = models.DecimalField(**DECIMAL)
+    value = models.DecimalField(max_digits=18, decimal_places=4)
 
     history = HistoricalRecords(no_db_index=["round"])
 
@@ -225,7 +224,7 @@ class IndicatorValue(TimeStampedModel, Audited):
         Indicator, on_delete=models.CASCADE, related_name="values", db_index=False
     )
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="indicator_values")
-    value = models.DecimalField(null=True, blank=True, **DECIMAL)
+    value = models.DecimalField(null=True, blank=True, max_digits=18, decimal_places=4)
     note = models.TextField(blank=True, help_text="What the figure shows, and any caveat.")
     state = models.CharField(
         max_length=12, choices=ReturnState.choices, default=ReturnState.NOT_STARTED

@@ -71,7 +71,8 @@ def outcome_progress(*, framework: Framework, user) -> list[ThemeOutcomes]:
     themes: dict[int, ThemeOutcomes] = {}
     for outcome in outcomes:
         milestones = []
-        for link in outcome.links:
+        links_found: list[MilestoneOutcome] = outcome.links  # type: ignore[assignment]
+        for link in links_found:
             milestone = link.milestone
             milestone.latest_rag = latest.get(milestone.pk) or ""
             milestones.append(milestone)

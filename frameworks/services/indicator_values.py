@@ -12,20 +12,18 @@ reports in that round (`frameworks.domain.indicators.due_in_round`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from frameworks.domain.indicators import due_in_round
+from frameworks.domain.indicators import FigureError, due_in_round, parse_figure
 from frameworks.models import Indicator, IndicatorValue, ReturnState, Round
 from frameworks.rules import indicator_review_refusal
 
 MAX_NOTE_LENGTH = 5_000
-# Sixteen digits: the column holds 18 with 4 decimal places (`models.outcomes.DECIMAL`).
-LARGEST = Decimal("99999999999999")
 
 
 class IndicatorValueConflict(Exception):
@@ -36,25 +34,15 @@ class IndicatorValueConflict(Exception):
         self.current = current
 
 
-def parse_figure(text: str) -> Decimal | None:
-    """A figure as people type it: "19.55", "19.55%", "20,393", "£1,200". None when blank;
-    ValidationError (on `value`) when it is not a number."""
-    cleaned = text.strip().replace(",", "").replace("£", "").removesuffix("%").strip()
-    if not cleaned:
+def _figure(text: str, unit: str) -> Decimal | None:
+    """The figure typed, or None when the box is blank; a ValidationError on `value` saying
+    what is wrong otherwise (`frameworks.domain.indicators.parse_figure`)."""
+    if not text.strip():
         return None
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValidationError(
-            {"value": f"Enter the figure as a number, like 19.55 or 20,393 (not “{text}”)."}
-        ) from exc
-    if not number.is_finite() or abs(number) > LARGEST:
-        raise ValidationError(
-            {"value": "Enter a figure the tracker can store (14 digits or fewer)."}
-        )
-    if number != number.quantize(Decimal("0.0001")):
-        raise ValidationError({"value": "Enter the figure with no more than 4 decimal places."})
-    return number
+        return parse_figure(text, unit=unit)
+    except FigureError as exc:
+        raise ValidationError({"value": str(exc)}) from exc
 
 
 @dataclass(frozen=True)
@@ -92,7 +80,7 @@ def _edit(value: IndicatorValue, user, data: IndicatorValueInput, expected_versi
         )
     if len(data.note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": f"Note must be {MAX_NOTE_LENGTH:,} characters or fewer."})
-    current.value = parse_figure(data.value)
+    current.value = _figure(data.value, current.indicator.unit)
     current.note = data.note.strip()
     current.saved_at = timezone.now()
     current.saved_by = user

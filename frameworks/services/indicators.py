@@ -27,13 +27,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from frameworks.domain.indicators import format_number
+from frameworks.domain.indicators import FigureError, format_number, parse_figure
 from frameworks.domain.text import clean_text, one_line
 from frameworks.importers.readers import ImportFileError, Limits, open_source
 from frameworks.models import (
@@ -50,63 +50,8 @@ from frameworks.models import (
 )
 from frameworks.services import OUT_OF_DATE
 
-# A figure as the models store it: 18 digits, 4 after the point.
-MAX_DECIMAL_PLACES = 4
-MAX_WHOLE_DIGITS = 14
 YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
 IMPORT_REASON = "Imported from "  # + the file's name: how the audit trail tells imported values
-
-
-# Figures -----------------------------------------------------------------------------------------
-_FIGURE_RE = re.compile(
-    r"^(?P<sign>[-+]?)\s*(?P<currency>[£$€]?)\s*(?P<sign2>[-+]?)"
-    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<percent>%?)$"
-)
-
-
-class FigureError(ValueError):
-    """A figure that cannot be read, with the reason in words."""
-
-
-def parse_figure(value: object, *, unit: str = "") -> Decimal:
-    """A figure as people write it: "19.55%", "20,393", "£1,200", "-3", 26 or 0.5 from a
-    spreadsheet cell. With `unit`, a "%" or "£" the unit does not have is refused rather than
-    dropped. Raises FigureError saying what is wrong."""
-    if isinstance(value, bool):
-        raise FigureError("Enter a number, for example 19.55%, 20,393 or £1,200.")
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    else:
-        text = " ".join(str(value or "").replace("\u2212", "-").replace("\u00a0", " ").split())
-        if not text:
-            raise FigureError("Enter a number.")
-        found = _FIGURE_RE.match(text)
-        if not found or (found["sign"] and found["sign2"]):
-            raise FigureError(
-                f"“{text[:40]}” is not a number. Write it like 19.55%, 20,393 or £1,200."
-            )
-        unit = unit.strip()
-        if found["percent"] and unit and unit != "%":
-            raise FigureError(f"“{text}” is a percentage, but this indicator is in {unit}.")
-        if found["currency"] and unit and unit != found["currency"]:
-            raise FigureError(f"“{text}” is an amount of money, but this indicator is in {unit}.")
-        sign = "-" if "-" in (found["sign"] + found["sign2"]) else ""
-        try:
-            number = Decimal(sign + found["number"].replace(",", ""))
-        except InvalidOperation as exc:  # pragma: no cover - the pattern allows only digits
-            raise FigureError(f"“{text}” is not a number.") from exc
-    if not number.is_finite():
-        raise FigureError("Enter a number.")
-    exponent = number.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
-        raise FigureError(f"Give the figure to at most {MAX_DECIMAL_PLACES} decimal places.")
-    if abs(number) >= Decimal(10) ** MAX_WHOLE_DIGITS:
-        raise FigureError("The figure is too large.")
-    return number
 
 
 def check_year(year: str) -> str:

@@ -122,7 +122,7 @@ def test_an_officer_gives_a_value_beside_their_update_and_the_policy_team_approv
     officer.get_by_label("Value for Q3 2019-20").fill("19.55 per cent")
     officer.get_by_role("button", name="Submit for review").click()
     summary = officer.get_by_role("alert").filter(has_text="There is a problem")
-    expect(summary).to_contain_text("Enter the figure as a number")
+    expect(summary).to_contain_text("is not a number")
     look(officer, audit, f"value-form-error-{width}")
     officer.get_by_label("Value for Q3 2019-20").fill("19.55%")
     officer.get_by_label("Note (optional)").fill(NOTE)
@@ -148,7 +148,9 @@ def test_an_officer_gives_a_value_beside_their_update_and_the_policy_team_approv
     policy.locator("#indicator-values + table").get_by_role(
         "link", name=re.compile(INDICATOR)
     ).click()
-    expect(policy.get_by_role("main")).to_contain_text("no target is set for this round")
+    expect(policy.get_by_role("main")).to_contain_text(
+        "No target is set for this round, so the value reported (19.55%) is not judged."
+    )
     look(policy, audit, f"value-review-{width}")
     policy.get_by_role("radio", name="Approve").check()
     policy.get_by_role("button", name="Confirm decision").click()

@@ -16,7 +16,6 @@ from frameworks.services.indicator_values import (
     indicator_value_save_draft,
     indicator_value_send_back,
     indicator_value_submit,
-    parse_figure,
 )
 from frameworks.services.rounds import round_open, round_outcome
 from tests.factories import RoundFactory
@@ -44,16 +43,17 @@ def value(indicator, round):
     return IndicatorValue.objects.create(indicator=indicator, round=round)
 
 
-def test_parse_figure_reads_what_people_type():
-    assert parse_figure("19.55%") == Decimal("19.55")
-    assert parse_figure(" 20,393 ") == Decimal("20393")
-    assert parse_figure("£1,200") == Decimal("1200")
-    assert parse_figure("") is None
+def test_a_figure_that_is_not_a_number_is_refused_on_the_field(value, officer):
     with pytest.raises(ValidationError) as error:
-        parse_figure("about a fifth")
-    assert "Enter the figure as a number" in str(error.value.message_dict["value"])
-    with pytest.raises(ValidationError):
-        parse_figure("1.123456")
+        indicator_value_save_draft(
+            value=value, user=officer, data=IndicatorValueInput(value="about a fifth"),
+            expected_version=value.version,
+        )  # fmt: skip
+    assert error.value.message_dict["value"] == [
+        "“about a fifth” is not a number. Write it like 19.55%, 20,393 or £1,200."
+    ]
+    value.refresh_from_db()
+    assert value.version == 1
 
 
 def test_owner_saves_then_submits_and_the_policy_team_approves(value, officer, policy_user):

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from frameworks.domain.indicators import FigureError, parse_figure
 from frameworks.models import Direction, IndicatorTarget, IndicatorValue, ReturnState
 from frameworks.services import OUT_OF_DATE
 from frameworks.services.indicators import (
     Action,
-    FigureError,
     ImportChanged,
     IndicatorInput,
     indicator_create,
@@ -26,7 +26,6 @@ from frameworks.services.indicators import (
     indicator_update,
     indicator_values_import,
     indicator_values_preview,
-    parse_figure,
 )
 from tests.factories import (
     FrameworkFactory,

@@ -69,7 +69,8 @@ def test_submitting_goes_back_to_the_task_list_and_errors_are_specific(client, o
     client.force_login(officer)
     url = reverse("frameworks:indicatorvalue-edit", args=[value.pk])
     response = client.post(url, {"value": "a fifth", "note": "", "version": 1, "action": "submit"})
-    assert "Enter the figure as a number, like 19.55 or 20,393" in error_summary(response)
+    refused = "“a fifth” is not a number. Write it like 19.55%, 20,393 or £1,200."
+    assert refused in error_summary(response)
     response = client.post(
         url, {"value": "19.55", "note": "Reduced further.", "version": 1, "action": "submit"}
     )

@@ -168,7 +168,7 @@ def test_an_indicator_page_explains_its_status_and_shows_the_trend_with_its_text
     assert text(page, "h1") == "Children's social care vacancy gap"
     why = text(page, "#why-this-status")
     assert why == (
-        "Why this status 19.55% was reported, but no target is set for this round, so it is not "
+        "Why this status No target is set for this round, so the value reported (19.55%) is not "
         "judged. No target has been set for this indicator."
     )
     assert "26% " in text(page, ".govuk-summary-list") and "Lower is better" in body
