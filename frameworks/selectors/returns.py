@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -132,6 +134,8 @@ class PostReturns:
     title: str
     counts: Counter = field(default_factory=Counter)
     holders: list[str] = field(default_factory=list)
+    # Of `counts`, the values of the indicators this post owns (given in the same return).
+    values: int = 0
 
     @property
     def total(self) -> int:
@@ -211,14 +215,38 @@ def round_dashboard(
 ) -> RoundDashboard:
     """Returns per lead post (not started, draft, submitted, returned, approved, late), and the
     round's returns (filtered by state) with what the table needs of each milestone. `post` and
-    `directorate` narrow both to the milestones that post, or a post of that directorate, leads."""
+    `directorate` narrow both to the milestones that post, or a post of that directorate, leads.
+    A post's row also counts the round's values of the indicators it owns (given in the same
+    return, chased with it): a post that only owns indicators has a row of its own."""
     # Per lead post and state, for every post (the filters' choices come from these rows too).
-    rows = list(
+    rows: list[Mapping[str, Any]] = list(
         MilestonePost.objects.filter(milestone__returns__round=round, role=PostRole.LEAD)
         .values("post_id", "post__title", "post__directorate", "milestone__returns__state")
         .annotate(n=Count("milestone__returns"))
         .order_by("post__title")
     )
+    # The same per owner post and state, for the round's indicator values.
+    value_rows = [
+        {
+            "post_id": row["indicator__owner_id"],
+            "post__title": row["indicator__owner__title"],
+            "post__directorate": row["indicator__owner__directorate"],
+            "milestone__returns__state": row["state"],
+            "n": row["n"],
+            "values": True,
+        }
+        for row in IndicatorValue.objects.filter(round=round, indicator__owner__isnull=False)
+        .values(
+            "indicator__owner_id",
+            "indicator__owner__title",
+            "indicator__owner__directorate",
+            "state",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    value_only = {r["post_id"] for r in value_rows} - {r["post_id"] for r in rows}
+    rows += value_rows
     post_choices = sorted({(r["post_id"], r["post__title"]) for r in rows}, key=lambda c: c[1])
     directorates = sorted({r["post__directorate"] for r in rows if r["post__directorate"]})
     post = post if post in {pk for pk, _ in post_choices} else None
@@ -241,6 +269,8 @@ def round_dashboard(
             row["post_id"], PostReturns(post_id=row["post_id"], title=row["post__title"])
         )
         entry.counts[row["milestone__returns__state"]] += row["n"]
+        if row.get("values"):
+            entry.values += row["n"]
     # Straight from the post-holder table: one row per holder, in a stable order. (Through
     # MilestonePost, DISTINCT also took in its default ordering's columns: a row per milestone.)
     holders = (
@@ -273,9 +303,12 @@ def round_dashboard(
     for return_ in return_rows:  # every row is of this round: set, not joined again per row
         return_.round = round
         return_.milestone.framework = round.framework
+    post_rows = list(posts.values())
+    if value_only:  # rows of posts owning indicators only: among the others, by title
+        post_rows.sort(key=lambda p: p.title)
     return RoundDashboard(
         round=round,
-        posts=list(posts.values()),
+        posts=post_rows,
         totals=totals,
         returns=return_rows,
         overdue={return_.pk for return_ in return_rows if return_.is_flagged_overdue(today)},

@@ -19,15 +19,18 @@ round is due on a day that is not a working day, there is no "due today" email: 
 "after" reminder goes on the next working day.)
 
 Reminders go to every active holder, with an email address, of a post linked (as lead or
-supporting) to a milestone whose return is not started, draft or returned in an open round: the
-same returns as their "Your returns" list. One email per person, round and stage.
+supporting) to a milestone whose return is not started, draft or returned in an open round, or
+owning an indicator whose value in that round is not started, draft or returned: the same
+returns and values as their "Your returns" list. One email per person, round and stage, listing
+both. (`Reminder.returns` counts what the email lists: returns and values together.)
 
 The digest goes to every active member of the Policy team group with an email address, at most
 once per ISO week (key "digest:2021-W02"): on the first working-day run of the week, so normally
 Monday, Tuesday after a bank holiday Monday, or later if the earlier runs were missed. It lists
-the late returns (open round, due date passed, not submitted) per post. A run that finds no late
-returns sends no digest, so the week's digest may go on a later run that week that finds some;
-someone who joins the policy team mid-week gets that week's digest on the next run.
+the late returns and indicator values (open round, due date passed, not submitted) per post
+(the milestone's lead and supporting posts, the indicator's owner post). A run that finds
+nothing late sends no digest, so the week's digest may go on a later run that week that finds
+some; someone who joins the policy team mid-week gets that week's digest on the next run.
 
 Sending: the `Reminder` row is inserted (and committed) first; if the key already exists the
 email is skipped. The email is sent after the commit; if sending fails the row is deleted so the
@@ -169,7 +172,8 @@ def _send_all(emails: list[Email], run: ReminderRun, *, sent_by=None) -> None:
 
 def post_chase(*, round: Round, post: Post, user, today: dt.date | None = None) -> ReminderRun:
     """Chase one post now, from the round's page: each holder of `post` gets the reminder email
-    listing the post's outstanding returns in `round`, recorded with who chased. Once a day per
+    listing the post's outstanding returns in `round` and the outstanding values of the
+    indicators it owns, recorded with who chased. Once a day per
     person, round and post: chasing again the same day sends nothing more. Call it outside a
     transaction, like `reminders_send`."""
     today = today or timezone.localdate()

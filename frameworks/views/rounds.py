@@ -151,7 +151,8 @@ def round_close(request: TrackerRequest, pk: int) -> HttpResponse:
 @policy_team_required
 @require_POST
 def round_chase(request: TrackerRequest, pk: int, post: int) -> HttpResponse:
-    """Send one post's holders the reminder for their outstanding returns in this round, now.
+    """Send one post's holders the reminder for their outstanding returns in this round (and
+    the values of the indicators the post owns), now.
     A form button on the round's page; once a day per person, so a second click sends nothing."""
     round = get_object_or_404(Round.objects.select_related("framework"), pk=pk)
     chased = get_object_or_404(Post, pk=post)
@@ -177,7 +178,7 @@ def round_chase(request: TrackerRequest, pk: int, post: int) -> HttpResponse:
         nobody = ", ".join(sorted(run.no_email)) or "nobody holds it"
         messages.info(
             request,
-            f"Nothing was sent: {chased.title} has no returns left to submit, or no holder "
-            f"with an email address ({nobody}).",
+            f"Nothing was sent: {chased.title} has no returns or indicator values left to "
+            f"submit, or no holder with an email address ({nobody}).",
         )
     return redirect(round)

@@ -11,9 +11,15 @@ from django.core.management.base import CommandError
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from frameworks.models import Reminder
+from frameworks.models import Direction, Reminder, ReturnState
 from frameworks.tasks import next_run_at, send_reminders_task
-from tests.factories import RoundFactory
+from tests.factories import (
+    IndicatorFactory,
+    IndicatorValueFactory,
+    PostFactory,
+    RoundFactory,
+    UserFactory,
+)
 
 LONDON = ZoneInfo("Europe/London")
 DUE = dt.date(2021, 1, 5)
@@ -81,6 +87,33 @@ def test_the_day_is_the_london_day_not_the_utc_day(officer, return_, mailoutbox)
         out, _ = call()
     assert "are late (1 return)" in out
     assert Reminder.objects.get().key.endswith(":after:1:2021-06-30")
+
+
+def test_owners_of_indicators_are_reminded_of_their_values_too(
+    officer, policy_user, return_, mailoutbox
+):
+    """Seed 004's children's social care vacancy gap, owned by R5.14's owner, not given yet: the
+    owner gets a reminder of their own, and the digest names the late value under their post."""
+    owner = PostFactory(title="Amanda Harcus")
+    owner.holders.add(UserFactory(username="amanda", first_name="Amanda", last_name="Harcus"))
+    indicator = IndicatorFactory(
+        framework=return_.round.framework,
+        name="Children's social care vacancy gap",
+        unit="%",
+        direction=Direction.LOWER,
+        owner=owner,
+    )
+    IndicatorValueFactory(
+        indicator=indicator, round=return_.round, state=ReturnState.NOT_STARTED, value=None
+    )
+    out, _ = call("--today", "2021-01-11")
+    assert "Sent to amanda@example.org: Your Q3 2020-21 returns for" in out
+    assert "Sent to sam@example.org: Your Q3 2020-21 returns for" in out
+    assert out.strip().endswith("Sent 2 reminders and 1 digest.")
+    [digest] = [m for m in mailoutbox if m.to == ["priya@example.org"]]
+    assert "there is 1 late return and 1 late indicator value" in digest.body
+    assert "Amanda Harcus: 1 late indicator value\n" in digest.body
+    assert Reminder.objects.get(recipient__username="amanda").returns == 1
 
 
 def test_says_when_the_day_is_not_a_working_day(officer, return_, mailoutbox):

@@ -2,6 +2,7 @@
 what they say, and that nobody gets the same one twice."""
 
 import datetime as dt
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, Reminder, ReturnState, RoundState
+from frameworks.models import RAG, Direction, Reminder, ReturnState, RoundState
 from frameworks.services import reminders as service
 from frameworks.services.reminders import (
     add_working_days,
@@ -23,6 +24,8 @@ from frameworks.services.reminders import (
     working_days_between,
 )
 from tests.factories import (
+    IndicatorFactory,
+    IndicatorValueFactory,
     MilestoneFactory,
     PolicyUserFactory,
     PostFactory,
@@ -513,3 +516,251 @@ def test_a_closed_round_cannot_be_chased(round, return_, post, policy_user):
     with pytest.raises(ValidationError, match="is not open"):
         service.post_chase(round=round, post=post, user=policy_user)
     assert not mail.outbox
+
+
+# Indicator values, given in the same quarterly return ---------------------------------------
+VACANCY_GAP = "Children's social care vacancy gap"  # seed 004, R5.14's Q3 update
+NOTE = "In Children's Social Care we have reduced our vacancy gap further from 26% to 19.55%."
+
+
+def vacancy_gap(round, owner, *, state=ReturnState.NOT_STARTED, number="1", **kwargs):
+    """The value of seed 004's vacancy gap (%) due from `owner` in `round`: none given yet unless
+    `state` says it was submitted or approved (19.55, as the paper reports)."""
+    indicator = IndicatorFactory(
+        framework=round.framework,
+        number=number,
+        name=kwargs.pop("name", VACANCY_GAP),
+        unit="%",
+        direction=Direction.LOWER,
+        owner=owner,
+    )
+    given = state in (ReturnState.SUBMITTED, ReturnState.APPROVED, ReturnState.DRAFT)
+    return IndicatorValueFactory(
+        indicator=indicator,
+        round=round,
+        state=state,
+        value=Decimal("19.55") if given else None,
+        note=NOTE if given else "",
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def amanda(db):
+    """The owner of R5.14 "Increase the number of permanent staff" in seed 004, holding the post
+    named after her as the plan names its owners."""
+    user = UserFactory(username="amanda", first_name="Amanda", last_name="Harcus")
+    PostFactory(title="Amanda Harcus").holders.add(user)
+    return user
+
+
+def test_one_email_lists_the_holders_returns_and_indicator_values(
+    client, officer, post, milestone, return_, round, mailoutbox
+):
+    ReturnFactory(
+        milestone=MilestoneFactory(
+            theme=milestone.theme, lead=post, title="Promote the Members Hub"
+        ),
+        round=round,
+    )
+    value = vacancy_gap(round, post)
+    run_on(dt.date(2020, 12, 24))
+    [email] = mailoutbox
+    assert email.to == ["sam@example.org"]
+    assert email.subject == (
+        "Your Q3 2020-21 returns for Ward Councillor Support Framework are due on 5 January 2021"
+    )
+    body = email.body
+    assert "You still need to submit 2 returns and 1 indicator value:" in body
+    assert "1. Develop and promote the Councillor Call for Action\nStatus: Not started\n" in body
+    assert "2. Promote the Members Hub\n" in body
+    assert (
+        f"3. Indicator 1: {VACANCY_GAP}\n"
+        "Give the value for Q3 2020-21 (%)\n"
+        "Status: Not started\n"
+        f"{BASE}/returns/values/{value.pk}/\n"
+    ) in body
+    assert "write your update or give the figure, and select 'Submit for review'" in body
+    assert "&#x27;" not in body and "&amp;" not in body
+    path = f"/returns/values/{value.pk}/"
+    match = resolve(path)
+    assert match.view_name == "frameworks:indicatorvalue-edit" and match.kwargs == {"pk": value.pk}
+    client.force_login(officer)
+    assert client.get(path).status_code == 200
+    record = Reminder.objects.get()
+    assert (record.recipient, record.kind, record.returns) == (officer, Kind.BEFORE_DUE, 3)
+
+
+def test_a_holder_with_only_an_indicator_value_to_give_is_reminded(
+    officer, amanda, return_, round, mailoutbox
+):
+    value = vacancy_gap(round, amanda.posts.get())
+    run = run_on(DUE)
+    assert sorted(sent(run)) == [
+        ("amanda@example.org", Kind.ON_DUE),
+        ("sam@example.org", Kind.ON_DUE),
+    ]
+    [email] = [m for m in mailoutbox if m.to == ["amanda@example.org"]]
+    assert email.subject == (
+        "Your Q3 2020-21 returns for Ward Councillor Support Framework are due today"
+    )
+    body = email.body
+    assert body.startswith("Dear Amanda Harcus,\n")
+    assert "You still need to submit 1 indicator value:\n" in body
+    assert f"1. Indicator 1: {VACANCY_GAP}\n" in body
+    assert f"{BASE}/returns/values/{value.pk}/\n" in body
+    assert "Develop and promote" not in body
+    assert "give the figure and a note, and select 'Submit for review'" in body
+    assert "If you have submitted these values since" in body
+    assert "because you hold the post Amanda Harcus. If you no longer hold this post" in body
+    [(returns, values)] = [(e.returns, e.values) for e in run.reminders if e.recipient == amanda]
+    assert (returns, values) == (1, 1)
+    assert Reminder.objects.get(recipient=amanda).returns == 1
+
+
+def test_submitted_and_approved_values_are_not_chased_draft_and_returned_are(
+    officer, policy_user, post, round, mailoutbox
+):
+    vacancy_gap(round, post, state=ReturnState.SUBMITTED, number="1")
+    vacancy_gap(
+        round, post, state=ReturnState.APPROVED, number="2",
+        name="Children's social care staff turnover",
+    )  # fmt: skip
+    assert sent(run_on(dt.date(2020, 12, 24))) == []  # nothing outstanding: no email
+    draft = vacancy_gap(
+        round, post, state=ReturnState.DRAFT, number="3", name=f"{VACANCY_GAP} (draft)"
+    )
+    returned = vacancy_gap(
+        round, post, state=ReturnState.RETURNED, number="4", name=f"{VACANCY_GAP} (returned)",
+        review_comment="Say what the 26% was measured against.", reviewed_by=policy_user,
+    )  # fmt: skip
+    run_on(DUE)
+    [email] = mailoutbox
+    body = email.body
+    assert "You still need to submit 2 indicator values:" in body
+    assert f"1. Indicator 3: {VACANCY_GAP} (draft)\n" in body
+    assert f"{BASE}/returns/values/{draft.pk}/\n" in body
+    assert (
+        f"2. Indicator 4: {VACANCY_GAP} (returned)\nGive the value for Q3 2020-21 (%)\n"
+        "Status: Returned (read the reviewer's comment, then submit it again)\n"
+    ) in body
+    assert f"{BASE}/returns/values/{returned.pk}/\n" in body
+    assert "Indicator 1:" not in body and "staff turnover" not in body
+
+
+def test_values_of_indicators_with_no_owner_post_or_in_closed_rounds_go_to_nobody(
+    officer, post, round, mailoutbox
+):
+    vacancy_gap(round, None)
+    closed = RoundFactory(framework=round.framework, due_date=DUE, state=RoundState.CLOSED)
+    vacancy_gap(closed, post, number="2", name="Children's social care staff turnover")
+    assert sent(run_on(DUE)) == []
+
+
+def test_the_policy_team_chases_a_post_that_only_owns_indicators(
+    officer, amanda, return_, round, policy_user, mailoutbox
+):
+    owner = amanda.posts.get()
+    value = vacancy_gap(round, owner)
+    with at(dt.date(2021, 1, 7), 10):
+        run = service.post_chase(round=round, post=owner, user=policy_user)
+    assert [email.address for email in run.reminders] == ["amanda@example.org"]
+    [email] = mailoutbox  # Sam's return is not this post's: Sam is not chased
+    assert email.subject == "Your Q3 2020-21 returns for Ward Councillor Support Framework are late"
+    assert "The policy team is chasing your returns" in email.body
+    assert "You still need to submit 1 indicator value:" in email.body
+    assert f"{BASE}/returns/values/{value.pk}/" in email.body
+    chase = Reminder.objects.get(kind=Kind.CHASE)
+    assert (chase.recipient, chase.sent_by, chase.returns) == (amanda, policy_user, 1)
+
+
+def test_chasing_a_post_lists_its_values_but_not_those_of_its_holders_other_posts(
+    officer, post, return_, round, policy_user, amanda, mailoutbox
+):
+    """Sam also holds Amanda Harcus's post: a chase of Sam's own post lists its return and the
+    value it owns, not the value of the other post."""
+    amanda.posts.get().holders.add(officer)
+    vacancy_gap(round, amanda.posts.get(), number="2", name="Children's social care staff turnover")
+    mine = vacancy_gap(round, post)
+    with at(dt.date(2021, 1, 7), 10):
+        service.post_chase(round=round, post=post, user=policy_user)
+    [email] = mailoutbox
+    assert "You still need to submit 1 return and 1 indicator value:" in email.body
+    assert f"{BASE}/returns/values/{mine.pk}/" in email.body
+    assert "staff turnover" not in email.body
+    assert "because you hold the post Divisional Director SPP." in email.body
+
+
+def test_the_digest_lists_late_values_under_their_owner_post(
+    officer, amanda, policy_user, late_returns, post, mailoutbox
+):
+    vacancy_gap(late_returns, amanda.posts.get())
+    vacancy_gap(
+        late_returns, post, state=ReturnState.DRAFT, number="2",
+        name="Children's social care staff turnover",
+    )  # fmt: skip
+    vacancy_gap(
+        late_returns, post, state=ReturnState.APPROVED, number="3",
+        name="Registered users on the Firmstep platform",
+    )  # fmt: skip
+    run = run_on(dt.date(2021, 1, 11))
+    [email] = [m for m in mailoutbox if m.to == ["priya@example.org"]]
+    assert email.subject == "Late returns: week beginning 11 January 2021"
+    body = email.body
+    assert "On 11 January 2021 there are 3 late returns and 2 late indicator values." in body
+    assert "A return or indicator value is late when" in body
+    assert "Due on 5 January 2021 (4 working days ago): 3 late returns and 2 late indicator " in (
+        " ".join(body.split())
+    )
+    sam = officer.get_full_name()
+    assert (
+        "Amanda Harcus: 1 late indicator value\n"
+        "Held by Amanda Harcus\n"
+        f"- Indicator 1: {VACANCY_GAP} (not started)\n"
+    ) in body
+    assert (
+        "Divisional Director SPP: 2 late returns and 1 late indicator value\n"
+        f"Held by {sam}\n"
+        "- Develop and promote the Councillor Call for Action (not started)\n"
+        "- Promote the Members Hub internally (draft)\n"
+        "- Indicator 2: Children's social care staff turnover (draft)\n"
+    ) in body
+    assert "Firmstep" not in body  # approved
+    [digest] = run.digests
+    assert (digest.returns, digest.values) == (5, 2)
+    assert Reminder.objects.get(recipient=policy_user).returns == 5
+
+
+def test_the_digest_goes_when_only_values_are_late(policy_user, amanda, round, mailoutbox):
+    round.due_date = DUE
+    round.save()
+    vacancy_gap(round, amanda.posts.get())
+    assert digests(run_on(dt.date(2021, 1, 11))) == [("priya@example.org", "digest:2021-W02")]
+    body = mailoutbox[-1].body
+    assert "On 11 January 2021 there is 1 late indicator value." in body
+    assert "Amanda Harcus: 1 late indicator value\n" in body
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_building_the_emails_takes_the_same_queries_for_1_or_10_values(
+    officer, policy_user, post, return_, round, size, django_assert_max_num_queries
+):
+    """Each value's owner post held by its own person: the emails to build grow, the queries
+    to build them do not."""
+    for i in range(size):
+        owner = PostFactory(title=f"Amanda Harcus ({i})")
+        owner.holders.add(UserFactory(username=f"owner{i}"))
+        vacancy_gap(round, owner, number=str(i + 1), name=f"{VACANCY_GAP} ({i})")
+    vacancy_gap(round, post, number="99", name=f"{VACANCY_GAP} (Sam's)")
+    today = dt.date(2021, 1, 11)
+    with django_assert_max_num_queries(10):
+        reminders = service._reminder_emails(today, service.ReminderRun(today=today))
+    assert len(reminders) == size + 1
+    with django_assert_max_num_queries(8):
+        [digest] = service._digest_emails(today)
+    assert digest.values == size + 1
+    with django_assert_max_num_queries(8):
+        chase = service.chase_emails(
+            round=round, post=post, today=today, run=service.ReminderRun(today=today)
+        )
+    assert [(e.recipient, e.returns, e.values) for e in chase] == [(officer, 2, 1)]

@@ -1,16 +1,19 @@
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from frameworks.models import RAG, ReturnState, RoundState
+from frameworks.models import RAG, Direction, Reminder, ReturnState, RoundState
 from frameworks.services.rounds import round_close, round_open
 from tests.builders import date_parts
 from tests.factories import (
+    IndicatorFactory,
+    IndicatorValueFactory,
     MilestoneFactory,
     PolicyUserFactory,
     PostFactory,
@@ -211,7 +214,9 @@ def test_dashboard_and_framework_page_query_counts_are_the_same_at_any_size(
 
 # A confirm page that is out of date, and a round created twice ------------------------------
 def seen_version(page: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', page).group(1)
+    match = re.search(r'name="version" value="(\d+)"', page)
+    assert match, "the page carries the version read"
+    return match.group(1)
 
 
 def test_opening_from_a_page_loaded_before_someone_else_opened_it_says_so(
@@ -372,3 +377,85 @@ def test_the_rounds_page_counts_returns_submitted_or_approved_of_all(client, pol
     client.force_login(policy_user)
     page = client.get(reverse("frameworks:round-list")).content.decode()
     assert re.search(r'data-label="Submitted or approved">\s*2 of 3\s*<', page), page
+
+
+# Indicator values count in their owner post's row, and are chased with it --------------------
+def vacancy_gap(round, owner, *, state=ReturnState.NOT_STARTED, number="1", name=""):
+    """Seed 004's children's social care vacancy gap (%), owned by `owner`, due in `round`;
+    19.55 once given."""
+    indicator = IndicatorFactory(
+        framework=round.framework,
+        number=number,
+        name=name or "Children's social care vacancy gap",
+        unit="%",
+        direction=Direction.LOWER,
+        owner=owner,
+    )
+    given = state != ReturnState.NOT_STARTED
+    return IndicatorValueFactory(
+        indicator=indicator, round=round, state=state, value=Decimal("19.55") if given else None
+    )
+
+
+def test_a_post_that_only_owns_indicators_has_a_row_and_can_be_chased(
+    client, policy_user, return_, round, mailoutbox
+):
+    owner = PostFactory(title="Amanda Harcus")  # R5.14's owner in seed 004
+    amanda = UserFactory(username="amanda", first_name="Amanda", last_name="Harcus")
+    owner.holders.add(amanda)
+    value = vacancy_gap(round, owner)
+    vacancy_gap(
+        round, owner, state=ReturnState.APPROVED, number="2",
+        name="Children's social care staff turnover",
+    )  # fmt: skip
+    client.force_login(policy_user)
+    url = reverse("frameworks:round-detail", args=[round.pk])
+    page = client.get(url).content.decode()
+    assert "A post's counts include the values of the indicators it owns" in page
+    row = page.split("Amanda Harcus<br>")[1].split("</tr>")[0]
+    assert "Including 2 indicator values" in row
+    cells = re.findall(r'data-label="([^"]+)">(\d+)</td>', row)
+    assert cells == [
+        ("Due", "2"), ("Not started", "1"), ("Draft", "0"), ("Returned", "0"),
+        ("Submitted", "0"), ("Approved", "1"),
+    ]  # fmt: skip
+    chase = reverse("frameworks:round-chase", args=[round.pk, owner.pk])
+    assert attrs(page, f'form[action="{chase}"]'), "a Chase button on the owner post's row"
+    assert "Amanda Harcus" in texts(page, "#filter-post option")
+    done = client.post(chase, follow=True)
+    assert "Reminder sent to Amanda Harcus (Amanda Harcus)." in texts(
+        done, ".govuk-notification-banner__heading"
+    )
+    [email] = mailoutbox
+    assert email.to == [amanda.email]
+    assert "You still need to submit 1 indicator value:" in email.body
+    assert f"/returns/values/{value.pk}/" in email.body
+    assert Reminder.objects.get().returns == 1
+
+
+def test_a_post_whose_values_are_all_given_has_no_chase_button(
+    client, policy_user, officer, post, round
+):
+    vacancy_gap(round, post, state=ReturnState.SUBMITTED)
+    client.force_login(policy_user)
+    page = client.get(reverse("frameworks:round-detail", args=[round.pk])).content.decode()
+    row = page.split("Divisional Director SPP<br>")[1].split("</tr>")[0]
+    assert "Including 1 indicator value<" in row
+    assert "round-chase" not in row and "/chase/" not in row
+    assert '<td class="govuk-table__cell" data-label="Late">None</td>' in row
+
+
+@pytest.mark.parametrize("size", [1, 10])
+def test_dashboard_query_count_is_the_same_with_1_or_10_values(
+    client, policy_user, return_, round, size, django_assert_max_num_queries
+):
+    for i in range(size):
+        owner = PostFactory(title=f"Amanda Harcus ({i})")
+        owner.holders.add(UserFactory(username=f"owner{i}"))
+        vacancy_gap(round, owner, number=str(i + 1), name=f"Children's social care vacancy gap {i}")
+    client.force_login(policy_user)
+    with django_assert_max_num_queries(12):  # as without values
+        response = client.get(reverse("frameworks:round-detail", args=[round.pk]))
+    page = response.content.decode()
+    assert page.count("Including 1 indicator value<") == size
+    assert page.count("/chase/") == size  # each owner post (the return's lead post: no holder)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         for email in run.reminders + run.digests:
             self.stdout.write(
                 f"{'Would send' if dry_run else 'Sent'} to {email.address}: "
-                f"{email.subject} ({email.returns} return{'' if email.returns == 1 else 's'})"
+                f"{email.subject} ({email.listed})"
             )
         if run.no_email:
             self.stderr.write(
