@@ -7,7 +7,14 @@ snapshot, so a published report reprints identically however the data changes la
 Statuses are keyed by the domain's vocabulary (`frameworks.domain.status`): a RAG value,
 `NO_STATUS` ("UNKNOWN") or `NO_RETURN` ("NONE"). Those values are the keys of stored snapshots
 (`PublishedReport.snapshot`, schema `SCHEMA`), so they never change. Deadlines read as
-`Deadline.display` says. May import: Django, the domain and the models.
+`Deadline.display` says.
+
+The measures sections (progress by outcome, indicators, the maturity table) are in the snapshot
+only when the framework has them; a snapshot of an earlier schema has none of their keys and
+prints without them. Numbers are stored as text ("19.55"), never floats, and a chart as its
+inputs: `render` draws it. May import: Django, the domain, the models and the selectors of the
+measures (`selectors.indicators`, `selectors.maturity`: one place for who is on target and how
+a standard moved, shared with the pages).
 """
 
 from __future__ import annotations
@@ -19,22 +26,31 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from frameworks.domain.indicators import format_number
 from frameworks.domain.overdue import deadline_passed_while_open
 from frameworks.domain.status import DONE, NO_RETURN, NO_STATUS, STATUS_LABELS
 from frameworks.models import (
     RAG,
     STATUTORY_SECTIONS,
     BoardReport,
+    Direction,
+    Framework,
     Milestone,
+    MilestoneOutcome,
     MilestonePost,
+    Outcome,
     PostRole,
     Return,
     ReturnState,
     Round,
     progress_mean,
 )
+from frameworks.selectors.indicators import indicator_rows
+from frameworks.selectors.maturity import maturity_table
 
-SCHEMA = 2  # 2: meeting time blank when unknown; statutory sections' "not applicable"
+# 2: meeting time blank when unknown; statutory sections' "not applicable"
+# 3: "outcomes", "indicators" and "maturity", each when the framework has them
+SCHEMA = 3
 # The order statuses are counted, charted and listed in.
 RAG_ORDER = [
     RAG.COMPLETED,
@@ -191,6 +207,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
     exceptions: dict[str, list] = {"overdue": [], "slipped": [], "no_update": []}
     movements = []
     current_all, previous_all = [], []
+    rows_by_id: dict[int, dict[str, Any]] = {}  # in plan order
     for milestone in milestones:
         returns = by_milestone.get(milestone.pk, [])
         now = _status_as_of(returns, round)
@@ -243,6 +260,7 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
             },
         )
         theme["milestones"].append(row)
+        rows_by_id[milestone.pk] = row
         current_all.append(now["rag"])
         previous_all.append(before["rag"])
         brief = {"code": row["code"], "title": row["title"], "theme": row["theme"],
@@ -257,6 +275,10 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
             exceptions["no_update"].append(brief)
         if previous and before["rag"] != now["rag"]:
             movements.append({**brief, "from": before["rag"], "to": now["rag"]})
+
+    outcomes = _outcomes(framework, rows_by_id)
+    indicators = _indicators(framework, round)
+    maturity = _maturity(framework, meeting_day)
 
     theme_list = []
     for theme in themes.values():
@@ -297,4 +319,175 @@ def build_snapshot(*, report: BoardReport, as_of: dt.datetime | None = None) -> 
         "themes": theme_list,
         "exceptions": exceptions,
         "movements": movements,
+        # Each only when the framework has them (schema 3).
+        **({"outcomes": outcomes} if outcomes else {}),
+        **({"indicators": indicators} if indicators else {}),
+        **({"maturity": maturity} if maturity else {}),
+    }
+
+
+# The measures sections ------------------------------------------------------------------------
+
+
+def commitment_count(statuses: list[str]) -> str:
+    """An outcome's count line: "4 commitments: 2 completed, 1 in progress, 1 no update"."""
+    if not statuses:
+        return "No commitment serves this outcome yet."
+    counts = Counter(statuses)
+    parts = [f"{counts[key]} {RAG_LABEL[key].lower()}" for key in RAG_ORDER if counts.get(key)]
+    total = len(statuses)
+    return f"{total} commitment{'' if total == 1 else 's'}: {', '.join(parts)}"
+
+
+def _outcomes(framework: Framework, rows_by_id: dict[int, dict[str, Any]]) -> list[dict]:
+    """Per theme, each outcome with the milestones serving it (in plan order) and their status
+    at the report's round, as the appendix has it. Two queries; none for a plan without
+    outcomes but the first. Milestones serving no outcome are not repeated here."""
+    outcomes = list(
+        Outcome.objects.filter(framework=framework)
+        .select_related("theme")
+        .order_by("theme__order", "theme__name", "order", "pk")
+    )
+    if not outcomes:
+        return []
+    served: dict[int, set[int]] = defaultdict(set)
+    links = MilestoneOutcome.objects.filter(outcome__framework=framework)
+    for outcome_id, milestone_id in links.values_list("outcome_id", "milestone_id"):
+        served[outcome_id].add(milestone_id)
+    themes: dict[int, dict[str, Any]] = {}
+    for outcome in outcomes:
+        rows = [row for pk, row in rows_by_id.items() if pk in served[outcome.pk]]
+        commitments = [
+            {
+                "code": row["code"],
+                "title": row["title"],
+                "theme": row["theme"],  # the appendix row is found by theme, code and title
+                "rag": row["rag"],
+                "rag_text": row["rag_text"],
+                "carried_from": row["carried_from"],
+            }
+            for row in rows
+        ]
+        theme = themes.setdefault(
+            outcome.theme_id,
+            {"code": outcome.theme.code, "name": outcome.theme.name, "outcomes": []},
+        )
+        theme["outcomes"].append(
+            {
+                "code": outcome.code,
+                "title": outcome.title,
+                "commitments": commitments,
+                "counts": _counts([row["rag"] for row in rows]),
+                "count_line": commitment_count([row["rag"] for row in rows]),
+            }
+        )
+    return list(themes.values())
+
+
+def _text(value) -> str:
+    """A name as the snapshot keeps it ("" for none), whether given as text or a model."""
+    return "" if value is None else str(value)
+
+
+def _number(value) -> str | None:
+    """A Decimal as the snapshot keeps it: text, so JSON never turns it into a float."""
+    return None if value is None else str(value)
+
+
+def tolerance_text(tolerance, unit: str) -> str:
+    """The tolerance band as the indicators table prints it: a gap between percentages is in
+    percentage points, as the status's reason says it."""
+    if tolerance is None:
+        return ""
+    if unit.strip() == "%":
+        return f"{format_number(tolerance)} percentage point{'' if tolerance == 1 else 's'}"
+    return format_number(tolerance, unit)
+
+
+def _indicators(framework: Framework, round: Round) -> list[dict]:
+    """Each indicator at the report's round (value, target in force, tolerance, status and why,
+    owner) with its trend up to that round: the chart's inputs, drawn by `render`."""
+    rows = indicator_rows(framework=framework, round=round)
+    result = []
+    for row in rows:
+        indicator = row.indicator
+        unit = indicator.unit
+        points = row.points  # every round up to the report's, oldest first
+        at = next((point for point in points if point.round_id == round.pk), None)
+        result.append(
+            {
+                "number": indicator.number,
+                "name": indicator.name,
+                "unit": unit,
+                "direction": indicator.direction,
+                "direction_label": Direction(indicator.direction).label,
+                "owner": indicator.owner.title if indicator.owner else "",
+                "tolerance": _number(indicator.tolerance),
+                "tolerance_text": tolerance_text(indicator.tolerance, unit),
+                "round_reported": at is not None,
+                "value": _number(at.value) if at else None,
+                "value_text": format_number(at.value, unit) if at else "",
+                "target": _number(at.target) if at else None,
+                "target_text": format_number(at.target, unit) if at else "",
+                "status": at.status.value.value if at else "NO_DATA",
+                "status_label": at.status.label if at else "No data",
+                "reason": at.status.reason
+                if at
+                else f"The indicator does not report in {round.label}.",
+                "note": at.note if at else "",
+                "points": [
+                    {
+                        "round": point.round_label,
+                        "value": _number(point.value),
+                        "value_text": format_number(point.value, unit),
+                        "target": _number(point.target),
+                        "target_text": format_number(point.target, unit),
+                        "status": point.status.value.value,
+                        "status_label": point.status.label,
+                    }
+                    for point in points
+                ],
+            }
+        )
+    return result
+
+
+def _maturity(framework: Framework, day: dt.date) -> dict[str, Any] | None:
+    """The latest maturity assessment on or before the meeting: each standard's level and its
+    movement since the assessment before, and the scale the levels are on."""
+    table = maturity_table(framework=framework, as_of=day)
+    if table is None:
+        return None
+
+    def dated(assessment) -> dict[str, str]:
+        day = assessment.assessed_on
+        return {
+            "title": assessment.title,
+            "date": f"{day.day} {day:%B %Y}",
+            "iso": day.isoformat(),
+            "source": assessment.source,
+        }
+
+    return {
+        **dated(table.assessment),
+        "previous": dated(table.previous) if table.previous else None,
+        "scale": [
+            {"name": level.name, "description": level.description, "rank": level.rank}
+            for level in sorted(table.scale, key=lambda level: -level.rank)
+        ],
+        "rows": [
+            {
+                "standard": _text(row.standard),
+                "description": _text(row.description),
+                "level": _text(row.level),
+                "outside_scale": bool(row.outside_scale),
+                "previous_level": _text(row.previous_level),
+                "movement": {
+                    "direction": row.movement.direction,
+                    "words": row.movement.words,
+                    "arrow": row.movement.arrow,
+                },
+            }
+            for row in table.rows
+        ],
     }

@@ -8,8 +8,10 @@ import hashlib
 import mimetypes
 import os
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +22,7 @@ from django.utils.safestring import mark_safe
 
 from frameworks import exports
 from frameworks.domain.status import NO_RETURN
+from frameworks.domain.vocabulary import IndicatorStatus
 from frameworks.models import DeadlineKind
 from frameworks.reports import charts
 from frameworks.reports.data import RAG_LABEL, RAG_ORDER, status_label
@@ -28,6 +31,9 @@ STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # the app's own sta
 PRINT_CSS_PATH = STATIC_DIR / "report" / "print.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged PDF, which the council must publish
 PRINT_CSS = PRINT_CSS_PATH.read_text(encoding="utf-8")
+# An indicator's trend chart is a little lower than the chart's own default, so that two
+# indicators (each with its reason, chart and figures) fit on a page.
+INDICATOR_CHART_HEIGHT = 190
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,21 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
         }
         for key in keys
     ]
-    themes, exceptions, movements = _cross_referenced(snapshot)
+    themes, exceptions, movements, outcomes = _cross_referenced(snapshot)
     return {
         "s": snapshot,
         "themes": themes,
         "exceptions": exceptions,
         "movements": movements,
+        "outcome_themes": outcomes,
+        "indicators": _indicators(snapshot),
+        "indicator_sentence": indicator_sentence(snapshot["indicators"], snapshot["period"])
+        if snapshot.get("indicators")
+        else "",
+        "maturity_outside_scale": any(
+            row["outside_scale"] for row in (snapshot.get("maturity") or {}).get("rows", [])
+        ),
+        "sections": _section_numbers(snapshot),
         "count_rows": count_rows,
         # The appendix's update row spans every column after the row number.
         "appendix_span": 4
@@ -77,9 +92,70 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
-    """The appendix rows numbered 1, 2, … and the exceptions and movements giving the number of
-    the row they are about: each update is printed once, in the appendix.
+def _section_numbers(snapshot: dict[str, Any]) -> dict[str, int]:
+    """The body's numbered sections after "3. Movements": the measures sections the snapshot
+    has (none in a snapshot of schema 2 or a plan without them), then the statutory ones."""
+    names = [key for key in ("outcomes", "indicators", "maturity") if snapshot.get(key)]
+    names += ["equalities", "finance", "legal"]
+    numbers = {name: number for number, name in enumerate(names, start=4)}
+    # Tables 1 and 2 are the counts; the indicators' and the maturity table follow.
+    numbers["indicators_table"] = 3
+    numbers["maturity_table"] = 3 + bool(snapshot.get("indicators"))
+    return numbers
+
+
+def indicator_sentence(indicators: list[dict[str, Any]], period: str) -> str:
+    """ "Of the 3 indicators, 1 is on target, 1 is off target and 1 has no data in Q3 2019-20." """
+    counts = Counter(indicator["status"] for indicator in indicators)
+    total = len(indicators)
+    parts = []
+    for status in IndicatorStatus:
+        n = counts.get(status.value, 0)
+        if not n:
+            continue
+        if status == IndicatorStatus.NO_DATA:
+            parts.append(f"{n} {'has' if n == 1 else 'have'} no data")
+        elif status == IndicatorStatus.NO_TARGET:
+            parts.append(f"{n} {'has' if n == 1 else 'have'} no target set")
+        else:
+            parts.append(f"{n} {'is' if n == 1 else 'are'} {status.label.lower()}")
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    noun = "indicator" if total == 1 else "indicators"
+    return f"Of the {total} {noun}, {listed} in {period}."
+
+
+def _indicators(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each indicator of the snapshot with its trend chart, drawn now from the stored points
+    (the figures are numbered after Figures 1 and 2)."""
+    drawn = []
+    for figure, indicator in enumerate(snapshot.get("indicators") or [], start=3):
+        name = (
+            f"Indicator {indicator['number']}: {indicator['name']}"
+            if indicator["number"]
+            else indicator["name"]
+        )
+        points = [
+            (point["round"], _decimal(point["value"]), _decimal(point["target"]))
+            for point in indicator["points"]
+        ]
+        chart = charts.indicator_trend_svg(
+            title=f"{name}, by round to {snapshot['period']}",
+            unit=indicator["unit"],
+            direction=indicator["direction"],
+            points=points,
+            height=INDICATOR_CHART_HEIGHT,
+        )
+        drawn.append({**indicator, "heading": name, "figure": figure, "chart": mark_safe(chart)})
+    return drawn
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list, list]:
+    """The appendix rows numbered 1, 2, … and the exceptions, movements and outcomes' commitments
+    giving the number of the row they are about: each update is printed once, in the appendix.
 
     A number rather than a page (CSS target-counter) because the page is known only after the
     appendix is laid out, and WeasyPrint would then lay out the report's body twice. Only the
@@ -108,11 +184,26 @@ def _cross_referenced(snapshot: dict[str, Any]) -> tuple[list, dict, list]:
         ]
 
     exceptions = {key: referring(items) for key, items in snapshot["exceptions"].items()}
-    linked = {item["number"] for items in exceptions.values() for item in items}
+    outcomes = [
+        {
+            **theme,
+            "outcomes": [
+                {**outcome, "commitments": referring(outcome["commitments"])}
+                for outcome in theme["outcomes"]
+            ],
+        }
+        for theme in snapshot.get("outcomes") or []
+    ]
+    linked = {item["number"] for items in exceptions.values() for item in items} | {
+        item["number"]
+        for theme in outcomes
+        for outcome in theme["outcomes"]
+        for item in outcome["commitments"]
+    }
     for theme in themes:
         for row in theme["milestones"]:
             row["anchor"] = row["number"] in linked
-    return themes, exceptions, _movements(referring(snapshot["movements"]))
+    return themes, exceptions, _movements(referring(snapshot["movements"])), outcomes
 
 
 def _status_cell(key: str, raw: str) -> dict[str, str]:
