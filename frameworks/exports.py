@@ -4,12 +4,19 @@ The .xlsx imports back to the same data (`import_legacy --layout tracker`). Ever
 a spreadsheet could take for a formula (starting with =, +, -, @, a tab or a carriage return) is
 written as text, so nothing exported can run in Excel. The .xlsx is also laid out to be sent on
 and printed as it is (`tracker_xlsx_rows`): styling only, never a value the import would read.
+
+A plan's measures (outcomes, indicators with their targets and values, maturity assessments)
+follow the tracker: as sheets after it in the .xlsx, and as CSV files beside tracker.csv in the
+CSV export (`csv_export`), which is a .zip because a CSV file holds one table. Both import back
+whole (`frameworks.importers.measures`).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +25,8 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from frameworks.exports_measures import Table, measures_tables
+from frameworks.importers.measures import csv_name
 from frameworks.models import RAG, PostRole
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -145,16 +154,22 @@ def _cell(sheet, value: Any) -> Cell:
 
 
 def tracker_xlsx(data: dict[str, Any], *, round: str, previous: str) -> bytes:
+    """The tracker sheet, then a sheet per table of the plan's measures (`measures_tables`)."""
     pairs = _tracker_rows(data, round=round, previous=previous)
     return tracker_xlsx_rows(
         f"{data['framework']} – progress tracker: {round}",
         [row for row, _ in pairs],
         statuses=[status for _, status in pairs],
+        tables=measures_tables(data),
     )
 
 
 def tracker_xlsx_rows(
-    title: str, rows: list[list[Any]], *, statuses: Sequence[tuple[str, str]] | None = None
+    title: str,
+    rows: list[list[Any]],
+    *,
+    statuses: Sequence[tuple[str, str]] | None = None,
+    tables: Sequence[Table] = (),
 ) -> bytes:
     """A tracker-layout workbook: a title row, a blank row, the headings, then `rows`; laid out to
     be sent on and printed as it is. `statuses` gives each row's (previous, current) status key
@@ -235,18 +250,75 @@ def tracker_xlsx_rows(
             if column < len(cells) and cells[column].value and key in tints:
                 cells[column].fill, cells[column].font = tints[key]
         sheet.append(cells)
+    for table in tables:
+        _table_sheet(workbook, table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def tracker_csv(data: dict[str, Any], *, round: str, previous: str) -> str:
+def _csv_text(headings: list[str], rows: list[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(TRACKER_HEADINGS)
-    for row in tracker_rows(data, round=round, previous=previous):
+    writer.writerow(headings)
+    for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in row])
     return buffer.getvalue()
+
+
+def tracker_csv(data: dict[str, Any], *, round: str, previous: str) -> str:
+    return _csv_text(TRACKER_HEADINGS, tracker_rows(data, round=round, previous=previous))
+
+
+def csv_export(data: dict[str, Any], *, round: str, previous: str) -> bytes:
+    """The CSV export: a .zip of CSV files (UTF-8 with a byte-order mark, which Excel needs to
+    read accents), tracker.csv and one file per table of the plan's measures
+    (outcomes.csv, indicators.csv, indicator-targets.csv, indicator-values.csv,
+    maturity-scale.csv, maturity-standards.csv, maturity.csv). A CSV file holds one table, so
+    a plan with measures is several files; one .zip is one download and one upload, and the
+    import reads it as a workbook whose sheets are its files. The same data gives the same
+    bytes (fixed member times)."""
+    files = [("tracker.csv", tracker_csv(data, round=round, previous=previous))]
+    files += [
+        (csv_name(table.name), _csv_text(table.headings, table.rows))
+        for table in measures_tables(data)
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.encode("utf-8-sig"))
+    return buffer.getvalue()
+
+
+def _table_sheet(workbook: Workbook, table: Table) -> None:
+    """A sheet of a write-only workbook holding one table: bold tinted headings, frozen below
+    them, an auto-filter over every row, column widths, wrapped text; text is never a formula."""
+    sheet = workbook.create_sheet(table.name)
+    for index, width in enumerate(table.widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(table.headings))}{len(table.rows) + 1}"
+    bold = Font(bold=True)
+    fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header = []
+    for heading in table.headings:
+        cell = WriteOnlyCell(sheet, value=heading)
+        cell.font, cell.fill, cell.alignment = bold, fill, wrap
+        header.append(cell)
+    sheet.append(header)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            cell = _cell(sheet, value)
+            if isinstance(value, str):
+                cell.alignment = wrap
+            elif isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        sheet.append(cells)
 
 
 def round_dashboard_xlsx(dashboard: Any) -> bytes:
@@ -301,29 +373,8 @@ def round_dashboard_xlsx(dashboard: Any) -> bytes:
             returns,
         ),
     )
-    bold = Font(bold=True)
-    fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
-    wrap = Alignment(wrap_text=True, vertical="top")
     for name, headings, widths, rows in sheets:
-        sheet = workbook.create_sheet(name)
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(rows) + 1}"
-        header = []
-        for heading in headings:
-            cell = WriteOnlyCell(sheet, value=heading)
-            cell.font, cell.fill, cell.alignment = bold, fill, wrap
-            header.append(cell)
-        sheet.append(header)
-        for row in rows:
-            cells = []
-            for value in row:
-                cell = _cell(sheet, value)
-                if isinstance(value, str):
-                    cell.alignment = wrap
-                cells.append(cell)
-            sheet.append(cells)
+        _table_sheet(workbook, Table(name, headings, widths, rows))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -2,8 +2,9 @@
 carries every field (`extract_json`), and `looks_like_json`, which tells such a file from a
 spreadsheet.
 
-May import: the domain and `specs`; no Django. Imported by `extract` only; other code imports
-these names from `frameworks.importers.extract`.
+Its outcomes, indicators and maturity assessment are read by `measures` (`Measures`, in
+`plan.measures`). May import: the domain, `specs` and `measures`; no Django. Imported by
+`extract` only; other code imports these names from `frameworks.importers.extract`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from frameworks.domain.deadlines import Deadline, parse_deadline
 from frameworks.domain.text import clean_text, one_line
 from frameworks.domain.vocabulary import PostRole
+from frameworks.importers.measures import measures_from_json
 from frameworks.importers.specs import (
     JSON,
     MILESTONE_FIELDS,
@@ -73,7 +75,9 @@ def extract_json(data: bytes, plan: LegacyPlan | None = None) -> LegacyPlan:
             for item in theme["milestones"]:
                 number += 1
                 plan.milestones.append(_json_milestone(plan, number, name, theme, item))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Outcomes, indicators and the maturity assessment (exports since issue 19).
+        plan.measures = measures_from_json(document, plan)
+    except (ValueError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         plan.error(
             None,
             None,

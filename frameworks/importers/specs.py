@@ -122,6 +122,7 @@ class LegacyPlan:
     milestones: list[MilestoneSpec] = field(default_factory=list)
     rounds: list[RoundSpec] = field(default_factory=list)
     about: dict[str, str] = field(default_factory=dict)  # a new framework's description, owner
+    measures: Any = None  # indicators, maturity…: `importers.measures.Measures`, if carried
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
 

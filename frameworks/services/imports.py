@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from frameworks.importers import extract as ex
 from frameworks.importers import readers
+from frameworks.importers.measures import measures_from_sheets, open_csv_bundle
 from frameworks.importers.parsing import quarter_dates
 from frameworks.models import (
     Framework,
@@ -48,6 +49,7 @@ from frameworks.models import (
 )
 from frameworks.services.import_compare import Comparison
 from frameworks.services.import_fields import norm
+from frameworks.services.import_measures import measures_compare
 from frameworks.services.import_report import ImportReport
 from frameworks.services.import_write import Writer
 
@@ -91,11 +93,13 @@ class _Import(Comparison, Writer):
             return None
         self.load()
         self.compare()
+        measures = measures_compare(self)  # outcomes' codes, indicators, maturity (issue 19)
         if self.report.errors or not self.lock:
             return self.framework
         if expected is not None and self.report.comparison() != expected:
             raise _Changed
         self.write()
+        measures.write()
         return self.framework
 
     def resolve_rounds(self) -> dict[str, Round]:
@@ -233,8 +237,11 @@ def read_plan(
         if len(data) > limits.max_bytes:
             readers.open_source(data, filename=file_name, limits=limits)  # the size refusal
         return ex.extract_json(data), hashlib.sha256(data).hexdigest()
-    source = readers.open_source(data, filename=file_name, limits=limits)
-    return ex.extract_plan(source, layout=layout, sheet=sheet), source.sha256
+    source = open_csv_bundle(data, file_name=file_name, limits=limits) or readers.open_source(
+        data, filename=file_name, limits=limits
+    )
+    plan = measures_from_sheets(source, ex.extract_plan(source, layout=layout, sheet=sheet))
+    return plan, source.sha256
 
 
 def legacy_import(

@@ -1,5 +1,6 @@
 import json
 import struct
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -161,11 +162,14 @@ def test_export_json_shape(db, tracker_file, capsysbinary):
         "monitoring_groups",
         "risk",
         "updates",
+        "outcomes",
     }
     assert milestone["leads"] == [{"post": "Divisional Director SPP", "role": "LEAD"}]
     assert set(milestone["deadline"]) == {"text", "date", "precision", "kind"}
     assert milestone["revised_deadline"]["text"] == "Nov-20"
     assert milestone["source_reference"] == "tracker.xlsx, sheet Tracker, row 4"
+    assert milestone["outcomes"] == []  # the tracker serves no outcome
+    assert set(data) >= {"indicators", "maturity"}
     assert set(milestone["updates"][0]) == {
         "period",
         "rag",
@@ -242,10 +246,18 @@ def test_exports_neutralise_formulas(db, tmp_path, capsysbinary):
         if isinstance(c.value, str) and "HYPERLINK" in c.value
     )
     assert cell.data_type == "s"
+    bundle = tmp_path / "export.zip"  # the CSV export: tracker.csv (and any measures' files)
     call_command(
-        "export_framework", "--framework", "Ward Councillor Support Framework", "--format", "csv"
+        "export_framework",
+        "--framework",
+        "Ward Councillor Support Framework",
+        "--format",
+        "csv",
+        "--output",
+        str(bundle),
     )
-    text = capsysbinary.readouterr().out.decode("utf-8-sig")
+    with zipfile.ZipFile(bundle) as archive:
+        text = archive.read("tracker.csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in text
 
 

@@ -1,4 +1,9 @@
-"""`manage.py export_framework --framework NAME --format json|xlsx|csv [--output PATH]`."""
+"""`manage.py export_framework --framework NAME --format json|xlsx|csv [--output PATH]`.
+
+json: the whole plan. xlsx: the tracker sheet, then a sheet per table of the plan's measures
+(outcomes, indicators, their targets and values, the maturity scale, standards and
+assessments). csv: the same tables as CSV files in a .zip (tracker.csv first). Each imports back
+with `import_legacy`."""
 
 import json
 import sys
@@ -12,7 +17,10 @@ from frameworks.models import Framework
 
 
 class Command(BaseCommand):
-    help = "Export a framework as JSON, or in the tracker layout as .xlsx or .csv."
+    help = (
+        "Export a framework as JSON, or in the tracker layout (with its outcomes, indicators and "
+        "maturity assessments) as .xlsx or as a .zip of CSV files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--framework", required=True, help="Framework name or slug.")
@@ -48,15 +56,15 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             if fmt == "xlsx":
                 payload = exports.tracker_xlsx(data, round=round, previous=previous)
-            else:
-                payload = exports.tracker_csv(data, round=round, previous=previous).encode(
-                    "utf-8-sig"
-                )
+            else:  # a .zip: tracker.csv and a CSV file per table of the plan's measures
+                payload = exports.csv_export(data, round=round, previous=previous)
         if options["output"]:
             Path(options["output"]).write_bytes(payload)
             self.stderr.write(f"Wrote {options['output']} ({len(payload):,} bytes).")
         elif fmt == "xlsx":
             raise CommandError("An .xlsx export needs --output FILE.")
+        elif fmt == "csv":
+            raise CommandError("A CSV export is a .zip of CSV files: it needs --output FILE.zip.")
         else:
             sys.stdout.buffer.write(payload)
             sys.stdout.flush()
