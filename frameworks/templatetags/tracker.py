@@ -188,11 +188,10 @@ def indicator_status_tag(status) -> SafeString:
     """An indicator's status (`frameworks.domain.indicators.Status`, or its value) as a tag."""
     from frameworks.domain.vocabulary import IndicatorStatus
 
-    value = IndicatorStatus(getattr(status, "value", status))
+    key = str(getattr(status, "value", status))
+    label = next(member.label for member in IndicatorStatus if member == key)
     return format_html(
-        '<strong class="govuk-tag govuk-tag--{}">{}</strong>',
-        INDICATOR_STATUS_COLOUR[value],
-        value.label,
+        '<strong class="govuk-tag govuk-tag--{}">{}</strong>', INDICATOR_STATUS_COLOUR[key], label
     )
 
 
