@@ -37,9 +37,10 @@ class ImportForm(forms.Form):
         required=False,  # not when the file uploaded before is used again (see clean)
         help_text=(
             "An Excel workbook (.xlsx, .xlsm, .xlsb or .xls), an OpenDocument spreadsheet "
-            "(.ods), a CSV file or a framework exported as JSON, up to 20 MB."
+            "(.ods), a CSV file, a framework exported as JSON or as CSV files in a .zip, up to "
+            "20 MB."
         ),
-        widget=forms.FileInput(attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.json"}),
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.json,.zip"}),
         error_messages={"empty": "The file you chose is empty."},
     )
     framework = forms.ChoiceField(

@@ -76,7 +76,9 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created.total or self.updated.total)
+        """Anything to write: rows counted, or a change listed (indicators, their targets and
+        values, and assessments are listed in `changes` without counts of their own)."""
+        return bool(self.created.total or self.updated.total or self.changes)
 
     @property
     def summary(self) -> str:
@@ -97,6 +99,11 @@ class ImportReport:
             )
             if counts.total
         ]
+        if not parts:  # only indicators, their targets or values, or assessments
+            count = len(self.changes)
+            listed = f"{count} change{'' if count == 1 else 's'}"
+            parts = [f"would make {listed}" if verb else f"made {listed}"]
+            parts[0] += " to indicators or assessments (listed below)"
         return "; ".join(parts).capitalize() + "." + left
 
     def as_dict(self) -> dict[str, Any]:

@@ -282,6 +282,8 @@ def test_a_second_import_adds_what_changed_and_keeps_values_people_gave(db, tmp_
     value.save()
     assessment = Assessment.objects.filter(framework=framework)
     assert not assessment.exists()
+    preview = import_file(exported, IMPROVEMENT, "json", tmp_path, "--dry-run")
+    assert preview["changes"] and preview["created"]["milestones"] == 0
     report = import_file(exported, IMPROVEMENT, "json", tmp_path)
     assert [(c["field"], c["before"], c["after"]) for c in report["changes"]] == [
         ("Value", "21", "19.55")
@@ -354,3 +356,19 @@ def test_a_zip_that_is_not_a_csv_export_is_refused_clearly(db, tmp_path):
 
 
 _MB = 1024 * 1024
+
+
+def test_a_file_that_changes_only_an_indicator_says_so_and_can_be_imported():
+    """Only an indicator's figure differs: the preview does not say "Nothing changed", and the
+    Import button is offered (the page enables it on listed changes too)."""
+    from frameworks.services.import_report import ImportReport
+
+    change = {"milestone": "Indicator 9", "code": "", "round": "Q3 2019-20", "field": "Value",
+              "before": "21", "after": "19.55", "version": 2}  # fmt: skip
+    report = ImportReport(dry_run=True, changes=[change])
+    assert report.changed
+    assert report.summary == "Would make 1 change to indicators or assessments (listed below)."
+    assert ImportReport(changes=[change, change]).summary == (
+        "Made 2 changes to indicators or assessments (listed below)."
+    )
+    assert not ImportReport().changed
