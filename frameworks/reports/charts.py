@@ -260,7 +260,7 @@ def indicator_trend_svg(*, title: str, unit: str, direction: str,
         line.append(f"{xs[index]:.1f},{y(float(value)):.1f}")
     if len(line) > 1:
         body.append(_value_line(line))
-    for index, (_, value, _) in enumerate(points):
+    for index, (_, value, target) in enumerate(points):
         if value is None:
             body.append(_text(xs[index], y1 - 6, "No data", size=11, anchor="middle",
                               fill=MUTED_INK))  # fmt: skip
@@ -270,7 +270,12 @@ def indicator_trend_svg(*, title: str, unit: str, direction: str,
             f'<circle cx="{xs[index]:.1f}" cy="{vy:.1f}" r="5" fill="{VALUE_INK}" '
             'stroke="#ffffff" stroke-width="1.5"/>'
         )
-        body.append(_text(xs[index], vy - 9, format_number(value, unit), size=12,
+        # The figure goes above its point, unless the target line runs just above it there
+        # (19.55% against 20%): then below, so the two never overprint.
+        label_y = vy - 9
+        if target is not None and 0 <= vy - y(float(target)) < 18 and vy + 20 < y1 - 4:
+            label_y = vy + 20
+        body.append(_text(xs[index], label_y, format_number(value, unit), size=12,
                           anchor="middle", weight="bold"))  # fmt: skip
     return _svg(width, height, _trend_summary(title, unit, direction, points), body)
 
