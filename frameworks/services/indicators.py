@@ -291,8 +291,11 @@ def indicator_target_set(
             raise ValidationError({"value": str(exc)}) from exc
     period = round.label if round is not None else year
     existing = (
-        IndicatorTarget.objects.select_for_update()
+        # Its own row only, and no ordering: the default one joins the (nullable) round, which
+        # PostgreSQL will not lock.
+        IndicatorTarget.objects.select_for_update(of=("self",))
         .filter(indicator=current, **({"round": round} if round is not None else {"year": year}))
+        .order_by()
         .first()
     )
     if value is None:

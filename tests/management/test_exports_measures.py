@@ -120,6 +120,8 @@ def import_file(content: bytes, name: str, suffix: str, tmp_path, *args: str) ->
 
 
 def empty_the_database() -> None:
+    """Every row gone (a test that calls this uses `transactional_db`: PostgreSQL will not
+    TRUNCATE inside the test's transaction)."""
     call_command("flush", "--no-input", verbosity=0)
     assert not Framework.objects.exists() and not Post.objects.exists()
 
@@ -215,9 +217,11 @@ def test_xlsx_export_adds_a_sheet_per_table_after_the_tracker(db, tmp_path):
 
 @pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("fmt", ["json", "xlsx", "csv"])
-def test_each_export_imports_into_an_empty_database_to_the_same_data(db, tmp_path, plan, fmt):
+def test_each_export_imports_into_an_empty_database_to_the_same_data(
+    transactional_db, tmp_path, plan, fmt
+):
     build, name = PLANS[plan]
-    build(db)
+    build(transactional_db)
     before_json = framework_export_data(framework=Framework.objects.get(name=name))
     options = rounds(name) if fmt != "json" else []
     exported = export(name, fmt, tmp_path)
@@ -244,8 +248,8 @@ def test_each_export_imports_into_an_empty_database_to_the_same_data(db, tmp_pat
     assert report["errors"] == [] and report["changes"] == [], report["changes"]
 
 
-def test_formula_looking_text_stays_text_and_comes_back_as_written(db, tmp_path):
-    improvement(db)
+def test_formula_looking_text_stays_text_and_comes_back_as_written(transactional_db, tmp_path):
+    improvement(transactional_db)
     workbook = load_workbook(io.BytesIO(export(IMPROVEMENT, "xlsx", tmp_path)))
     cell = next(c for row in workbook["Indicator values"].iter_rows() for c in row
                 if c.value == FORMULA)  # fmt: skip
@@ -320,10 +324,10 @@ def test_the_export_reads_a_fixed_number_of_queries_whatever_the_plans_size(db):
     assert max(queries(f) for f in big) <= 16
 
 
-def test_the_preview_lists_what_an_import_would_add_and_writes_nothing(db, tmp_path):
+def test_the_preview_lists_what_an_import_would_add_and_writes_nothing(transactional_db, tmp_path):
     from frameworks.services.imports import legacy_import
 
-    improvement(db)
+    improvement(transactional_db)
     exported = export(IMPROVEMENT, "json", tmp_path)
     empty_the_database()
     preview = legacy_import(data=exported, file_name="plan.json", framework_name=IMPROVEMENT,
