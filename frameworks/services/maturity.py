@@ -45,30 +45,12 @@ from frameworks.models import (
     Recommendation,
     Theme,
 )
-from frameworks.services import OUT_OF_DATE
+from frameworks.services import OUT_OF_DATE, locked, save_audited
 
 # An assessment's table is a few dozen rows: a file larger than this is not one.
 MAX_IMPORT_BYTES: Final = 1024 * 1024
 IMPORT_LIMITS: Final = Limits(max_bytes=MAX_IMPORT_BYTES, max_rows=2_000, max_cells=100_000)
 HEADER_SEARCH_ROWS: Final = 20
-
-
-def _locked(model, obj, expected_version: int | None):
-    current = model.objects.select_for_update().get(pk=obj.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ValidationError(OUT_OF_DATE)
-    return current
-
-
-def _save(obj, user, reason: str, **fields) -> None:
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    if obj.pk and hasattr(obj, "version"):
-        obj.version += 1
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def _same(a: str, b: str) -> bool:
@@ -202,7 +184,9 @@ def maturity_level_add(
         top = MaturityLevel.objects.filter(framework=framework).aggregate(n=Max("rank"))["n"]
         rank = (top or 0) + 1
     level = MaturityLevel(framework=framework, rank=rank)
-    _save(level, user, "Added to the scale", name=name, description=one_line(description)[:255])
+    save_audited(
+        level, user, "Added to the scale", name=name, description=one_line(description)[:255]
+    )
     return level
 
 
@@ -232,7 +216,7 @@ def maturity_standard_add(
         raise ValidationError(errors)
     last = MaturityStandard.objects.filter(framework=framework).aggregate(n=Max("order"))["n"]
     standard = MaturityStandard(framework=framework, order=(last or 0) + 1)
-    _save(
+    save_audited(
         standard,
         user,
         reason or "Standard added",
@@ -251,12 +235,12 @@ def maturity_standard_update(
     user,
     expected_version: int | None,
 ) -> MaturityStandard:
-    current = _locked(MaturityStandard, standard, expected_version)
+    current = locked(MaturityStandard, standard, expected_version)
     name = one_line(name)
     errors = _standard_refusal(current.framework, name, exclude=current.pk)
     if errors:
         raise ValidationError(errors)
-    _save(current, user, "Standard changed", name=name, description=clean_text(description))
+    save_audited(current, user, "Standard changed", name=name, description=clean_text(description))
     return current
 
 
@@ -294,7 +278,7 @@ def assessment_create(
     title = one_line(title)
     _assessment_checks(framework, title, assessed_on)
     assessment = Assessment(framework=framework)
-    _save(
+    save_audited(
         assessment,
         user,
         "Assessment started",
@@ -303,7 +287,9 @@ def assessment_create(
         source=one_line(source)[:255],
     )
     for standard in MaturityStandard.objects.filter(framework=framework).order_by("order", "pk"):
-        _save(Judgement(assessment=assessment, standard=standard), user, "Assessment started")
+        save_audited(
+            Judgement(assessment=assessment, standard=standard), user, "Assessment started"
+        )
     return assessment
 
 
@@ -334,10 +320,10 @@ def _sync_recommendations(judgement: Judgement, improvements: str, user, reason:
         if matches:
             rec = matches.pop(0)
             if rec.order != order:
-                _save(rec, user, reason, order=order)
+                save_audited(rec, user, reason, order=order)
         else:
             rec = Recommendation(judgement=judgement, order=order)
-            _save(rec, user, reason, text=text)
+            save_audited(rec, user, reason, text=text)
         kept.append(rec)
     gone = [rec for recs in by_text.values() for rec in recs]
     adopted = [rec for rec in gone if rec.milestone_id]
@@ -367,7 +353,7 @@ def judgement_update(
     """Change a judgement: its level (a level of the scale, None for not judged, or UNCHANGED,
     which keeps a level written outside the scale as it is), "Where are you now?" and "What
     needs to improve?", whose items are its recommendations."""
-    current = _locked(Judgement, judgement, expected_version)
+    current = locked(Judgement, judgement, expected_version)
     fields: dict = {"evidence": tidy_bullets(evidence), "improvements": tidy_bullets(improvements)}
     if isinstance(level, MaturityLevel):
         _check_level(current, level)
@@ -375,7 +361,7 @@ def judgement_update(
             fields.update(level=level, level_text=level.name)
     elif level is None:
         fields.update(level=None, level_text="")
-    _save(current, user, "Judgement changed", **fields)
+    save_audited(current, user, "Judgement changed", **fields)
     _sync_recommendations(current, fields["improvements"], user, "Judgement changed")
     return current
 
@@ -392,7 +378,7 @@ def judgement_level_resolve(
     """Settle a level written outside the scale: map it to a level of the scale (`level`), or
     add it to the scale as written (`add_to_scale`: its `description` and `rank`) and link it.
     The level as written is kept on the judgement."""
-    current = _locked(Judgement, judgement, expected_version)
+    current = locked(Judgement, judgement, expected_version)
     if not current.outside_scale:
         raise ValidationError(
             "This judgement's level is already on the scale: change it on the judgement instead."
@@ -423,7 +409,7 @@ def judgement_level_resolve(
             user=user,
         )
         reason = f"“{written}” added to the scale"
-    _save(current, user, reason, level=level)
+    save_audited(current, user, reason, level=level)
     return current
 
 
@@ -438,7 +424,9 @@ def _theme_for(standard: MaturityStandard, user) -> Theme:
     if theme is None:
         last = Theme.objects.filter(framework=framework).aggregate(n=Max("order"))["n"]
         theme = Theme(framework=framework, order=(last or 0) + 1)
-        _save(theme, user, "For the recommendations of a maturity standard", name=standard.name)
+        save_audited(
+            theme, user, "For the recommendations of a maturity standard", name=standard.name
+        )
     return theme
 
 
@@ -454,7 +442,7 @@ def recommendation_adopt(
     named after its standard (made if missing) or in `theme`, with a source reference naming
     the assessment and the standard, and linked back. A recommendation becomes one milestone
     only. Leads and deadlines are added on the milestone, as for any other."""
-    current = _locked(Recommendation, recommendation, None)
+    current = locked(Recommendation, recommendation, None)
     if current.milestone_id is not None:
         raise ValidationError(
             f"This recommendation is already a milestone: “{current.milestone}”. Open it "
@@ -480,8 +468,8 @@ def recommendation_adopt(
     reason = f"From a recommendation of {_assessment_name(judgement.assessment)}"
     if len(where) > 255:
         where = where[:254] + "…"
-    _save(milestone, user, reason, title=one_line(current.text), source_reference=where)
-    _save(current, user, "Made a milestone", milestone=milestone)
+    save_audited(milestone, user, reason, title=one_line(current.text), source_reference=where)
+    save_audited(current, user, "Made a milestone", milestone=milestone)
     return milestone
 
 
@@ -779,7 +767,7 @@ def maturity_import_apply(
             reason=reason,
         )
     assessment = Assessment(framework=framework)
-    _save(
+    save_audited(
         assessment,
         user,
         reason,
@@ -789,7 +777,7 @@ def maturity_import_apply(
     )
     for planned in plan.judgements:
         judgement = Judgement(assessment=assessment, standard=standards[planned.standard])
-        _save(
+        save_audited(
             judgement,
             user,
             reason,
@@ -799,5 +787,5 @@ def maturity_import_apply(
             improvements=planned.improvements,
         )
         for order, text in enumerate(planned.recommendations, start=1):
-            _save(Recommendation(judgement=judgement, order=order), user, reason, text=text)
+            save_audited(Recommendation(judgement=judgement, order=order), user, reason, text=text)
     return assessment

@@ -43,26 +43,8 @@ from frameworks.models import (
 )
 from frameworks.reports.agenda import BuiltPack, build_pack, pack_snapshot
 from frameworks.reports.pack import check_paper
-from frameworks.services import OUT_OF_DATE
+from frameworks.services import locked, save_audited
 from frameworks.services.builds import build_run, build_start, stored_pdf, without_build_times
-
-
-def _locked(model, obj, expected_version: int | None):
-    current = model.objects.select_for_update().get(pk=obj.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ValidationError(OUT_OF_DATE)
-    return current
-
-
-def _save(obj, user, reason: str, **fields) -> None:
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    if hasattr(obj, "version") and obj.pk:
-        obj.version += 1
-    obj._history_user = user
-    obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 # Membership ------------------------------------------------------------------------------
@@ -80,7 +62,7 @@ def board_member_add(
 ) -> BoardMember:
     position = (BoardMember.objects.filter(board=board).aggregate(n=Max("position"))["n"] or 0) + 1
     member = BoardMember(board=board, position=position)
-    _save(
+    save_audited(
         member,
         user,
         f"Added to {board.name}",
@@ -99,8 +81,8 @@ def board_member_update(
     *, member: BoardMember, user, expected_version: int | None, **fields
 ) -> BoardMember:
     """Change a person's entry: their role, contact, or the day they left (`ends_on`)."""
-    current = _locked(BoardMember, member, expected_version)
-    _save(current, user, "Membership changed", **fields)
+    current = locked(BoardMember, member, expected_version)
+    save_audited(current, user, "Membership changed", **fields)
     return current
 
 
@@ -146,7 +128,7 @@ def agenda_item_add(
     position = (meeting.agenda_items.aggregate(n=Max("position"))["n"] or 0) + 1
     item = AgendaItem(meeting=meeting, position=position)
     reason = "Added to the agenda" + (" after publication" if _published(meeting) else "")
-    _save(
+    save_audited(
         item,
         user,
         reason,
@@ -165,11 +147,11 @@ def agenda_item_update(
     *, item: AgendaItem, user, expected_version: int | None, **fields
 ) -> AgendaItem:
     """Change an item's title, time, presenter or note."""
-    current = _locked(AgendaItem, item, expected_version)
+    current = locked(AgendaItem, item, expected_version)
     allowed = {"title", "time", "presenter", "note"}
     if set(fields) - allowed:
         raise ValueError(f"agenda_item_update changes only {sorted(allowed)}")
-    _save(current, user, "Agenda item changed", **fields)
+    save_audited(current, user, "Agenda item changed", **fields)
     return current
 
 
@@ -178,7 +160,7 @@ def agenda_item_move(
     *, item: AgendaItem, up: bool, user, expected_version: int | None
 ) -> AgendaItem:
     """Swap an item with the one above (or below) it."""
-    current = _locked(AgendaItem, item, expected_version)
+    current = locked(AgendaItem, item, expected_version)
     items = list(
         AgendaItem.objects.select_for_update()
         .filter(meeting_id=current.meeting_id)
@@ -192,7 +174,7 @@ def agenda_item_move(
     items[index], items[target] = items[target], items[index]
     for position, other in enumerate(items, start=1):
         if other.position != position:
-            _save(other, user, "Agenda reordered", position=position)
+            save_audited(other, user, "Agenda reordered", position=position)
     return AgendaItem.objects.defer("paper").get(pk=current.pk)
 
 
@@ -200,7 +182,7 @@ def agenda_item_move(
 def agenda_item_remove(*, item: AgendaItem, user, expected_version: int | None) -> None:
     """Take an item off the agenda, until the pack is published: after that, the published
     pack is the record of what the board was sent."""
-    current = _locked(AgendaItem, item, expected_version)
+    current = locked(AgendaItem, item, expected_version)
     if _published(current.meeting):
         raise ValidationError(
             "The pack for this meeting is published, so its items stay. Add a note to the item "
@@ -344,7 +326,7 @@ def minutes_start(*, meeting: Meeting, user) -> Minutes:
         )
 
     minutes = Minutes(meeting=meeting)
-    _save(
+    save_audited(
         minutes,
         user,
         "Minutes started",
@@ -353,7 +335,7 @@ def minutes_start(*, meeting: Meeting, user) -> Minutes:
     )
     for item in meeting.agenda_items.defer("paper").order_by("position"):
         entry = MinutesItem(minutes=minutes, agenda_item=item)
-        _save(entry, user, "Minutes started")
+        save_audited(entry, user, "Minutes started")
     return minutes
 
 
@@ -370,15 +352,17 @@ def minutes_update(
 ) -> Minutes:
     """Save the draft: attendance, and per item (by agenda item id) the discussion and what
     was agreed. Approved minutes are read-only."""
-    current = _locked(Minutes, minutes, expected_version)
+    current = locked(Minutes, minutes, expected_version)
     if not current.is_editable:
         raise ValidationError("These minutes are approved, so they can no longer be changed.")
-    _save(current, user, "Minutes drafted", present=present, apologies=apologies, officers=officers)
+    save_audited(
+        current, user, "Minutes drafted", present=present, apologies=apologies, officers=officers
+    )
     for entry in current.items.select_for_update():
         if entry.agenda_item_id in items:
             discussion, agreed = items[entry.agenda_item_id]
             if (entry.discussion, entry.agreed) != (discussion, agreed):
-                _save(entry, user, "Minutes drafted", discussion=discussion, agreed=agreed)
+                save_audited(entry, user, "Minutes drafted", discussion=discussion, agreed=agreed)
     return current
 
 
@@ -388,7 +372,7 @@ def minutes_approve(
 ) -> Minutes:
     """Approve the minutes at a later meeting of the same board, under its "Minutes of the
     Previous Meeting" item. From then on they are read-only."""
-    current = _locked(Minutes, minutes, expected_version)
+    current = locked(Minutes, minutes, expected_version)
     if not current.is_editable:
         raise ValidationError("These minutes are already approved.")
     meeting = current.meeting
@@ -398,7 +382,7 @@ def minutes_approve(
         raise ValidationError(
             f"Add a “Minutes of the Previous Meeting” item to the agenda of {at_meeting} first."
         )
-    _save(
+    save_audited(
         current,
         user,
         f"Approved at {at_meeting}",
@@ -420,7 +404,7 @@ def _action_log(board: Board, user) -> Framework:
             officers_read_all=False,
             description=f"What the {board.name} agreed to do.",
         )
-        _save(framework, user, "Action log started")
+        save_audited(framework, user, "Action log started")
     return framework
 
 
@@ -431,7 +415,7 @@ def meeting_action_add(
     """Record an action the board agreed: a milestone of the board's action log, led by the
     owner's post, due when the minutes say ("January 2024", "Next meeting"), so the owner
     updates it in their returns like any milestone."""
-    minutes = _locked(Minutes, minutes_item.minutes, None)
+    minutes = locked(Minutes, minutes_item.minutes, None)
     if not minutes.is_editable:
         raise ValidationError("These minutes are approved, so no actions can be added to them.")
     if not action.strip():
@@ -443,14 +427,14 @@ def meeting_action_add(
     if theme is None:
         order = (framework.themes.aggregate(n=Max("order"))["n"] or 0) + 1
         theme = Theme(framework=framework, name=theme_name, order=order)
-        _save(theme, user, "Action log")
+        save_audited(theme, user, "Action log")
     milestone = Milestone(
         framework=framework,
         theme=theme,
         order=(theme.milestones.aggregate(n=Max("order"))["n"] or 0) + 1,
     )
     milestone.deadline = Deadline.from_text(due)
-    _save(
+    save_audited(
         milestone,
         user,
         f"Agreed at {meeting}",
@@ -458,5 +442,5 @@ def meeting_action_add(
         source_reference=f"Minutes of {meeting}, item {minutes_item.agenda_item.position}",
     )
     lead = MilestonePost(milestone=milestone, post=owner, role=PostRole.LEAD)
-    _save(lead, user, f"Agreed at {meeting}")
+    save_audited(lead, user, f"Agreed at {meeting}")
     return MeetingAction.objects.create(minutes_item=minutes_item, milestone=milestone)
