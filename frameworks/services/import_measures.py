@@ -54,9 +54,8 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.services.import_fields import OPEN_ROUND, flat, norm, short
-from frameworks.services.import_state import ImportState
+from frameworks.services.import_state import BATCH, ImportState
 
-BATCH = 1000
 YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 INDICATOR_FIELDS = {  # the fields compared, with their labels in the report
     "number": "Number",
@@ -754,11 +753,4 @@ class MeasuresImport:
         self._bump(self.linked_recommendations, Recommendation, {"milestone"})
 
     def _bump(self, objects: list, model, columns: set[str]) -> None:
-        if not objects:
-            return
-        for obj in objects:
-            obj.version += 1
-            if hasattr(obj, "updated_at"):
-                obj.updated_at = self.now
-        bulk_update_with_history(objects, model, sorted(columns | {"version"}),
-                                 batch_size=BATCH, **self.state.history)  # fmt: skip
+        self.state._bump(objects, model, columns)

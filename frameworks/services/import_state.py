@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from simple_history.utils import bulk_update_with_history
+
 from frameworks.importers import extract as ex
 from frameworks.models import (
     Audited,
@@ -24,6 +26,8 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.services.import_report import ImportReport
+
+BATCH = 1000  # rows per bulk statement
 
 
 class ImportState:
@@ -86,6 +90,19 @@ class ImportState:
         field: str | None = None,
     ) -> None:
         self.report.errors.append(ex.Problem(self.plan.sheet, row, column, message, field))
+
+    def _bump(self, objects: list, model, columns: set[str]) -> None:
+        """Write these columns of changed rows, each a version on, with their audit rows (the
+        tracker's rows here, and the indicators' and assessments' in `import_measures`)."""
+        if not objects:
+            return
+        for obj in objects:
+            obj.version += 1
+            if hasattr(obj, "updated_at"):
+                obj.updated_at = self.now
+        bulk_update_with_history(
+            objects, model, sorted(columns | {"version"}), batch_size=BATCH, **self.history
+        )
 
     def _audited(self, obj: Audited) -> Audited:
         obj._change_reason = self.history["default_change_reason"]

@@ -23,9 +23,7 @@ from frameworks.models import (
     Theme,
 )
 from frameworks.services.import_fields import columns_of
-from frameworks.services.import_state import ImportState
-
-BATCH = 1000
+from frameworks.services.import_state import BATCH, ImportState
 
 
 class Writer(ImportState):
@@ -88,18 +86,6 @@ class Writer(ImportState):
             for milestone, outcome in self.new_outcome_links
         ]
         bulk_create_with_history(links, MilestoneOutcome, batch_size=BATCH, **self.history)
-
-    def _bump(self, objects: list, model, columns: set[str]) -> None:
-        """Write these columns of changed rows, each a version on, with their audit rows."""
-        if not objects:
-            return
-        for obj in objects:
-            obj.version += 1
-            if hasattr(obj, "updated_at"):
-                obj.updated_at = self.now
-        bulk_update_with_history(
-            objects, model, sorted(columns | {"version"}), batch_size=BATCH, **self.history
-        )
 
     def link_previous(self) -> None:
         """Each update points at the same milestone's update in the round before."""
