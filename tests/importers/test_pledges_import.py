@@ -446,3 +446,20 @@ def test_the_demo_holds_the_community_engagement_framework_once(db):
     assert again.pk == framework.pk and again.version == version
     assert Milestone.objects.count() == 25 and MilestoneOutcome.objects.count() == 25
     assert ImportBatch.objects.count() == 2  # each load is recorded as an import
+
+
+def test_the_command_names_the_outcomes_it_would_create(db):
+    """`import_legacy` on the seed 002 CSV says what it would create, outcomes included."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "import_legacy", str(CSV),
+        "--framework", "Community Engagement Framework", "--dry-run", stdout=out,
+    )  # fmt: skip
+    assert (
+        "Created: 5 themes, 25 milestones, 0 posts, 0 returns, 11 outcomes, 25 outcome links."
+        in out.getvalue()
+    )

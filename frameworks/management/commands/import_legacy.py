@@ -89,9 +89,14 @@ class Command(BaseCommand):
             out.write(self.style.WARNING(f"Warning: {_where(problem)}{problem.message}"))
         if report.ok:
             for label, counts in (("Created", report.created), ("Updated", report.updated)):
+                outcomes = (
+                    f", {counts.outcomes} outcomes, {counts.outcome_links} outcome links"
+                    if counts.outcomes or counts.outcome_links
+                    else ""
+                )
                 out.write(
                     f"{label}: {counts.themes} themes, {counts.milestones} milestones, "
-                    f"{counts.posts} posts, {counts.returns} returns."
+                    f"{counts.posts} posts, {counts.returns} returns{outcomes}."
                 )
             if report.missing_milestones:
                 out.write(f"In the tracker but not in this file: {len(report.missing_milestones)}")
