@@ -56,6 +56,14 @@ def format_number(value: Decimal | None, unit: str = "") -> str:
     return f"{text} {unit}"
 
 
+def format_difference(value: Decimal, unit: str = "") -> str:
+    """A gap or a tolerance in the indicator's unit, where a gap between two percentages is in
+    percentage points: "1.5 percentage points", "2 days"."""
+    if unit.strip() == "%":
+        return f"{format_number(value)} percentage point{'' if value == 1 else 's'}"
+    return format_number(value, unit)
+
+
 @dataclass(frozen=True)
 class Status:
     """An indicator's status at a round and why, in words a board member can check."""
@@ -80,13 +88,7 @@ def indicator_status(
     misses by no more than the tolerance; off target beyond that. No value: no data. No target:
     the value is shown, but nothing is judged."""
     show = lambda number: format_number(number, unit)  # noqa: E731
-
-    def difference(number: Decimal) -> str:  # a gap between two percentages is in points
-        if unit.strip() == "%":
-            points = format_number(number)
-            return f"{points} percentage point{'' if number == 1 else 's'}"
-        return show(number)
-
+    difference = lambda number: format_difference(number, unit)  # noqa: E731
     if value is None:
         return Status(IndicatorStatus.NO_DATA, "No approved value for this round.")
     if target is None:
@@ -198,3 +200,27 @@ def parse_figure(value: object, *, unit: str = "") -> Decimal:
     if abs(number) >= Decimal(10) ** MAX_WHOLE_DIGITS:
         raise FigureError("The figure is too large.")
     return number
+
+
+def status_at(
+    targets: list[Target],
+    *,
+    round_id: int,
+    round_end: dt.date,
+    value: Decimal | None,
+    tolerance: Decimal | None,
+    direction: str,
+    unit: str = "",
+) -> tuple[Target | None, Status]:
+    """The target a round is judged against (`target_in_force`) and `value`'s status there
+    (`indicator_status`): what the indicator pages, the value's own page and the board report
+    all show."""
+    target = target_in_force(targets, round_id=round_id, round_end=round_end)
+    status = indicator_status(
+        value=value,
+        target=target.value if target else None,
+        tolerance=tolerance,
+        direction=direction,
+        unit=unit,
+    )
+    return target, status

@@ -26,7 +26,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from frameworks.domain.indicators import format_number
+from frameworks.domain.indicators import format_difference, format_number
 from frameworks.domain.overdue import deadline_passed_while_open
 from frameworks.domain.status import DONE, NO_RETURN, NO_STATUS, STATUS_LABELS
 from frameworks.models import (
@@ -397,11 +397,7 @@ def _number(value) -> str | None:
 def tolerance_text(tolerance, unit: str) -> str:
     """The tolerance band as the indicators table prints it: a gap between percentages is in
     percentage points, as the status's reason says it."""
-    if tolerance is None:
-        return ""
-    if unit.strip() == "%":
-        return f"{format_number(tolerance)} percentage point{'' if tolerance == 1 else 's'}"
-    return format_number(tolerance, unit)
+    return "" if tolerance is None else format_difference(tolerance, unit)
 
 
 def _indicators(framework: Framework, round: Round) -> list[dict]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from frameworks.domain.indicators import Status, Target, indicator_status, target_in_force
+from frameworks.domain.indicators import Status, Target, status_at
 from frameworks.models import IndicatorValue, Post, ReturnState, RoundState
 from frameworks.roles import is_policy_team
 
@@ -70,10 +70,11 @@ def indicator_value_get_for_user(*, pk: int, user) -> ValuePage | None:
     targets = [
         Target(value=t.value, round_id=t.round_id, year=t.year) for t in indicator.targets.all()
     ]
-    target = target_in_force(targets, round_id=value.round_id, round_end=value.round.end_date)
-    status = indicator_status(
+    target, status = status_at(
+        targets,
+        round_id=value.round_id,
+        round_end=value.round.end_date,
         value=value.value,
-        target=target.value if target else None,
         tolerance=indicator.tolerance,
         direction=indicator.direction,
         unit=indicator.unit,

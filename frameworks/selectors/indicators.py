@@ -21,8 +21,7 @@ from frameworks.domain.indicators import (
     Status,
     Target,
     due_in_round,
-    indicator_status,
-    target_in_force,
+    status_at,
 )
 from frameworks.domain.vocabulary import IndicatorStatus
 from frameworks.models import (
@@ -112,10 +111,11 @@ def _rows(indicators: list[Indicator], rounds: list[Round]) -> list[IndicatorRow
         points = []
         for round in rounds:
             value, note = approved[indicator.pk].get(round.pk, (None, ""))
-            target = target_in_force(targets, round_id=round.pk, round_end=round.end_date)
-            status = indicator_status(
+            target, status = status_at(
+                targets,
+                round_id=round.pk,
+                round_end=round.end_date,
                 value=value,
-                target=target.value if target else None,
                 tolerance=indicator.tolerance,
                 direction=indicator.direction,
                 unit=indicator.unit,
