@@ -8,6 +8,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
+from frameworks.forms import ReviewForm
 from frameworks.rules import allowed
 
 if TYPE_CHECKING:
@@ -92,3 +93,17 @@ def download(content: bytes | str, content_type: str, name: str) -> HttpResponse
 posts_required = require_perm(
     "frameworks.manage_posts", "Only the policy team and administrators keep the list of posts."
 )
+
+
+def decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
+    """The review form after the return (or indicator value) changed under the reviewer: their
+    comment kept, their decision cleared (it was made on other text), the version now the one
+    on the page."""
+    data = request.POST.copy()
+    data.pop("decision", None)
+    data["version"] = str(current.version)
+    form = ReviewForm(data)
+    form.is_valid()
+    form.errors.pop("decision", None)  # asked again, not an error of theirs
+    form.add_error(None, message)
+    return form

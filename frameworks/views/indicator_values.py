@@ -21,7 +21,12 @@ from frameworks.services.indicator_values import (
     indicator_value_send_back,
     indicator_value_submit,
 )
-from frameworks.views._helpers import TrackerRequest, add_service_errors, policy_team_required
+from frameworks.views._helpers import (
+    TrackerRequest,
+    add_service_errors,
+    decide_again,
+    policy_team_required,
+)
 
 
 def _page_for(request: TrackerRequest, pk: int) -> ValuePage:
@@ -115,14 +120,9 @@ def indicatorvalue_review(request: TrackerRequest, pk: int) -> HttpResponse:
             except IndicatorValueConflict as exc:
                 page = _page_for(request, pk)
                 value = page.value
-                data = request.POST.copy()
-                data.pop("decision", None)
-                data["version"] = str(exc.current.version)
-                form = ReviewForm(data)
-                form.is_valid()
-                form.errors.pop("decision", None)
-                form.add_error(
-                    None,
+                form = decide_again(
+                    request,
+                    exc.current,
                     "This value changed after you opened it. Nothing has been approved or "
                     "returned: read the current value below, then decide again.",
                 )

@@ -24,7 +24,12 @@ from frameworks.services.returns import (
     return_send_back,
     return_submit,
 )
-from frameworks.views._helpers import TrackerRequest, add_service_errors, policy_team_required
+from frameworks.views._helpers import (
+    TrackerRequest,
+    add_service_errors,
+    decide_again,
+    policy_team_required,
+)
 
 AUTOSAVE_STATES = (ReturnState.NOT_STARTED, ReturnState.DRAFT, ReturnState.RETURNED)
 
@@ -163,19 +168,6 @@ def return_autosave(request: TrackerRequest, pk: int) -> HttpResponse:
     return render(request, "frameworks/return_form.html#autosave-status", context)
 
 
-def _decide_again(request: TrackerRequest, current, message: str) -> ReviewForm:
-    """The review form after the return changed under the reviewer: their comment kept, their
-    decision cleared (it was made on other text), the version now the one on the page."""
-    data = request.POST.copy()
-    data.pop("decision", None)
-    data["version"] = str(current.version)
-    form = ReviewForm(data)
-    form.is_valid()
-    form.errors.pop("decision", None)  # asked again, not an error of theirs
-    form.add_error(None, message)
-    return form
-
-
 @policy_team_required
 @require_http_methods(["GET", "POST"])
 def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
@@ -201,7 +193,7 @@ def return_review(request: TrackerRequest, pk: int) -> HttpResponse:
                 )
                 return_ = _return_for(request, pk)
                 still = return_.state == ReturnState.SUBMITTED
-                form = _decide_again(
+                form = decide_again(
                     request,
                     return_,
                     f"This return changed after you opened it: {describe_change(exc.current)}. "
