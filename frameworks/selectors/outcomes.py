@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 
 from frameworks.domain.status import NO_RETURN, STATUS_LABELS
-from frameworks.models import Framework, Indicator, Milestone, MilestoneOutcome, Outcome, Theme
+from frameworks.models import (
+    Assessment,
+    Framework,
+    Indicator,
+    Milestone,
+    MilestoneOutcome,
+    Outcome,
+    Theme,
+)
 from frameworks.rules import allowed
 from frameworks.selectors.base import approved_return_rows
 
@@ -87,10 +95,18 @@ def outcome_progress(*, framework: Framework, user) -> list[ThemeOutcomes]:
 
 def framework_measures(*, framework: Framework) -> dict[str, int]:
     """How many outcomes, indicators and maturity assessments a framework has (one query), for
-    the links to their pages."""
-    counts = Framework.objects.filter(pk=framework.pk).aggregate(
-        outcomes=Count("outcomes", distinct=True),
-        indicators=Count("indicators", distinct=True),
-        assessments=Count("assessments", distinct=True),
+    the links to their pages. Each is counted in its own subquery: joining all three and
+    counting distinct rows multiplied them (outcomes × indicators × assessments)."""
+
+    def count(model) -> Subquery:
+        rows = model.objects.filter(framework=OuterRef("pk")).order_by()
+        return Subquery(rows.values("framework").annotate(n=Count("pk")).values("n")[:1])
+
+    models = {"outcomes": Outcome, "indicators": Indicator, "assessments": Assessment}
+    counts = (
+        Framework.objects.filter(pk=framework.pk)
+        .annotate(**{f"{name}_count": count(model) for name, model in models.items()})
+        .values_list(*(f"{name}_count" for name in models))
+        .get()
     )
-    return {name: count or 0 for name, count in counts.items()}
+    return {name: n or 0 for name, n in zip(models, counts, strict=True)}
